@@ -42,9 +42,18 @@ public final class AttentionOps {
     /** Row softmax over keys j<=i of {@code [.., L, L]} logits; entries above the diagonal get weight 0. */
     public static NDArray maskedSoftmax(NDArray logits) {
         long len = logits.getShape().get(logits.getShape().dimension() - 1);
-        NDArray mask = causalMask(logits.getManager(), len);
-        NDArray negInf = logits.getManager().full(new Shape(), Float.NEGATIVE_INFINITY, logits.getDataType());
-        return NDArrays.where(mask, logits, negInf).softmax(-1);
+        return logits.add(causalBias(logits.getManager(), len, logits.getDataType())).softmax(-1);
+    }
+
+    /**
+     * Additive {@code [L, L]} causal bias: 0 where j &lt;= i, -inf above the diagonal. (DJL's {@code where} does
+     * not broadcast on PyTorch, so masks are applied by adding this.)
+     */
+    public static NDArray causalBias(NDManager manager, long length, DataType dataType) {
+        NDArray mask = causalMask(manager, length);
+        NDArray zeros = manager.zeros(new Shape(length, length), dataType);
+        NDArray negInf = manager.full(new Shape(length, length), Float.NEGATIVE_INFINITY, dataType);
+        return NDArrays.where(mask, zeros, negInf);
     }
 
     /** Boolean {@code [L, L]} lower-triangular mask (diagonal included): {@code mask[i][j] = j <= i}. */
