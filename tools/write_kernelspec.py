@@ -1,0 +1,47 @@
+#!/usr/bin/env python3
+"""Writes the Java kernel's kernel.json from environment/kernel/kernel.json.template (used by ./lab setup)."""
+import argparse
+import json
+import os
+import tempfile
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--template", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--java", required=True, help="java executable that runs the kernel")
+    ap.add_argument("--kernel-cp", required=True, help="corrected LoopThread folder + kernel jar")
+    ap.add_argument("--toolkit-cp", required=True, help="the toolkit jar and its runtime dependencies")
+    ap.add_argument("--home", required=True, help="the repository root (ATTNLAB_HOME)")
+    ap.add_argument("--gpu", action="store_true", help="GPU build: DJL may fetch CUDA natives, so not offline")
+    a = ap.parse_args()
+
+    # rapaio-jupyter-kernel splits RJK_CLASSPATH on ';' (not the platform's ':').
+    toolkit = ";".join(p for p in a.toolkit_cp.split(os.pathsep) if p)
+    values = {"@JAVA@": a.java, "@KERNEL_CP@": a.kernel_cp, "@TOOLKIT_CP@": toolkit, "@HOME@": a.home}
+
+    def fill(x):
+        if isinstance(x, str):
+            for k, v in values.items():
+                x = x.replace(k, v)
+            return x
+        if isinstance(x, list):
+            return [fill(i) for i in x]
+        if isinstance(x, dict):
+            return {k: fill(v) for k, v in x.items()}
+        return x
+
+    with open(a.template, encoding="utf-8") as f:
+        spec = fill(json.load(f))
+    if a.gpu:
+        spec["env"].pop("DJL_OFFLINE", None)
+    os.makedirs(os.path.dirname(a.out), exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(a.out), suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump(spec, f, indent=2)
+    os.replace(tmp, a.out)
+
+
+if __name__ == "__main__":
+    main()
