@@ -16,6 +16,9 @@ from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernel
 from nbconvert import HTMLExporter
 
 KERNEL = "java"
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TEMPLATES = os.path.join(ROOT, "environment", "nbconvert")
+MATHJAX = os.path.join(ROOT, "node_modules", "mathjax", "MathJax.js")
 
 
 def error_outputs(nb):
@@ -29,7 +32,11 @@ def error_outputs(nb):
 
 
 def export_html(nb, path):
-    exporter = HTMLExporter(template_name="lab")
+    # Our template (the lab one without require.js) and a local MathJax: the page loads nothing from a CDN.
+    exporter = HTMLExporter(template_name="attnlab", extra_template_basedirs=[TEMPLATES])
+    if os.path.isfile(MATHJAX):
+        rel = os.path.relpath(MATHJAX, os.path.dirname(os.path.abspath(path)))
+        exporter.mathjax_url = rel + "?config=TeX-AMS_CHTML-full,Safe"
     body, _ = exporter.from_notebook_node(nb)
     tmp = path + ".tmp"
     with open(tmp, "w", encoding="utf-8") as f:
