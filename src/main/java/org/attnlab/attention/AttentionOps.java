@@ -321,7 +321,7 @@ public final class AttentionOps {
 
     /**
      * {@link #path} by the blockwise algorithm of the PaTH paper, never forming an L x L matrix: extra memory
-     * O(L (chunkSize + D)) in the forward pass. L is padded internally to a multiple of {@code chunkSize}
+     * O(L (chunkSize + D)) in the forward pass (each step's temporaries are closed when the step ends). L is padded internally to a multiple of {@code chunkSize}
      * (with beta = 0, i.e. H = I, so the padding changes nothing before it). Per chunk c (size C):
      * {@code T_c} (the UT transform), the intra-chunk logits by the dense formula, boundary-adjusted queries
      * {@code q~_i^T = q_i^T H_i .. H_start(c)} and keys {@code k~_j = H_end(c) .. H_{j+1} k_j}, and the chunk
@@ -377,18 +377,26 @@ public final class AttentionOps {
         NDArray acc = p.matMul(vc);                                               // (B,H,nc,C,Dv)
         NDArray qRun = qTilde;
         NDList done = new NDList();
+        // Each step's temporaries live in `scope`, closed when the step ends, so the forward pass keeps O(L C)
+        // memory. Closing a handle is safe under autograd: the graph keeps its own references to what it saves.
+        NDManager scope = m.newSubManager();
+        for (NDArray x : new NDArray[] {acc, norm, mx, qRun}) {
+            x.attach(scope);
+        }
         for (long step = 1; step < nc; step++) {
             // query chunk step-1 has seen all its keys; the active ones are a = step..nc-1
-            done.add(acc.get(":, :, 0:1").div(norm.get(":, :, 0:1")));
+            NDArray finished = acc.get(":, :, 0:1").div(norm.get(":, :, 0:1"));
+            finished.attach(m);
+            done.add(finished);
             acc = acc.get(":, :, 1:");
             norm = norm.get(":, :, 1:");
             mx = mx.get(":, :, 1:");
             qRun = qRun.get(":, :, 1:");
             NDIndex keyChunks = new NDIndex(":, :, :{}", nc - step);             // b = a - step
-            NDArray kb = kTilde.get(keyChunks), vb = vc.get(keyChunks);
+            NDArray kb = inScope(scope, kTilde.get(keyChunks)), vb = inScope(scope, vc.get(keyChunks));
             NDArray sc = qRun.matMul(transposeLast(kb)).mul(scale);              // (B,H,nc-step,C,C)
             if (gc != null) {
-                NDArray gq = gc.get(":, :, {}:", step), gk = gc.get(keyChunks);
+                NDArray gq = inScope(scope, gc.get(":, :, {}:", step)), gk = inScope(scope, gc.get(keyChunks));
                 sc = sc.add(gq.expandDims(4).sub(gk.expandDims(3)));
             }
             NDArray mNew = NDArrays.maximum(mx, sc.max(new int[] {4}, true)).stopGradient();
@@ -398,16 +406,30 @@ public final class AttentionOps {
             acc = acc.mul(alpha).add(pb.matMul(vb));
             mx = mNew;
             if (step < nc - 1) {
-                NDArray wb = wc.get(keyChunks), tb = t.get(keyChunks);
+                NDArray wb = inScope(scope, wc.get(keyChunks)), tb = inScope(scope, t.get(keyChunks));
                 qRun = qRun.sub(qRun.matMul(transposeLast(wb)).matMul(tb).matMul(wb)); // q^T <- q^T P_b
             }
+            NDManager next = m.newSubManager();
+            for (NDArray x : new NDArray[] {acc, norm, mx, qRun}) {
+                x.attach(next);
+            }
+            scope.close();
+            scope = next;
         }
-        done.add(acc.div(norm));
+        NDArray last = acc.div(norm);
+        last.attach(m);
+        done.add(last);
+        scope.close();
         NDArray out = concatLength(done).reshape(b, h, nc * c, dv);      // (B,H,nc,C,Dv) -> (B,H,N,Dv)
         if (pad > 0) {
             out = out.get(":, :, :{}", len);
         }
         return out.toType(v.getDataType(), false);
+    }
+
+    private static NDArray inScope(NDManager scope, NDArray x) {
+        x.attach(scope);
+        return x;
     }
 
     /** Concatenates along axis 2; a single array is returned as is (DJL's concat of one array copies it off the autograd graph). */
