@@ -10,11 +10,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
@@ -48,6 +46,10 @@ public final class BpeTokenizer implements Tokenizer {
     public static final Pattern PRE_TOKENIZER = Pattern.compile(
             "'(?:s|t|re|ve|m|ll|d)| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+");
 
+    /** Largest supported vocabulary: ids fit in 20 bits. */
+    public static final int MAX_VOCAB = 1 << 20;
+    private static final int ID_BITS = 20;
+
     /** Pairs seen fewer times than this are never merged. */
     public static final int MIN_PAIR_COUNT = 2;
 
@@ -66,7 +68,7 @@ public final class BpeTokenizer implements Tokenizer {
         for (int k = 0; k < merges.length; k++) {
             int l = merges[k][0];
             int r = merges[k][1];
-            if (l < 0 || r < 0 || l >= 256 + k || r >= 256 + k) {
+            if (l < 0 || r < 0 || l >= 256 + k || r >= 256 + k || 256 + k >= MAX_VOCAB) {
                 throw new IllegalArgumentException("Merge " + k + " = (" + l + ", " + r + ") uses an id not yet defined "
                         + "(allowed: 0.." + (256 + k - 1) + ")");
             }
@@ -90,8 +92,9 @@ public final class BpeTokenizer implements Tokenizer {
         if (text == null || text.isEmpty()) {
             throw new IllegalArgumentException("BpeTokenizer.train needs non-empty text");
         }
-        if (vocabSize < 256) {
-            throw new IllegalArgumentException("vocabSize must be at least 256 (the byte alphabet), got " + vocabSize);
+        if (vocabSize < 256 || vocabSize > MAX_VOCAB) {
+            throw new IllegalArgumentException("vocabSize must be in [256, " + MAX_VOCAB + "] (256 = the byte alphabet), got "
+                    + vocabSize);
         }
         // Distinct pre-tokens in sorted order, so training does not depend on hash order.
         TreeMap<String, Long> counts = new TreeMap<>();
@@ -115,77 +118,114 @@ public final class BpeTokenizer implements Tokenizer {
             w++;
         }
 
-        Map<Long, Long> pairCount = new HashMap<>();
-        Map<Long, Set<Integer>> where = new HashMap<>();
+        Map<Long, PairStat> pairs = new HashMap<>();
         for (w = 0; w < n; w++) {
             for (int i = 0; i + 1 < len[w]; i++) {
-                long k = key(sym[w][i], sym[w][i + 1]);
-                pairCount.merge(k, freq[w], Long::sum);
-                where.computeIfAbsent(k, x -> new HashSet<>()).add(w);
+                pairs.computeIfAbsent(key(sym[w][i], sym[w][i + 1]), PairStat::new).add(w, freq[w]);
             }
         }
-        // Max-heap by count, ties to the smaller key; stale entries are skipped when popped.
+        // Max-heap by count, ties to the smaller key; entries whose count is out of date are skipped when popped.
         PriorityQueue<long[]> heap = new PriorityQueue<>((a, b) -> a[0] != b[0] ? Long.compare(b[0], a[0])
                 : Long.compare(a[1], b[1]));
-        pairCount.forEach((k, c) -> heap.add(new long[] {c, k}));
+        pairs.values().forEach(p -> heap.add(new long[] {p.count, p.key}));
 
         List<int[]> learned = new ArrayList<>();
-        Set<Long> touched = new HashSet<>();
+        List<PairStat> touched = new ArrayList<>();
+        int[] wordStamp = new int[n];
+        Arrays.fill(wordStamp, -1);
         while (256 + learned.size() < vocabSize && !heap.isEmpty()) {
             long[] top = heap.poll();
-            long k = top[1];
-            Long current = pairCount.get(k);
-            if (current == null || current != top[0]) {
+            PairStat best = pairs.get(top[1]);
+            if (best == null || best.count != top[0]) {
                 continue; // stale
             }
-            if (current < MIN_PAIR_COUNT) {
+            if (best.count < MIN_PAIR_COUNT) {
                 break;
             }
-            int left = (int) (k >>> 32);
-            int right = (int) k;
-            int id = 256 + learned.size();
+            int step = learned.size();
+            int left = (int) (best.key >>> ID_BITS);
+            int right = (int) (best.key & ((1L << ID_BITS) - 1));
+            int id = 256 + step;
             learned.add(new int[] {left, right});
             touched.clear();
-            Set<Integer> words = where.remove(k);
-            pairCount.remove(k);
-            for (int word : words) {
-                int[] s = sym[word];
+            pairs.remove(best.key);
+            for (int wi = 0; wi < best.size; wi++) {
+                int word = best.words[wi];
+                if (wordStamp[word] == step) {
+                    continue; // listed twice
+                }
+                wordStamp[word] = step;
+                int[] sy = sym[word];
                 long f = freq[word];
+                // Take the word's pairs out, merge, put its pairs back: unchanged pairs cancel out.
                 for (int i = 0; i + 1 < len[word]; i++) {
-                    long pk = key(s[i], s[i + 1]);
-                    if (pk != k) {
-                        pairCount.merge(pk, -f, Long::sum);
-                        touched.add(pk);
+                    PairStat p = pairs.get(key(sy[i], sy[i + 1]));
+                    if (p != null) {
+                        p.count -= f;
+                        touch(p, step, touched);
                     }
                 }
                 int out = 0;
                 for (int i = 0; i < len[word]; i++) {
-                    if (i + 1 < len[word] && s[i] == left && s[i + 1] == right) {
-                        s[out++] = id;
+                    if (i + 1 < len[word] && sy[i] == left && sy[i + 1] == right) {
+                        sy[out++] = id;
                         i++;
                     } else {
-                        s[out++] = s[i];
+                        sy[out++] = sy[i];
                     }
                 }
                 len[word] = out;
                 for (int i = 0; i + 1 < out; i++) {
-                    long pk = key(s[i], s[i + 1]);
-                    pairCount.merge(pk, f, Long::sum);
-                    where.computeIfAbsent(pk, x -> new HashSet<>()).add(word);
-                    touched.add(pk);
+                    long pk = key(sy[i], sy[i + 1]);
+                    PairStat p = pairs.computeIfAbsent(pk, PairStat::new);
+                    if (sy[i] == id || sy[i + 1] == id || p.size == 0) {
+                        p.add(word, f); // a new pair: remember which words hold it
+                    } else {
+                        p.count += f;   // an old pair: the word is already listed
+                    }
+                    touch(p, step, touched);
                 }
             }
-            for (long pk : touched) {
-                long c = pairCount.getOrDefault(pk, 0L);
-                if (c <= 0) {
-                    pairCount.remove(pk);
-                    where.remove(pk); // every word that had it lost it
+            for (PairStat p : touched) {
+                if (p.count <= 0) {
+                    pairs.remove(p.key); // every word that had it lost it
                 } else {
-                    heap.add(new long[] {c, pk});
+                    heap.add(new long[] {p.count, p.key});
                 }
             }
         }
         return new BpeTokenizer(learned.toArray(new int[0][]));
+    }
+
+    /** Training bookkeeping for one pair: its weighted count and the words that (may) contain it. */
+    private static final class PairStat {
+        final long key;
+        long count;
+        int[] words = new int[4];
+        int size;
+        int stamp = -1;
+
+        PairStat(long key) {
+            this.key = key;
+        }
+
+        void add(int word, long f) {
+            count += f;
+            if (size > 0 && words[size - 1] == word) {
+                return;
+            }
+            if (size == words.length) {
+                words = Arrays.copyOf(words, size * 2);
+            }
+            words[size++] = word;
+        }
+    }
+
+    private static void touch(PairStat p, int step, List<PairStat> touched) {
+        if (p.stamp != step) {
+            p.stamp = step;
+            touched.add(p);
+        }
     }
 
     @Override
@@ -331,8 +371,13 @@ public final class BpeTokenizer implements Tokenizer {
         return new BpeTokenizer(mg);
     }
 
+    /**
+     * Pair key {@code left * 2^20 + right}: ordered like (left, right), and for ids below 2^20 its
+     * {@code Long.hashCode} (high word XOR low word) is nearly collision-free, unlike {@code left << 32 | right}
+     * whose hash is {@code left ^ right}.
+     */
     private static long key(int left, int right) {
-        return ((long) left << 32) | (right & 0xffffffffL);
+        return ((long) left << ID_BITS) | right;
     }
 
     @Override

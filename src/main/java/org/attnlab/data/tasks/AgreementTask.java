@@ -203,6 +203,22 @@ public final class AgreementTask implements Task {
         return new MinimalPair(phenomenon, g, b, pos);
     }
 
+    /** 0 for a singular word (this, dog, runs), 1 for a plural one (these, dogs, run), -1 for others. */
+    public int number(int id) {
+        String w = VOCAB.token(id);
+        for (String[][] table : new String[][][] {DETS, NOUNS, INTRANSITIVE, TRANSITIVE}) {
+            for (String[] pair : table) {
+                if (pair[0].equals(w)) {
+                    return 0;
+                }
+                if (pair[1].equals(w)) {
+                    return 1;
+                }
+            }
+        }
+        return -1;
+    }
+
     /** The same word in the other number (dog <-> dogs, runs <-> run, this <-> these). */
     public int flipNumber(int id) {
         String w = VOCAB.token(id);
