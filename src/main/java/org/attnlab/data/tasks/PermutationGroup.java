@@ -13,7 +13,7 @@ import java.util.Map;
  * <p>A permutation is an array {@code p} with {@code p[i]} the image of point {@code i} (points 0..4; names
  * use 1..5). Elements are indexed in lexicographic order of their arrays (S5: all 120; A5: the 60 even ones),
  * so index 0 is the identity {@code e}. The product is composition, right factor first:
- * {@code compose(a, b)[i] = a[b[i]]}. Names are in cycle notation, e.g. {@code [1,2,0,3,4]} is {@code (1 2 3)}.
+ * {@code compose(a, b)[i] = a[b[i]]}. Names are in cycle notation, e.g. {@code [1,2,0,3,4]} is {@code (123)}.
  */
 public final class PermutationGroup {
 
@@ -111,7 +111,7 @@ public final class PermutationGroup {
         return p;
     }
 
-    /** Cycle notation with points 1..5, e.g. {@code (1 2 3)(4 5)}; {@code e} for the identity. */
+    /** Cycle notation with points 1..5, e.g. {@code (123)(45)} (points are single digits, so no spaces are needed); {@code e} for the identity. */
     public static String cycleNotation(int[] p) {
         StringBuilder sb = new StringBuilder();
         boolean[] seen = new boolean[p.length];
@@ -122,14 +122,9 @@ public final class PermutationGroup {
             }
             sb.append('(');
             int x = s;
-            boolean first = true;
-            while (!seen[x]) {
+                        while (!seen[x]) {
                 seen[x] = true;
-                if (!first) {
-                    sb.append(' ');
-                }
                 sb.append(x + 1);
-                first = false;
                 x = p[x];
             }
             sb.append(')');

@@ -10,12 +10,12 @@ import java.util.SplittableRandom;
  * product of {@link PermutationGroup} ({@code (a b)[i] = a[b[i]]}). Inputs and targets share one vocabulary: the
  * group's elements in cycle notation, indexed as in {@link PermutationGroup}. Every position is graded.
  *
- * <p>Inputs are drawn either from the generators (A5: {@code (1 2 3), (1 2 4), (1 2 5)} and their inverses, as
- * in the PaTH paper; S5: {@code (1 2), (1 2 3 4 5)} and its inverse) or uniformly from the whole group.
+ * <p>Inputs are drawn either from the generators (A5: {@code (123), (124), (125)} and their inverses, as
+ * in the PaTH paper; S5: {@code (12), (12345)} and its inverse) or uniformly from the whole group.
  *
- * <p>Example (A5, generators), length 3: inputs {@code (1 2 3) (1 2 3) (1 2 4)} give targets
- * {@code (1 2 3) (1 3 2) (2 4 3)}: the last is {@code (1 3 2)(1 2 4)}, i.e. apply {@code (1 2 4)} then
- * {@code (1 3 2)}: 1->2->1, 2->4->4, 4->1->3, 3->3->2. Splits: {@link Split#TRAIN}, {@link Split#TEST} (same distribution, separate
+ * <p>Example (A5, generators), length 3: inputs {@code (123) (123) (124)} give targets
+ * {@code (123) (132) (243)}: the last is {@code (132)(124)}, i.e. apply {@code (124)} then {@code (132)}:
+ * 1->2->1, 2->4->4, 4->1->3, 3->3->2. Splits: {@link Split#TRAIN}, {@link Split#TEST} (same distribution, separate
  * streams; experiments choose train and test lengths, e.g. train at 16 and test at 16..64).
  */
 public final class WordProblemTask implements Task {
@@ -41,7 +41,7 @@ public final class WordProblemTask implements Task {
         this.vocab = new Vocabulary(group.names());
     }
 
-    /** A5 with inputs from the generators (1 2 3), (1 2 4), (1 2 5) and inverses: the PaTH paper's setting. */
+    /** A5 with inputs from the generators (123), (124), (125) and inverses: the PaTH paper's setting. */
     public static WordProblemTask a5() {
         return new WordProblemTask(PermutationGroup.a5(), Sampling.GENERATORS);
     }
