@@ -84,6 +84,21 @@ public record Vocabulary(List<String> tokens) {
         return j.toString();
     }
 
+    /**
+     * Inputs as tokens, each graded position followed by its target in brackets, e.g. for flip-flop
+     * {@code "w 1 i 0 r [1] 1 w 0 i 1 r [0]"}: readable in a notebook cell.
+     */
+    public String describe(Example e) {
+        StringJoiner j = new StringJoiner(" ");
+        for (int t = 0; t < e.length(); t++) {
+            j.add(token(e.inputs()[t]));
+            if (e.lossMask()[t]) {
+                j.add("[" + token(e.targets()[t]) + "]");
+            }
+        }
+        return j.toString();
+    }
+
     private Map<String, Integer> index() {
         Map<String, Integer> m = new HashMap<>(tokens.size() * 2);
         for (int i = 0; i < tokens.size(); i++) {

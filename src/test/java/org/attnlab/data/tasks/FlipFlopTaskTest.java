@@ -24,6 +24,7 @@ class FlipFlopTaskTest {
         assertArrayEquals(new int[] {4, 10}, e.positions(FlipFlopTask.READS));
         assertEquals(FlipFlopTask.ONE, e.targets()[4]);
         assertEquals(FlipFlopTask.ZERO, e.targets()[10]);
+        assertEquals("w 1 i 0 r [1] 1 w 0 i 1 r [0]", v.describe(e));
     }
 
     @Test
