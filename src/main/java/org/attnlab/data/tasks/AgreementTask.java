@@ -219,7 +219,7 @@ public final class AgreementTask implements Task {
         return -1;
     }
 
-    /** The same word in the other number (dog <-> dogs, runs <-> run, this <-> these). */
+    /** The same word in the other number (dog and dogs, runs and run, this and these swap). */
     public int flipNumber(int id) {
         String w = VOCAB.token(id);
         for (String[][] table : new String[][][] {DETS, NOUNS, INTRANSITIVE, TRANSITIVE}) {
