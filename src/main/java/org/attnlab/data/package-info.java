@@ -1,0 +1,9 @@
+/**
+ * Data for training and probing: text corpora ({@link org.attnlab.data.Corpus}, read from
+ * {@code datasets/text/} after {@code ./lab setup}), tokenizers ({@link org.attnlab.data.CharTokenizer},
+ * byte-level {@link org.attnlab.data.BpeTokenizer}), and batches of (input, target, loss mask) rows
+ * ({@link org.attnlab.data.Batch}, {@link org.attnlab.data.Batches}, {@link org.attnlab.data.BatchSource}).
+ * Synthetic tasks live in {@link org.attnlab.data.tasks}. Everything random takes an explicit seed
+ * ({@link org.attnlab.data.Seeds}).
+ */
+package org.attnlab.data;

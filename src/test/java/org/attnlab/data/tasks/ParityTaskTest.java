@@ -1,0 +1,77 @@
+package org.attnlab.data.tasks;
+
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ParityTaskTest {
+
+    @Test
+    void handWorkedChainOfThought() {
+        ParityTask task = ParityTask.withChainOfThought();
+        Vocabulary v = task.vocabulary();
+        Example e = task.fromBits(new int[] {1, 0, 1});
+        assertEquals("<bos> 1 0 1 <eoi> 1 1", v.render(e.inputs()));
+        assertEquals("1 0 1 <eoi> 1 1 0", v.render(e.targets()));
+        assertArrayEquals(new int[] {4, 5, 6}, e.gradedPositions());
+        assertArrayEquals(new int[] {4}, e.positions(ParityTask.EOI_POSITION));
+        assertArrayEquals(new int[] {1, 2, 3}, e.positions(ParityTask.BITS));
+    }
+
+    @Test
+    void handWorkedWithoutChainOfThought() {
+        ParityTask task = ParityTask.withoutChainOfThought();
+        Vocabulary v = task.vocabulary();
+        Example e = task.fromBits(new int[] {1, 0, 1});
+        assertEquals("<bos> 1 0 1 <eoi>", v.render(e.inputs()));
+        assertEquals("1 0 1 <eoi> 0", v.render(e.targets()));
+        assertArrayEquals(new int[] {4}, e.gradedPositions());
+    }
+
+    @Test
+    void cotStatesArePrefixParities() {
+        ParityTask task = ParityTask.withChainOfThought();
+        for (int l = 1; l <= 32; l += 7) {
+            TaskBatch b = task.sample(8, l, Split.TRAIN, l);
+            assertEquals(2 * l + 1, b.length());
+            assertEquals(8L * l, b.gradedCount());
+            for (int r = 0; r < 8; r++) {
+                int s = 0;
+                for (int t = 1; t <= l; t++) {
+                    s ^= b.inputs()[r][t] == ParityTask.ONE ? 1 : 0;
+                    assertEquals(s == 1 ? ParityTask.ONE : ParityTask.ZERO, b.targets()[r][l + t]);
+                    assertTrue(b.lossMask()[r][l + t]);
+                    assertFalse(b.lossMask()[r][t - 1], "no loss before <eoi>");
+                }
+            }
+        }
+        TaskBatch noCot = ParityTask.withoutChainOfThought().sample(8, 5, Split.TEST, 1L);
+        assertEquals(7, noCot.length());
+        assertEquals(8, noCot.gradedCount());
+    }
+
+    @Test
+    void mixedLengthsArePaddedAndUngradedAfterTheEnd() {
+        ParityTask task = ParityTask.withChainOfThought();
+        TaskBatch b = task.sampleMixedLengths(32, 1, 8, Split.TRAIN, 4L);
+        assertEquals(17, b.length());
+        boolean sawShort = false;
+        for (int r = 0; r < 32; r++) {
+            int l = b.example(r).positions(ParityTask.EOI_POSITION)[0] - 1;
+            assertTrue(l >= 1 && l <= 8);
+            sawShort |= l < 8;
+            assertEquals(l, b.example(r).gradedPositions().length);
+            for (int t = 2 * l + 1; t < 17; t++) {
+                assertEquals(ParityTask.PAD, b.inputs()[r][t]);
+                assertFalse(b.lossMask()[r][t]);
+            }
+        }
+        assertTrue(sawShort);
+        assertThrows(IllegalArgumentException.class, () -> task.sampleMixedLengths(4, 5, 2, Split.TRAIN, 1L));
+        assertThrows(IllegalArgumentException.class, () -> task.fromBits(new int[] {2}));
+    }
+}
