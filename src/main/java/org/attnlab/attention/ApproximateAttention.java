@@ -32,7 +32,7 @@ public final class ApproximateAttention extends AttentionBlock {
         NDArray k = AttentionOps.rope(splitHeads(x.matMul(value(ps, wk, x, training))), config.ropeBase());
         NDArray v = splitHeads(x.matMul(value(ps, wv, x, training)));
         float scale = config.scale();
-        NDArray z = mix(hooks, () -> AttentionPatterns.taylor(q, k, scale),
+        NDArray z = mix(hooks, () -> AttentionOps.taylorWeights(q, k, scale),
                 () -> AttentionOps.taylor(q, k, v, scale), v);
         return output(hooks, z, value(ps, wo, x, training));
     }

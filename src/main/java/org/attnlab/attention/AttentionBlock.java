@@ -142,7 +142,8 @@ public abstract class AttentionBlock extends AbstractBlock {
         if (as.get(0) != v.getShape().get(0)) {
             a = a.broadcast(v.getShape().get(0), as.get(1), as.get(2), as.get(3));
         }
-        return hooks.apply("pattern", a).matMul(v);                              // (B,H,L,L) x (B,H,L,Dv)
+        NDArray used = hooks.apply("pattern", a);
+        return used.toType(v.getDataType(), false).matMul(v);                    // (B,H,L,L) x (B,H,L,Dv)
     }
 
     /** {@code z} hook, heads merged, output projection: {@code [B,H,L,D] -> [B,L,dModel]}. */

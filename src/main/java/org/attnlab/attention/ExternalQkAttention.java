@@ -44,8 +44,8 @@ public final class ExternalQkAttention extends AttentionBlock {
         NDArray v = splitHeads(x.matMul(value(ps, wv, x, training)));            // (B,H,L,D)
         float scale = config.scale();
         // (B|1,H,L,L) x (B,H,L,D): matMul broadcasts a shared pattern over the batch
-        NDArray z = mix(hooks, () -> AttentionPatterns.softmax(q, k, scale),
-                () -> AttentionPatterns.softmax(q, k, scale).matMul(v), v);
+        NDArray z = mix(hooks, () -> AttentionOps.softmaxWeights(q, k, scale),
+                () -> AttentionOps.softmaxWeights(q, k, scale).matMul(v), v);
         return output(hooks, z, value(ps, wo, x, training));
     }
 }

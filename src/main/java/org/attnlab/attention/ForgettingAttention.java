@@ -49,7 +49,7 @@ public final class ForgettingAttention extends AttentionBlock {
         NDArray qf = q;
         NDArray kf = k;
         float scale = config.scale();
-        NDArray z = mix(hooks, () -> AttentionPatterns.forgetting(qf, kf, logForget, scale),
+        NDArray z = mix(hooks, () -> AttentionOps.forgettingWeights(qf, kf, logForget, scale),
                 () -> AttentionOps.forgetting(qf, kf, v, logForget, scale), v);
         return output(hooks, z, value(ps, wo, x, training));
     }

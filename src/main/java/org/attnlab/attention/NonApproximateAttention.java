@@ -34,7 +34,7 @@ public final class NonApproximateAttention extends AttentionBlock {
         NDArray k = splitHeads(x.matMul(value(ps, wk, x, training)));
         NDArray v = splitHeads(x.matMul(value(ps, wv, x, training)));
         float scale = config.scale();
-        NDArray z = mix(hooks, () -> AttentionPatterns.scalarScore(q, k, scale),
+        NDArray z = mix(hooks, () -> AttentionOps.scalarScoreWeights(q, k, scale),
                 () -> AttentionOps.scalarScore(q, k, v, scale), v);
         return output(hooks, z, value(ps, wo, x, training));
     }

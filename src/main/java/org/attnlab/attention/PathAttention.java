@@ -91,7 +91,7 @@ public final class PathAttention extends AttentionBlock {
 
         float scale = config.scale();
         int chunk = config.pathChunkSize();
-        NDArray z = mix(hooks, () -> AttentionPatterns.path(q, k, wUnit, beta, logForget, scale),
+        NDArray z = mix(hooks, () -> AttentionOps.pathWeights(q, k, wUnit, beta, logForget, scale),
                 () -> len <= chunk
                         ? AttentionOps.path(q, k, v, wUnit, beta, logForget, scale)
                         : AttentionOps.pathChunked(q, k, v, wUnit, beta, logForget, scale, chunk), v);

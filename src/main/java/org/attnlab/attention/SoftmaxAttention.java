@@ -41,7 +41,7 @@ public final class SoftmaxAttention extends AttentionBlock {
         NDArray qf = q;
         NDArray kf = k;
         float scale = config.scale();
-        NDArray z = mix(hooks, () -> AttentionPatterns.softmax(qf, kf, scale),
+        NDArray z = mix(hooks, () -> AttentionOps.softmaxWeights(qf, kf, scale),
                 () -> AttentionOps.softmax(qf, kf, v, scale), v);
         return output(hooks, z, value(ps, wo, x, training));
     }
