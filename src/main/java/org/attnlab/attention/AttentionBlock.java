@@ -116,6 +116,24 @@ public abstract class AttentionBlock extends AbstractBlock {
         return ps.getValue(p, like.getDevice(), training);
     }
 
+    /**
+     * A parameter's value in {@code type}. A converted copy is attached to {@code like}'s manager, so it is freed
+     * with the step's arrays instead of piling up in the model's manager.
+     */
+    protected static NDArray value(ParameterStore ps, Parameter p, NDArray like, boolean training, DataType type) {
+        NDArray a = ps.getValue(p, like.getDevice(), training);
+        if (a.getDataType() == type) {
+            return a;
+        }
+        return ownedBy(a.toType(type, false), like);
+    }
+
+    /** Attaches {@code derived} (made from a parameter, so owned by the model's manager) to {@code like}'s manager. */
+    protected static NDArray ownedBy(NDArray derived, NDArray like) {
+        derived.attach(like.getManager());
+        return derived;
+    }
+
     /** {@code [B, L, H*D] -> [B, H, L, D]}. */
     protected final NDArray splitHeads(NDArray x) {
         Shape s = x.getShape();

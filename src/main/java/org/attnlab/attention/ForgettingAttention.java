@@ -43,8 +43,8 @@ public final class ForgettingAttention extends AttentionBlock {
             k = AttentionOps.rope(k, config.ropeBase());
         }
         DataType gateType = atLeastFloat32(x.getDataType());
-        NDArray g = x.toType(gateType, false).matMul(value(ps, forgetProj, x, training).toType(gateType, false))
-                .add(value(ps, forgetBias, x, training).toType(gateType, false));             // (B,L,H)
+        NDArray g = x.toType(gateType, false).matMul(value(ps, forgetProj, x, training, gateType))
+                .add(value(ps, forgetBias, x, training, gateType));                            // (B,L,H)
         NDArray logForget = logSigmoid(g).transpose(0, 2, 1).toType(x.getDataType(), false); // (B,H,L)
         NDArray qf = q;
         NDArray kf = k;

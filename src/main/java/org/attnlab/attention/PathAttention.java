@@ -100,7 +100,7 @@ public final class PathAttention extends AttentionBlock {
     }
 
     private static NDArray p(ParameterStore ps, Parameter param, NDArray x, boolean training) {
-        return value(ps, param, x, training).toType(x.getDataType(), false);
+        return value(ps, param, x, training, x.getDataType());
     }
 
     /**
@@ -118,7 +118,7 @@ public final class PathAttention extends AttentionBlock {
         NDArray out = null;
         for (int m = 0; m < width; m++) {
             NDArray term = padded.get(new NDIndex(":, {}:{}, :", m, m + len))
-                    .mul(kernel.get(new NDIndex(":, {}", m)));                   // (B,L,C) * (C)
+                    .mul(ownedBy(kernel.get(new NDIndex(":, {}", m)), u));       // (B,L,C) * (C)
             out = out == null ? term : out.add(term);
         }
         return out;

@@ -10,6 +10,7 @@ import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Embedding;
+import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.NormalInitializer;
 import ai.djl.util.PairList;
@@ -172,7 +173,7 @@ public final class DecoderLM extends AbstractBlock {
         }
         x = hooks.apply("ln_final", finalNorm.forward(ps, x, training));
         NDArray w = ps.getValue(head == null ? embedding : head, x.getDevice(), training);
-        return x.matMul(w.transpose());                                          // (B,L,d) x (d,V) -> (B,L,V)
+        return Linear.linear(x, w).singletonOrThrow();                           // x W^T: (B,L,d) -> (B,L,V)
     }
 
     /** Token embeddings {@code Emb(tokens)}: {@code [B, L] -> [B, L, dModel]}. */
@@ -308,7 +309,9 @@ public final class DecoderLM extends AbstractBlock {
         }
         if (s == QkSource.RANDOM_STREAM) {
             NDArray eps = ps.getValue(randomInput, like.getDevice(), training);
-            return eps.get(new NDIndex(":, :{}, :", len)).toType(like.getDataType(), false);
+            NDArray slice = eps.get(new NDIndex(":, :{}, :", len));             // (1,L,d), owned by the model
+            slice.attach(like.getManager());
+            return slice.toType(like.getDataType(), false);
         }
         int[] ids = config.fixedQkTokens().subList(0, (int) len).stream().mapToInt(Integer::intValue).toArray();
         NDArray tokens = like.getManager().create(ids).reshape(1, len);

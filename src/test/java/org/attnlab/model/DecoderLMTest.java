@@ -104,6 +104,26 @@ class DecoderLMTest {
     }
 
     @Test
+    void aTrainingStepLeavesNoArraysInTheModelsManager() {
+        LayerPlan plan = LayerPlan.of(AttentionKind.values());
+        try (NDManager modelManager = NDManager.newBaseManager()) {
+            DecoderLM model = DecoderLM.create(config(plan).build(), modelManager, 3);
+            int before = ((ai.djl.ndarray.BaseNDManager) modelManager).getManagedArrays().size();
+            for (int step = 0; step < 2; step++) {
+                try (NDManager sub = modelManager.newSubManager()) {
+                    NDArray t = sub.create(new int[]{1, 2, 3, 4, 5, 6}, new Shape(1, L));
+                    try (var gc = ai.djl.engine.Engine.getInstance().newGradientCollector()) {
+                        NDArray logits = model.forward(new ParameterStore(sub, false), t, true);
+                        gc.backward(logits.mean());
+                    }
+                    model.patterns(new ParameterStore(sub, false), t);
+                }
+            }
+            assertEquals(before, ((ai.djl.ndarray.BaseNDManager) modelManager).getManagedArrays().size());
+        }
+    }
+
+    @Test
     void theSameSeedGivesTheSameModel() {
         ModelConfig c = config(LayerPlan.hybrid(AttentionKind.RND_EMB_QK, 2)).build();
         NDArray t = tokens(3);
