@@ -20,8 +20,11 @@ import java.util.function.Supplier;
  * on inputs 0..i only). Subclasses hold parameters and call {@link AttentionOps}. Letters: B batch, L length,
  * H heads, D headDim, dModel = H*D.
  *
- * <p>Hook points (local names; the model prefixes {@code blocks.N.attn.}):
+ * <p>Hook points (local names; the model prefixes {@code blocks.N.attn.}), listed per kind by
+ * {@link AttentionKind#hookNames()}; each may return a replacement:
  * <ul>
+ *   <li>{@code q, k, v} {@code [B, H, L, D]} (q, k after RoPE; batch 1 when a shared Q,K source is used);
+ *       PaTH's {@code w, beta}, FoX's {@code log_forget};</li>
  *   <li>{@code pattern} {@code [B, H, L, L]}: the attention weights, for every kind with
  *       {@link AttentionKind#hasPattern()}. A hook may return a replacement: the block then computes
  *       {@code z = pattern . v}.</li>

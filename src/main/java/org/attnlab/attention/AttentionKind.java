@@ -1,6 +1,7 @@
 package org.attnlab.attention;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.stream.Collectors;
 
@@ -85,6 +86,23 @@ public enum AttentionKind {
     /** True when the block has attention weights {@code [b,h,L,L]} to hand out (every kind but MLP). */
     public boolean hasPattern() {
         return this != MLP;
+    }
+
+    /**
+     * The hook points the block fires, in firing order (local names; the model prefixes {@code blocks.N.attn.}):
+     * {@code q, k} {@code [B|1, H, L, D]} (after RoPE where used; batch 1 when the Q,K source is shared),
+     * {@code v} {@code [B, H, L, D]}, PaTH's {@code w} {@code [B, H, L, D]} (unit norm) and {@code beta}
+     * {@code [B, H, L]}, FoX's {@code log_forget} {@code [B, H, L]}, then {@code pattern} {@code [B, H, L, L]} and
+     * {@code z} {@code [B, H, L, D]}. MLP fires none.
+     */
+    public List<String> hookNames() {
+        return switch (this) {
+            case MLP -> List.of();
+            case FOX -> List.of("q", "k", "v", "log_forget", "pattern", "z");
+            case PATH -> List.of("q", "k", "v", "w", "beta", "pattern", "z");
+            case PATH_FOX -> List.of("q", "k", "v", "w", "beta", "log_forget", "pattern", "z");
+            default -> List.of("q", "k", "v", "pattern", "z");
+        };
     }
 
     /** True when the block needs a {@link AttentionInput#qkSource()} other than its hidden state. */

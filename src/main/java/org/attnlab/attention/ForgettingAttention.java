@@ -37,17 +37,19 @@ public final class ForgettingAttention extends AttentionBlock {
         NDArray x = input.hidden();
         NDArray q = splitHeads(x.matMul(value(ps, wq, x, training)));            // (B,H,L,D)
         NDArray k = splitHeads(x.matMul(value(ps, wk, x, training)));
-        NDArray v = splitHeads(x.matMul(value(ps, wv, x, training)));
+        NDArray v0 = splitHeads(x.matMul(value(ps, wv, x, training)));
         if (config.foxRope()) {
             q = AttentionOps.rope(q, config.ropeBase());
             k = AttentionOps.rope(k, config.ropeBase());
         }
+        NDArray qf = hooks.apply("q", q);
+        NDArray kf = hooks.apply("k", k);
+        NDArray v = hooks.apply("v", v0);
         DataType gateType = atLeastFloat32(x.getDataType());
         NDArray g = x.toType(gateType, false).matMul(value(ps, forgetProj, x, training, gateType))
                 .add(value(ps, forgetBias, x, training, gateType));                            // (B,L,H)
-        NDArray logForget = logSigmoid(g).transpose(0, 2, 1).toType(x.getDataType(), false); // (B,H,L)
-        NDArray qf = q;
-        NDArray kf = k;
+        NDArray logForget = hooks.apply("log_forget",
+                logSigmoid(g).transpose(0, 2, 1).toType(x.getDataType(), false)); // (B,H,L)
         float scale = config.scale();
         NDArray z = mix(hooks, () -> AttentionOps.forgettingWeights(qf, kf, logForget, scale),
                 () -> AttentionOps.forgetting(qf, kf, v, logForget, scale), v);

@@ -75,19 +75,19 @@ public final class PathAttention extends AttentionBlock {
         DataType ct = atLeastFloat32(x0.getDataType());
         NDArray x = x0.toType(ct, false);
         long len = x.getShape().get(1);
-        NDArray q = splitHeads(x.matMul(p(ps, wq, x, training)));               // (B,H,L,D)
-        NDArray k = splitHeads(x.matMul(p(ps, wk, x, training)));
-        NDArray v = splitHeads(x.matMul(p(ps, wv, x, training)));
+        NDArray q = hooks.apply("q", splitHeads(x.matMul(p(ps, wq, x, training)))); // (B,H,L,D)
+        NDArray k = hooks.apply("k", splitHeads(x.matMul(p(ps, wk, x, training))));
+        NDArray v = hooks.apply("v", splitHeads(x.matMul(p(ps, wv, x, training))));
 
         NDArray u = x.matMul(p(ps, wDown, x, training)).matMul(p(ps, wUp, x, training)); // (B,L,dModel)
         NDArray w = splitHeads(silu(causalConv(u, p(ps, wConv, x, training))));
-        NDArray wUnit = w.div(w.mul(w).sum(new int[]{-1}, true).add(1e-6).sqrt()); // unit norm per head
+        NDArray wUnit = hooks.apply("w", w.div(w.mul(w).sum(new int[]{-1}, true).add(1e-6).sqrt())); // unit norm per head
 
-        NDArray beta = ai.djl.nn.Activation.sigmoid(x.matMul(p(ps, betaProj, x, training)).add(p(ps, betaBias, x, training)))
-                .mul(2).transpose(0, 2, 1);                                       // (B,H,L) in (0,2)
+        NDArray beta = hooks.apply("beta", ai.djl.nn.Activation.sigmoid(x.matMul(p(ps, betaProj, x, training))
+                .add(p(ps, betaBias, x, training))).mul(2).transpose(0, 2, 1));  // (B,H,L) in (0,2)
         NDArray logForget = forgetProj == null ? null
-                : logSigmoid(x.matMul(p(ps, forgetProj, x, training)).add(p(ps, forgetBias, x, training)))
-                .transpose(0, 2, 1);                                              // (B,H,L)
+                : hooks.apply("log_forget", logSigmoid(x.matMul(p(ps, forgetProj, x, training))
+                .add(p(ps, forgetBias, x, training))).transpose(0, 2, 1));         // (B,H,L)
 
         float scale = config.scale();
         int chunk = config.pathChunkSize();

@@ -33,13 +33,14 @@ public final class SoftmaxAttention extends AttentionBlock {
         NDArray x = input.hidden();
         NDArray q = splitHeads(x.matMul(value(ps, wq, x, training)));            // (B,H,L,D)
         NDArray k = splitHeads(x.matMul(value(ps, wk, x, training)));
-        NDArray v = splitHeads(x.matMul(value(ps, wv, x, training)));
+        NDArray v0 = splitHeads(x.matMul(value(ps, wv, x, training)));
         if (kind.usesRope()) {
             q = AttentionOps.rope(q, config.ropeBase());
             k = AttentionOps.rope(k, config.ropeBase());
         }
-        NDArray qf = q;
-        NDArray kf = k;
+        NDArray qf = hooks.apply("q", q);
+        NDArray kf = hooks.apply("k", k);
+        NDArray v = hooks.apply("v", v0);
         float scale = config.scale();
         NDArray z = mix(hooks, () -> AttentionOps.softmaxWeights(qf, kf, scale),
                 () -> AttentionOps.softmax(qf, kf, v, scale), v);

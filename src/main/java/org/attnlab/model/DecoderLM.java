@@ -41,8 +41,9 @@ import java.util.function.Predicate;
  * constant pass every layer reads Q,K from the constant stream itself. Gradients flow through it, so lower
  * layers learn from the constant pass too; the pattern of those layers is the same for every input.
  *
- * <p>Hook names (see {@link #hookNames()}): {@code embed}, {@code blocks.N.resid_pre}, {@code blocks.N.attn.pattern},
- * {@code blocks.N.attn.z}, {@code blocks.N.attn_out}, {@code blocks.N.resid_mid}, {@code blocks.N.mlp_out},
+ * <p>Hook names (see {@link #hookNames()}): {@code embed}, {@code blocks.N.resid_pre}, {@code blocks.N.attn.X} for X in
+ * {@link AttentionKind#hookNames()} ({@code q, k, v, [w, beta,] [log_forget,] pattern, z}),
+ * {@code blocks.N.attn_out}, {@code blocks.N.resid_mid}, {@code blocks.N.mlp_out},
  * {@code blocks.N.resid_post}, {@code ln_final}; N is the 0-based layer index.
  */
 public final class DecoderLM extends AbstractBlock {
@@ -217,9 +218,8 @@ public final class DecoderLM extends AbstractBlock {
         for (int i = 0; i < blocks.size(); i++) {
             String p = "blocks." + i + ".";
             names.add(p + "resid_pre");
-            if (blocks.get(i).kind().hasPattern()) {
-                names.add(p + "attn.pattern");
-                names.add(p + "attn.z");
+            for (String local : blocks.get(i).kind().hookNames()) {
+                names.add(p + "attn." + local);
             }
             names.add(p + "attn_out");
             names.add(p + "resid_mid");
