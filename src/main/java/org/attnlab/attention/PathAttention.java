@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.UniformInitializer;
@@ -83,7 +84,7 @@ public final class PathAttention extends AttentionBlock {
         NDArray w = splitHeads(silu(causalConv(u, p(ps, wConv, x, training))));
         NDArray wUnit = hooks.apply("w", w.div(w.mul(w).sum(new int[]{-1}, true).add(1e-6).sqrt())); // unit norm per head
 
-        NDArray beta = hooks.apply("beta", ai.djl.nn.Activation.sigmoid(x.matMul(p(ps, betaProj, x, training))
+        NDArray beta = hooks.apply("beta", Activation.sigmoid(x.matMul(p(ps, betaProj, x, training))
                 .add(p(ps, betaBias, x, training))).mul(2).transpose(0, 2, 1));  // (B,H,L) in (0,2)
         NDArray logForget = forgetProj == null ? null
                 : hooks.apply("log_forget", logSigmoid(x.matMul(p(ps, forgetProj, x, training))

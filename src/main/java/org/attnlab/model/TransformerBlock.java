@@ -20,9 +20,9 @@ import org.attnlab.attention.Hooks;
  *   x = x + attn(norm1(x))      // attn reads Q,K from norm1(qkResidual) for the kinds that take them elsewhere
  *   x = x + mlp(norm2(x))
  * </pre>
- * Hook points (local names; the model prefixes {@code blocks.N.}): {@code resid_pre}, {@code attn.pattern},
- * {@code attn.z}, {@code attn_out}, {@code resid_mid}, {@code mlp_out}, {@code resid_post}, all {@code [B,L,dModel]}
- * except the attention ones (see {@link AttentionBlock}).
+ * Hook points (local names; the model prefixes {@code blocks.N.}): {@code resid_pre}, {@code attn.X} for X in
+ * {@link AttentionKind#hookNames()}, {@code attn_out}, {@code resid_mid}, {@code mlp_out}, {@code resid_post}, all
+ * {@code [B,L,dModel]} except the attention ones (see {@link AttentionBlock}).
  */
 public final class TransformerBlock extends AbstractBlock {
 
