@@ -22,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** PaTH and PaTH-FoX: dense UT form vs explicit Householder products, blockwise form, decoding cache, gradients. */
-class PathAttentionTest {
+class AttentionOpsPathTest {
     private static final double TOL = 1e-4;
     private static NDManager manager;
 
