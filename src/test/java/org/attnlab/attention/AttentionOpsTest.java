@@ -142,7 +142,7 @@ class AttentionOpsTest {
                 case 4 -> AttentionOps.forgetting(x.q(m), x.k(m), x.v(m), x.logForget(m), x.scale());
                 default -> AttentionOps.rope(x.q(m), 10000f);
             };
-            RandomInputs mixed = PathAttentionTest.futureReplaced(in, other, p);
+            RandomInputs mixed = AttentionOpsPathTest.futureReplaced(in, other, p);
             NDArray a = op.apply(in).get(":, :, :{}", p);
             NDArray b = op.apply(mixed).get(":, :, :{}", p);
             assertClose("op " + which + " before position " + p, a, b, 1e-6);
