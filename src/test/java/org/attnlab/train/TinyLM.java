@@ -19,6 +19,8 @@ final class TinyLM extends AbstractBlock {
     final int vocab;
     final int dim;
     final float dropout;
+    /** Compute the output layer as (w^T)^T, an op whose result belongs to the weight's manager. */
+    boolean deriveFromWeights;
     private final Parameter embedding;
     private final Parameter weight;
     private final Parameter bias;
@@ -47,6 +49,9 @@ final class TinyLM extends AbstractBlock {
             NDArray keep = h.getManager().randomUniform(0, 1, h.getShape()).gt(dropout)
                     .toType(DataType.FLOAT32, false);
             h = h.mul(keep).div(1 - dropout);
+        }
+        if (deriveFromWeights) {
+            w = w.transpose().transpose(); // created in w's manager: a leak unless the trainer guards against it
         }
         return new NDList(h.tanh().matMul(w).add(b)); // [B,L,D] x [D,V] -> [B,L,V]
     }
