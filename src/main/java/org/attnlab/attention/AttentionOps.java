@@ -2,6 +2,7 @@ package org.attnlab.attention;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
@@ -97,46 +98,415 @@ public final class AttentionOps {
     }
 
     /**
-     * Approximate (2nd-order Taylor) attention: {@code a_ij = 1 + s + s^2/2}, {@code s = scale q_i.k_j},
-     * {@code o_i = sum_{j<=i} a_ij v_j / sum_{j<=i} a_ij}.
+     * Approximate (2nd-order Taylor) attention, the quadratic form: {@code a_ij = 1 + s + s^2/2} with
+     * {@code s = scale q_i.k_j}, {@code o_i = sum_{j<=i} a_ij v_j / sum_{j<=i} a_ij}. Every {@code a_ij} is
+     * positive ({@code 1 + s + s^2/2 = ((1+s)^2 + 1)/2}), so the normaliser never vanishes.
+     *
+     * @return {@code [B, H, L, Dv]}; {@link #taylorRecurrent} computes the same in linear time
      */
     public static NDArray taylor(NDArray q, NDArray k, NDArray v, float scale) {
-        throw new UnsupportedOperationException("taylor: not yet implemented");
+        checkQkv(q, k, v);
+        return taylorWeights(q, k, scale).matMul(v); // (B,H,L,L) x (B,H,L,Dv) -> (B,H,L,Dv)
+    }
+
+    /**
+     * The weights of {@link #taylor}: {@code a_ij / sum_{j'<=i} a_ij'} with {@code a_ij = 1 + s + s^2/2},
+     * 0 above the diagonal.
+     *
+     * @return {@code [B, H, L, L]}
+     */
+    public static NDArray taylorWeights(NDArray q, NDArray k, float scale) {
+        checkQkv(q, k, null);
+        long len = q.getShape().get(2);
+        NDArray s = q.matMul(transposeLast(k)).mul(scale);                        // (B,H,L,L)
+        NDArray a = s.mul(s).mul(0.5).add(s).add(1)
+                .mul(lowerOnes(q.getManager(), len, false, q.getDataType()));   // zero where j > i
+        return a.div(a.sum(new int[] {3}, true));
+    }
+
+    /** {@link #taylorRecurrent(NDArray, NDArray, NDArray, float, int)} with chunks of 64 tokens. */
+    public static NDArray taylorRecurrent(NDArray q, NDArray k, NDArray v, float scale) {
+        return taylorRecurrent(q, k, v, scale, 64);
+    }
+
+    /**
+     * {@link #taylor} in linear time, as a recurrence over chunks of {@code chunkSize} tokens. With the
+     * feature maps {@code phi_q(x) = [1, scale x, scale^2/2 (x (x) x)]} and {@code phi_k(x) = [1, x, x (x) x]}
+     * ({@code (x)} the outer product, flattened; {@code F = 1 + D + D^2} features),
+     * {@code phi_q(q).phi_k(k) = 1 + s + s^2/2}. The state {@code S = sum_j phi_k(k_j) v_j^T} ({@code [F, Dv]})
+     * and {@code z = sum_j phi_k(k_j)} carry all earlier chunks; inside a chunk the quadratic form is used:
+     * {@code o_i = (sum_{j in chunk, j<=i} a_ij v_j + phi_q(q_i)^T S) / (sum_{j in chunk, j<=i} a_ij
+     * + phi_q(q_i).z)}. {@code chunkSize = 1} is the token-by-token recurrence.
+     *
+     * @return {@code [B, H, L, Dv]}
+     */
+    public static NDArray taylorRecurrent(NDArray q, NDArray k, NDArray v, float scale, int chunkSize) {
+        checkQkv(q, k, v);
+        checkChunkSize("taylorRecurrent", chunkSize);
+        Shape s = q.getShape();
+        long b = s.get(0), h = s.get(1), len = s.get(2);
+        long dv = v.getShape().get(3);
+        NDManager m = q.getManager();
+        NDArray phiQ = taylorFeatures(q, scale, true);                            // (B,H,L,F)
+        NDArray phiK = taylorFeatures(k, 1f, false);                              // (B,H,L,F)
+        long f = phiQ.getShape().get(3);
+        NDArray state = m.zeros(new Shape(b, h, f, dv), q.getDataType());        // sum phi_k(k_j) v_j^T
+        NDArray norm = m.zeros(new Shape(b, h, f, 1), q.getDataType());          // sum phi_k(k_j)
+        NDList outs = new NDList();
+        for (long start = 0; start < len; start += chunkSize) {
+            long n = Math.min(chunkSize, len - start);
+            NDIndex idx = new NDIndex(":, :, {}:{}", start, start + n);
+            NDArray qc = q.get(idx), kc = k.get(idx), vc = v.get(idx);
+            NDArray pq = phiQ.get(idx), pk = phiK.get(idx);
+            NDArray sc = qc.matMul(transposeLast(kc)).mul(scale);                // (B,H,n,n)
+            NDArray a = sc.mul(sc).mul(0.5).add(sc).add(1).mul(lowerOnes(m, n, false, q.getDataType()));
+            NDArray num = a.matMul(vc).add(pq.matMul(state));                    // (B,H,n,Dv)
+            NDArray den = a.sum(new int[] {3}, true).add(pq.matMul(norm));       // (B,H,n,1)
+            outs.add(num.div(den));
+            state = state.add(transposeLast(pk).matMul(vc));                     // (B,H,F,n) x (B,H,n,Dv)
+            norm = norm.add(transposeLast(pk).sum(new int[] {3}, true));
+        }
+        return concatLength(outs);
+    }
+
+    /** {@code [1, c x, c^2/2 (x (x) x)]} for the query side, {@code [1, x, x (x) x]} for keys: {@code [B,H,L,F]}. */
+    private static NDArray taylorFeatures(NDArray x, float scale, boolean query) {
+        Shape s = x.getShape();
+        long d = s.get(3);
+        NDArray outer = x.expandDims(4).mul(x.expandDims(3))                     // (B,H,L,D,D)
+                .reshape(s.get(0), s.get(1), s.get(2), d * d);
+        NDArray ones = x.getManager().ones(new Shape(s.get(0), s.get(1), s.get(2), 1), x.getDataType());
+        if (query) {
+            return NDArrays.concat(new NDList(ones, x.mul(scale), outer.mul(0.5 * scale * scale)), 3);
+        }
+        return NDArrays.concat(new NDList(ones, x, outer), 3);
     }
 
     /**
      * Non-approximate attention: one scalar score per token {@code s_j = scale q_j.k_j},
-     * {@code o_i = sum_{j<=i} e^{s_j} v_j / sum_{j<=i} e^{s_j}}.
+     * {@code o_i = sum_{j<=i} e^{s_j} v_j / sum_{j<=i} e^{s_j}}. There is no pairwise similarity: every query
+     * position sees the same scores, only the causal prefix differs. Computed as a causal softmax over logits
+     * that depend on j alone, which stays finite for any score size.
+     *
+     * @return {@code [B, H, L, Dv]}
      */
     public static NDArray scalarScore(NDArray q, NDArray k, NDArray v, float scale) {
-        throw new UnsupportedOperationException("scalarScore: not yet implemented");
+        checkQkv(q, k, v);
+        return scalarScoreWeights(q, k, scale).matMul(v); // (B,H,L,L) x (B,H,L,Dv) -> (B,H,L,Dv)
+    }
+
+    /**
+     * The weights of {@link #scalarScore}: {@code e^{s_j} / sum_{j'<=i} e^{s_j'}} for j&lt;=i, 0 above.
+     *
+     * @return {@code [B, H, L, L]}
+     */
+    public static NDArray scalarScoreWeights(NDArray q, NDArray k, float scale) {
+        checkQkv(q, k, null);
+        NDArray s = q.mul(k).sum(new int[] {3}).mul(scale);                      // (B,H,L): s_j
+        return maskedSoftmax(s.expandDims(2));                                   // (B,H,1,L) + (L,L) bias -> (B,H,L,L)
     }
 
     /**
      * Forgetting attention (FoX): logits {@code scale q_i.k_j + sum_{s=j+1..i} logForget_s}, causal softmax.
+     * With {@code G = cumsum(logForget)} the gate term is {@code G_i - G_j}; it is computed in float32 (or
+     * float64 when the inputs are).
      *
      * @param logForget {@code [B, H, L]}, entries &lt;= 0; the gate term is not scaled
+     * @return {@code [B, H, L, Dv]}
      */
     public static NDArray forgetting(NDArray q, NDArray k, NDArray v, NDArray logForget, float scale) {
-        throw new UnsupportedOperationException("forgetting: not yet implemented");
+        checkQkv(q, k, v);
+        NDArray a = forgettingWeights(q, k, logForget, scale);
+        return a.toType(v.getDataType(), false).matMul(v);
     }
 
     /**
-     * PaTH attention: logit {@code scale q_i^T H_i H_{i-1} .. H_{j+1} k_j}, {@code H_t = I - beta_t w_t w_t^T}.
+     * The weights of {@link #forgetting}: {@code softmax_j(scale q_i.k_j + G_i - G_j)} over j&lt;=i, 0 above.
+     *
+     * @return {@code [B, H, L, L]} in float32 (float64 for float64 inputs)
+     */
+    public static NDArray forgettingWeights(NDArray q, NDArray k, NDArray logForget, float scale) {
+        checkQkv(q, k, null);
+        if (logForget == null) {
+            throw new IllegalArgumentException("forgetting needs logForget [batch, heads, length] = "
+                    + lengthShape(q.getShape()) + "; got null");
+        }
+        checkPerToken("logForget", logForget, q.getShape());
+        DataType gdt = gateType(q.getDataType());
+        NDArray logits = q.toType(gdt, false).matMul(transposeLast(k.toType(gdt, false))).mul(scale)
+                .add(gateBias(logForget, gdt));                                  // (B,H,L,L)
+        return maskedSoftmax(logits);
+    }
+
+    /** {@code G_i - G_j} with {@code G = cumsum(logForget)}: {@code [B, H, L, L]}. */
+    private static NDArray gateBias(NDArray logForget, DataType gdt) {
+        NDArray g = logForget.toType(gdt, false).cumSum(2);                      // (B,H,L)
+        return g.expandDims(3).sub(g.expandDims(2));                             // (B,H,L,1) - (B,H,1,L)
+    }
+
+    /**
+     * PaTH attention: logit {@code scale q_i^T H_i H_{i-1} .. H_{j+1} k_j} (j = i: {@code scale q_i.k_i}),
+     * {@code H_t = I - beta_t w_t w_t^T}; PaTH-FoX adds {@code sum_{s=j+1..i} logForget_s}; causal softmax.
+     * All logits at once by the UT transform (see {@link #pathLogits}).
      *
      * @param w         {@code [B, H, L, D]}, unit norm
      * @param beta      {@code [B, H, L]} in (0, 2)
-     * @param logForget null for PaTH, {@code [B, H, L]} for PaTH-FoX
+     * @param logForget null for PaTH, {@code [B, H, L]} (&lt;= 0) for PaTH-FoX
+     * @return {@code [B, H, L, Dv]}
      */
     public static NDArray path(NDArray q, NDArray k, NDArray v, NDArray w, NDArray beta, NDArray logForget,
                                float scale) {
-        throw new UnsupportedOperationException("path: not yet implemented");
+        checkPath(q, k, v, w, beta, logForget);
+        NDArray a = pathWeights(q, k, w, beta, logForget, scale);
+        return a.toType(v.getDataType(), false).matMul(v); // (B,H,L,L) x (B,H,L,Dv) -> (B,H,L,Dv)
     }
 
-    /** {@link #path} by the blockwise algorithm with chunks of {@code chunkSize}; memory linear in L. */
+    /**
+     * The attention weights of {@link #path}: causal softmax of {@link #pathLogits}.
+     *
+     * @return {@code [B, H, L, L]} in float32 (float64 for float64 inputs), 0 above the diagonal
+     */
+    public static NDArray pathWeights(NDArray q, NDArray k, NDArray w, NDArray beta, NDArray logForget,
+                                      float scale) {
+        return maskedSoftmax(pathLogits(q, k, w, beta, logForget, scale));
+    }
+
+    /**
+     * PaTH logits by the UT transform, in float32 (float64 for float64 inputs):
+     * {@code A = tril(Q K^T) - tril(Q W^T) T strictLower(W K^T)}, {@code T = (I + strictLower(D W W^T))^{-1} D},
+     * {@code D = diag(beta)}; logits {@code scale A (+ G_i - G_j)}. {@code tril} keeps the diagonal,
+     * {@code strictLower} does not. {@code I - W^T T W} over tokens a..b is {@code H_b .. H_a}, so entry (i, j)
+     * is {@code q_i^T H_i .. H_{j+1} k_j}.
+     *
+     * @return {@code [B, H, L, L]}; entries above the diagonal are meaningless (softmax masks them)
+     */
+    public static NDArray pathLogits(NDArray q, NDArray k, NDArray w, NDArray beta, NDArray logForget,
+                                     float scale) {
+        checkPath(q, k, null, w, beta, logForget);
+        DataType gdt = gateType(q.getDataType());
+        NDManager m = q.getManager();
+        long len = q.getShape().get(2);
+        NDArray qf = q.toType(gdt, false), kf = k.toType(gdt, false), wf = w.toType(gdt, false);
+        NDArray tril = lowerOnes(m, len, false, gdt);
+        NDArray strict = lowerOnes(m, len, true, gdt);
+        NDArray t = utTransform(wf, beta.toType(gdt, false));                    // (B,H,L,L)
+        NDArray qk = qf.matMul(transposeLast(kf)).mul(tril);                     // tril(Q K^T)
+        NDArray qw = qf.matMul(transposeLast(wf)).mul(tril);                     // tril(Q W^T)
+        NDArray wk = wf.matMul(transposeLast(kf)).mul(strict);                   // strictLower(W K^T)
+        NDArray logits = qk.sub(qw.matMul(t).matMul(wk)).mul(scale);
+        if (logForget != null) {
+            logits = logits.add(gateBias(logForget, gdt));
+        }
+        return logits;
+    }
+
+    /**
+     * The UT transform of a run of Householder-like factors: {@code T = (I + strictLower(D W W^T))^{-1} D},
+     * {@code D = diag(beta)}, batched over leading dims, so that {@code H_n .. H_1 = I - W^T T W}. T is lower
+     * triangular and its leading (or any contiguous diagonal) block is the T of that sub-run.
+     *
+     * @param w    {@code [..., n, D]}
+     * @param beta {@code [..., n]}
+     * @return {@code [..., n, n]}
+     */
+    static NDArray utTransform(NDArray w, NDArray beta) {
+        Shape ws = w.getShape();
+        long n = ws.get(ws.dimension() - 2);
+        NDManager m = w.getManager();
+        NDArray strict = lowerOnes(m, n, true, w.getDataType());
+        NDArray dww = w.matMul(transposeLast(w)).mul(beta.expandDims(-1)).mul(strict); // row i times beta_i
+        NDArray inv = dww.add(m.eye((int) n, (int) n, 0, w.getDataType())).inverse();
+        return inv.mul(beta.expandDims(-2));                                     // column j times beta_j
+    }
+
+    /**
+     * {@link #path} by the blockwise algorithm of the PaTH paper, never forming an L x L matrix: extra memory
+     * O(L (chunkSize + D)) in the forward pass (each step's temporaries are closed when the step ends). L is padded internally to a multiple of {@code chunkSize}
+     * (with beta = 0, i.e. H = I, so the padding changes nothing before it). Per chunk c (size C):
+     * {@code T_c} (the UT transform), the intra-chunk logits by the dense formula, boundary-adjusted queries
+     * {@code q~_i^T = q_i^T H_i .. H_start(c)} and keys {@code k~_j = H_end(c) .. H_{j+1} k_j}, and the chunk
+     * product {@code P_c = I - W_c^T T_c W_c}. Then, for query chunk a and key chunk b &lt; a, the logit is
+     * {@code q~_i^T P_{a-1} .. P_{b+1} k~_j}: a scan over key chunks from right to left that keeps an online
+     * softmax (running max, normaliser, weighted sum) and multiplies the running queries by each chunk's
+     * product. Step d handles all pairs (a, a-d) at once, so the number of DJL ops grows with L/C, not
+     * (L/C)^2. Under autograd the tensors of every step are kept for the backward pass (about L^2/2 floats
+     * in total); a fused kernel would recompute them.
+     *
+     * @param chunkSize C &gt;= 1; 64 is a good default
+     * @return {@code [B, H, L, Dv]}
+     */
     public static NDArray pathChunked(NDArray q, NDArray k, NDArray v, NDArray w, NDArray beta,
                                       NDArray logForget, float scale, int chunkSize) {
-        throw new UnsupportedOperationException("pathChunked: not yet implemented");
+        checkPath(q, k, v, w, beta, logForget);
+        checkChunkSize("pathChunked", chunkSize);
+        Shape s = q.getShape();
+        long b = s.get(0), h = s.get(1), len = s.get(2), d = s.get(3);
+        long dv = v.getShape().get(3);
+        DataType gdt = gateType(q.getDataType());
+        NDManager m = q.getManager();
+        long c = chunkSize;
+        long nc = (len + c - 1) / c;
+        long pad = nc * c - len;
+        // (B,H,L,D) -> pad to (B,H,nc*C,D) -> (B,H,nc,C,D)
+        NDArray qc = padLength(q.toType(gdt, false), pad).reshape(b, h, nc, c, d);
+        NDArray kc = padLength(k.toType(gdt, false), pad).reshape(b, h, nc, c, d);
+        NDArray vc = padLength(v.toType(gdt, false), pad).reshape(b, h, nc, c, dv);
+        NDArray wc = padLength(w.toType(gdt, false), pad).reshape(b, h, nc, c, d);
+        NDArray bc = padLength(beta.toType(gdt, false), pad).reshape(b, h, nc, c);
+        NDArray gc = logForget == null ? null
+                : padLength(logForget.toType(gdt, false), pad).cumSum(2).reshape(b, h, nc, c); // G per chunk
+
+        NDArray tril = lowerOnes(m, c, false, gdt);
+        NDArray strict = lowerOnes(m, c, true, gdt);
+        NDArray t = utTransform(wc, bc);                                          // (B,H,nc,C,C)
+        NDArray qw = qc.matMul(transposeLast(wc)).mul(tril);                     // tril(Q W^T) per chunk
+        NDArray wk = wc.matMul(transposeLast(kc)).mul(strict);                   // strictLower(W K^T) per chunk
+        NDArray qwt = qw.matMul(t);                                               // (B,H,nc,C,C)
+        NDArray intra = qc.matMul(transposeLast(kc)).mul(tril).sub(qwt.matMul(wk)).mul(scale);
+        if (gc != null) {
+            intra = intra.add(gc.expandDims(4).sub(gc.expandDims(3)));          // G_i - G_j inside the chunk
+        }
+        intra = intra.add(causalBias(m, c, gdt));
+        NDArray qTilde = qc.sub(qwt.matMul(wc));                                  // q_i^T H_i..H_start
+        NDArray kTilde = kc.sub(transposeLast(wk).matMul(transposeLast(t)).matMul(wc)); // H_end..H_{j+1} k_j
+
+        // online softmax state for the active query chunks, started from the diagonal blocks
+        NDArray mx = intra.max(new int[] {4}, true).stopGradient();              // (B,H,nc,C,1)
+        NDArray p = intra.sub(mx).exp();
+        NDArray norm = p.sum(new int[] {4}, true);                                // (B,H,nc,C,1)
+        NDArray acc = p.matMul(vc);                                               // (B,H,nc,C,Dv)
+        NDArray qRun = qTilde;
+        NDList done = new NDList();
+        // Each step's temporaries live in `scope`, closed when the step ends, so the forward pass keeps O(L C)
+        // memory. Closing a handle is safe under autograd: the graph keeps its own references to what it saves.
+        NDManager scope = m.newSubManager();
+        for (NDArray x : new NDArray[] {acc, norm, mx, qRun}) {
+            x.attach(scope);
+        }
+        for (long step = 1; step < nc; step++) {
+            // query chunk step-1 has seen all its keys; the active ones are a = step..nc-1
+            NDArray finished = acc.get(":, :, 0:1").div(norm.get(":, :, 0:1"));
+            finished.attach(m);
+            done.add(finished);
+            acc = acc.get(":, :, 1:");
+            norm = norm.get(":, :, 1:");
+            mx = mx.get(":, :, 1:");
+            qRun = qRun.get(":, :, 1:");
+            NDIndex keyChunks = new NDIndex(":, :, :{}", nc - step);             // b = a - step
+            NDArray kb = inScope(scope, kTilde.get(keyChunks)), vb = inScope(scope, vc.get(keyChunks));
+            NDArray sc = qRun.matMul(transposeLast(kb)).mul(scale);              // (B,H,nc-step,C,C)
+            if (gc != null) {
+                NDArray gq = inScope(scope, gc.get(":, :, {}:", step)), gk = inScope(scope, gc.get(keyChunks));
+                sc = sc.add(gq.expandDims(4).sub(gk.expandDims(3)));
+            }
+            NDArray mNew = NDArrays.maximum(mx, sc.max(new int[] {4}, true)).stopGradient();
+            NDArray alpha = mx.sub(mNew).exp();
+            NDArray pb = sc.sub(mNew).exp();
+            norm = norm.mul(alpha).add(pb.sum(new int[] {4}, true));
+            acc = acc.mul(alpha).add(pb.matMul(vb));
+            mx = mNew;
+            if (step < nc - 1) {
+                NDArray wb = inScope(scope, wc.get(keyChunks)), tb = inScope(scope, t.get(keyChunks));
+                qRun = qRun.sub(qRun.matMul(transposeLast(wb)).matMul(tb).matMul(wb)); // q^T <- q^T P_b
+            }
+            NDManager next = m.newSubManager();
+            for (NDArray x : new NDArray[] {acc, norm, mx, qRun}) {
+                x.attach(next);
+            }
+            scope.close();
+            scope = next;
+        }
+        NDArray last = acc.div(norm);
+        last.attach(m);
+        done.add(last);
+        scope.close();
+        NDArray out = concatLength(done).reshape(b, h, nc * c, dv);      // (B,H,nc,C,Dv) -> (B,H,N,Dv)
+        if (pad > 0) {
+            out = out.get(":, :, :{}", len);
+        }
+        return out.toType(v.getDataType(), false);
+    }
+
+    private static NDArray inScope(NDManager scope, NDArray x) {
+        x.attach(scope);
+        return x;
+    }
+
+    /** Concatenates along axis 2; a single array is returned as is (DJL's concat of one array copies it off the autograd graph). */
+    private static NDArray concatLength(NDList parts) {
+        return parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts, 2);
+    }
+
+    /** Appends {@code pad} zeros along axis 2 (length) of a {@code [B, H, L, ...]} array. */
+    private static NDArray padLength(NDArray x, long pad) {
+        if (pad == 0) {
+            return x;
+        }
+        long[] dims = x.getShape().getShape().clone();
+        dims[2] = pad;
+        return x.concat(x.getManager().zeros(new Shape(dims), x.getDataType()), 2);
+    }
+
+    /** 0/1 {@code [n, n]} lower-triangular matrix: {@code j <= i}, or {@code j < i} when strict. */
+    static NDArray lowerOnes(NDManager manager, long n, boolean strict, DataType dataType) {
+        NDArray pos = manager.arange(0, (int) n, 1, DataType.INT32);
+        NDArray row = pos.reshape(n, 1);
+        NDArray col = pos.reshape(1, n);
+        return (strict ? col.lt(row) : col.lte(row)).toType(dataType, false);
+    }
+
+    /** Swaps the last two axes. */
+    static NDArray transposeLast(NDArray x) {
+        int nd = x.getShape().dimension();
+        int[] axes = new int[nd];
+        for (int i = 0; i < nd; i++) {
+            axes[i] = i;
+        }
+        axes[nd - 2] = nd - 1;
+        axes[nd - 1] = nd - 2;
+        return x.transpose(axes);
+    }
+
+    /** w, beta and gates are kept in at least float32 (float64 stays float64). */
+    static DataType gateType(DataType dataType) {
+        return dataType == DataType.FLOAT64 ? DataType.FLOAT64 : DataType.FLOAT32;
+    }
+
+    static Shape lengthShape(Shape qShape) {
+        return new Shape(qShape.get(0), qShape.get(1), qShape.get(2));
+    }
+
+    static void checkChunkSize(String op, int chunkSize) {
+        if (chunkSize < 1) {
+            throw new IllegalArgumentException(op + " needs chunkSize >= 1; got chunkSize=" + chunkSize);
+        }
+    }
+
+    /** A per-token gate or coefficient must be {@code [batch, heads, length]} matching q. */
+    static void checkPerToken(String name, NDArray x, Shape qShape) {
+        Shape want = lengthShape(qShape);
+        if (!x.getShape().equals(want)) {
+            throw new IllegalArgumentException(name + " must be [batch, heads, length] = " + want + " for q "
+                    + qShape + "; got " + name + " " + x.getShape());
+        }
+    }
+
+    /** The shape contract of {@link #path}: q, k, w {@code [B,H,L,D]}; v {@code [B,H,L,Dv]}; beta, logForget {@code [B,H,L]}. */
+    static void checkPath(NDArray q, NDArray k, NDArray v, NDArray w, NDArray beta, NDArray logForget) {
+        checkQkv(q, k, v);
+        if (w == null || beta == null) {
+            throw new IllegalArgumentException("PaTH needs w [batch, heads, length, headDim] and beta "
+                    + "[batch, heads, length]; got w " + (w == null ? "null" : w.getShape()) + ", beta "
+                    + (beta == null ? "null" : beta.getShape()));
+        }
+        if (!w.getShape().equals(q.getShape())) {
+            throw new IllegalArgumentException("w must have the shape of q and k " + q.getShape() + "; got w "
+                    + w.getShape());
+        }
+        checkPerToken("beta", beta, q.getShape());
+        if (logForget != null) {
+            checkPerToken("logForget", logForget, q.getShape());
+        }
     }
 
     /** Checks that q, k (and v when given) are 4-d, agree on batch, heads and length, and q/k on headDim. */

@@ -1,0 +1,320 @@
+package org.attnlab.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.core.Embedding;
+import ai.djl.nn.core.Linear;
+import ai.djl.training.ParameterStore;
+import ai.djl.training.initializer.NormalInitializer;
+import ai.djl.util.PairList;
+import org.attnlab.attention.AttentionConfig;
+import org.attnlab.attention.AttentionKind;
+import org.attnlab.attention.AttentionKind.QkSource;
+import org.attnlab.attention.Hooks;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+
+/**
+ * A small decoder-only language model (Qwen/LLaMA style, plain multi-head attention):
+ * <pre>
+ *   x = Emb(tokens)                       // [B, L] int -> [B, L, dModel]
+ *   for each layer: x = TransformerBlock(x)  // kind from the LayerPlan
+ *   logits = norm(x) Head^T              // [B, L, vocab]; Head = Emb when tied
+ * </pre>
+ * Kinds that take queries and keys from elsewhere get them here: RndEmbQK and FixedSeqQK from a second pass of
+ * the same stack over a constant input (a fixed random {@code eps ~ N(0, s^2 I)} of shape {@code [1, maxLength,
+ * dModel]}, stored as a non-trainable parameter {@code random_input}; or the embeddings of
+ * {@link ModelConfig#fixedQkTokens()}), read at the layer's input; StaticEmbQK from the token embeddings. In that
+ * constant pass every layer reads Q,K from the constant stream itself. Gradients flow through it, so lower
+ * layers learn from the constant pass too; the pattern of those layers is the same for every input.
+ *
+ * <p>Hook names (see {@link #hookNames()}): {@code embed}, {@code blocks.N.resid_pre}, {@code blocks.N.attn.pattern},
+ * {@code blocks.N.attn.z}, {@code blocks.N.attn_out}, {@code blocks.N.resid_mid}, {@code blocks.N.mlp_out},
+ * {@code blocks.N.resid_post}, {@code ln_final}; N is the 0-based layer index.
+ */
+public final class DecoderLM extends AbstractBlock {
+
+    /** Initial standard deviation of the token embedding (and untied head). */
+    public static final float EMBEDDING_INIT_STD = 0.02f;
+
+    /** Evaluation modes that drop the variant layers of a trained hybrid, without retraining. */
+    public enum Skip {
+        /** Run every layer. */
+        NONE,
+        /** Variant layers ({@link LayerPlan#isVariant}) become the identity: the paper's hybrid-skip. */
+        VARIANT_LAYERS,
+        /** Only the attention sub-layer of variant layers is dropped; their MLP still runs. */
+        VARIANT_ATTENTION
+    }
+
+    private final ModelConfig config;
+    private final Parameter embedding;
+    private final Parameter head;
+    private final Parameter randomInput;
+    private final List<TransformerBlock> blocks;
+    private final RMSNorm finalNorm;
+    private Skip skip = Skip.NONE;
+
+    /** An uninitialised model; use {@link #create} for an initialised one. */
+    public DecoderLM(ModelConfig config) {
+        this.config = config;
+        int d = config.dModel();
+        embedding = addParameter(Parameter.builder().setName("embedding").setType(Parameter.Type.WEIGHT)
+                .optShape(new Shape(config.vocabSize(), d))
+                .optInitializer(new NormalInitializer(EMBEDDING_INIT_STD)).build());
+        head = config.tieEmbeddings() ? null
+                : addParameter(Parameter.builder().setName("head").setType(Parameter.Type.WEIGHT)
+                .optShape(new Shape(config.vocabSize(), d))
+                .optInitializer(new NormalInitializer(EMBEDDING_INIT_STD)).build());
+        randomInput = !config.plan().uses(AttentionKind.RND_EMB_QK) ? null
+                : addParameter(Parameter.builder().setName("random_input").setType(Parameter.Type.OTHER)
+                .optShape(new Shape(1, config.maxLength(), d))
+                .optInitializer(new NormalInitializer(config.rndEmbStd())).optRequiresGrad(false).build());
+        AttentionConfig ac = config.attentionConfig();
+        List<TransformerBlock> list = new ArrayList<>();
+        for (int i = 0; i < config.layers(); i++) {
+            list.add(addChildBlock("blocks." + i,
+                    new TransformerBlock(config.plan().kindAt(i), ac, config.mlpWidth(), config.normEps())));
+        }
+        blocks = Collections.unmodifiableList(list);
+        finalNorm = addChildBlock("ln_final", new RMSNorm(d, config.normEps()));
+    }
+
+    /**
+     * A model with parameters drawn on {@code manager}'s device from {@code seed}: the same seed gives the same
+     * parameters on the same device. (Sets the engine's random seed.)
+     */
+    public static DecoderLM create(ModelConfig config, NDManager manager, DataType dataType, long seed) {
+        DecoderLM model = new DecoderLM(config);
+        manager.getEngine().setRandomSeed((int) seed);
+        model.initialize(manager, dataType, new Shape(1, 1));
+        return model;
+    }
+
+    /** {@link #create(ModelConfig, NDManager, DataType, long)} in float32. */
+    public static DecoderLM create(ModelConfig config, NDManager manager, long seed) {
+        return create(config, manager, DataType.FLOAT32, seed);
+    }
+
+    /**
+     * Logits for every position.
+     *
+     * @param tokens {@code [B, L]} integer token ids in 0..vocab-1
+     * @return {@code [B, L, vocab]}
+     */
+    public NDArray forward(ParameterStore ps, NDArray tokens, boolean training) {
+        return forward(ps, tokens, training, Hooks.none());
+    }
+
+    /** {@link #forward(ParameterStore, NDArray, boolean)} passing activations through {@code hooks}. */
+    public NDArray forward(ParameterStore ps, NDArray tokens, boolean training, Hooks hooks) {
+        Shape ts = tokens.getShape();
+        if (ts.dimension() != 2 || !tokens.getDataType().isInteger()) {
+            throw new IllegalArgumentException("tokens must be an integer [batch, length] array; got "
+                    + tokens.getDataType() + " " + ts);
+        }
+        long len = ts.get(1);
+        NDArray emb = embed(ps, tokens, training);                               // (B,L,d)
+        NDArray x = hooks.apply("embed", emb);
+
+        // constant streams for RndEmbQK / FixedSeqQK, advanced only as far as a later layer reads them
+        Map<QkSource, NDArray> streams = new EnumMap<>(QkSource.class);
+        Map<QkSource, NDArray> streamInputs = new EnumMap<>(QkSource.class);
+        Map<QkSource, Integer> lastReader = new EnumMap<>(QkSource.class);
+        for (int i = 0; i < blocks.size(); i++) {
+            QkSource s = blocks.get(i).kind().qkSource();
+            if (isStream(s) && !dropsLayer(i) && !dropsAttention(i)) {
+                lastReader.put(s, i);
+            }
+        }
+        for (QkSource s : lastReader.keySet()) {
+            NDArray in = constantInput(ps, s, len, emb, training);
+            streamInputs.put(s, in);
+            streams.put(s, in);
+        }
+
+        for (int i = 0; i < blocks.size(); i++) {
+            if (dropsLayer(i)) {
+                continue;
+            }
+            TransformerBlock block = blocks.get(i);
+            QkSource src = block.kind().qkSource();
+            NDArray qkResidual = switch (src) {
+                case HIDDEN -> null;
+                case TOKEN_EMBEDDINGS -> emb;
+                default -> streams.get(src);
+            };
+            NDArray next = block.forward(ps, x, qkResidual, training, hooks.scope("blocks." + i), dropsAttention(i));
+            for (QkSource s : lastReader.keySet()) {
+                if (i < lastReader.get(s)) {
+                    NDArray c = streams.get(s);
+                    NDArray cq = switch (src) {
+                        case HIDDEN -> null;
+                        case TOKEN_EMBEDDINGS -> streamInputs.get(s);
+                        default -> c;                                             // the stream reads itself
+                    };
+                    streams.put(s, block.forward(ps, c, cq, training, Hooks.none(), dropsAttention(i)));
+                }
+            }
+            x = next;
+        }
+        x = hooks.apply("ln_final", finalNorm.forward(ps, x, training));
+        NDArray w = ps.getValue(head == null ? embedding : head, x.getDevice(), training);
+        return Linear.linear(x, w).singletonOrThrow();                           // x W^T: (B,L,d) -> (B,L,V)
+    }
+
+    /** Token embeddings {@code Emb(tokens)}: {@code [B, L] -> [B, L, dModel]}. */
+    public NDArray embed(ParameterStore ps, NDArray tokens, boolean training) {
+        NDArray table = ps.getValue(embedding, tokens.getDevice(), training);
+        return Embedding.embedding(tokens.toType(DataType.INT64, false), table, SparseFormat.DENSE).singletonOrThrow();
+    }
+
+    /**
+     * Runs the model recording every activation whose hook name {@code names} accepts, plus {@code logits}.
+     * E.g. {@code runWithCache(ps, tokens, n -> n.endsWith(".attn.pattern"))}.
+     *
+     * @return hook name -> array, in the order they were computed
+     */
+    public Map<String, NDArray> runWithCache(ParameterStore ps, NDArray tokens, Predicate<String> names) {
+        Map<String, NDArray> cache = new LinkedHashMap<>();
+        NDArray logits = forward(ps, tokens, false, Hooks.create().record(cache, names));
+        cache.put("logits", logits);
+        return cache;
+    }
+
+    /**
+     * The attention weights of every layer that has them ({@link AttentionKind#hasPattern()}; MLP layers and
+     * skipped layers have none): {@code blocks.N.attn.pattern -> [B, H, L, L]}.
+     */
+    public Map<String, NDArray> patterns(ParameterStore ps, NDArray tokens) {
+        Map<String, NDArray> cache = runWithCache(ps, tokens, n -> n.endsWith(".attn.pattern"));
+        cache.remove("logits");
+        return cache;
+    }
+
+    /** The hook name of layer {@code index}'s attention pattern: {@code blocks.<index>.attn.pattern}. */
+    public static String patternName(int index) {
+        return "blocks." + index + ".attn.pattern";
+    }
+
+    /** Every hook name this model fires with {@link Skip#NONE}, in order (the public probe API). */
+    public List<String> hookNames() {
+        List<String> names = new ArrayList<>();
+        names.add("embed");
+        for (int i = 0; i < blocks.size(); i++) {
+            String p = "blocks." + i + ".";
+            names.add(p + "resid_pre");
+            if (blocks.get(i).kind().hasPattern()) {
+                names.add(p + "attn.pattern");
+                names.add(p + "attn.z");
+            }
+            names.add(p + "attn_out");
+            names.add(p + "resid_mid");
+            names.add(p + "mlp_out");
+            names.add(p + "resid_post");
+        }
+        names.add("ln_final");
+        return names;
+    }
+
+    /** Sets the evaluation mode; {@link Skip#NONE} for training. */
+    public void setSkip(Skip mode) {
+        skip = mode == null ? Skip.NONE : mode;
+    }
+
+    public Skip skip() {
+        return skip;
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    public List<TransformerBlock> blocks() {
+        return blocks;
+    }
+
+    public TransformerBlock block(int index) {
+        return blocks.get(index);
+    }
+
+    public RMSNorm finalNorm() {
+        return finalNorm;
+    }
+
+    /** Trainable parameter count (the fixed random input of RndEmbQK is not counted). */
+    public long parameterCount() {
+        long n = 0;
+        for (var p : getParameters().values()) {
+            if (p.requiresGradient()) {
+                n += p.getShape().size();
+            }
+        }
+        return n;
+    }
+
+    @Override
+    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training,
+                                     PairList<String, Object> params) {
+        return new NDList(forward(ps, inputs.singletonOrThrow(), training));
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        Shape s = inputShapes[0];
+        return new Shape[]{new Shape(s.get(0), s.get(1), config.vocabSize())};
+    }
+
+    @Override
+    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+        Shape hidden = new Shape(1, 1, config.dModel());
+        for (TransformerBlock b : blocks) {
+            b.initialize(manager, dataType, hidden);
+        }
+        finalNorm.initialize(manager, dataType, hidden);
+    }
+
+    private boolean dropsLayer(int i) {
+        return skip == Skip.VARIANT_LAYERS && config.plan().isVariant(i);
+    }
+
+    private boolean dropsAttention(int i) {
+        return skip == Skip.VARIANT_ATTENTION && config.plan().isVariant(i);
+    }
+
+    private static boolean isStream(QkSource s) {
+        return s == QkSource.RANDOM_STREAM || s == QkSource.FIXED_SEQUENCE_STREAM;
+    }
+
+    /** The constant input of a Q,K stream, {@code [1, L, dModel]}. */
+    private NDArray constantInput(ParameterStore ps, QkSource s, long len, NDArray like, boolean training) {
+        int available = s == QkSource.RANDOM_STREAM ? config.maxLength() : config.fixedQkTokens().size();
+        if (len > available) {
+            throw new IllegalArgumentException((s == QkSource.RANDOM_STREAM
+                    ? "rnd-emb-qk's random input covers maxLength=" : "fixed-seq-qk's fixed text has ")
+                    + available + " positions; got an input of length " + len);
+        }
+        if (s == QkSource.RANDOM_STREAM) {
+            NDArray eps = ps.getValue(randomInput, like.getDevice(), training);
+            NDArray slice = eps.get(new NDIndex(":, :{}, :", len));             // (1,L,d), owned by the model
+            slice.attach(like.getManager());
+            return slice.toType(like.getDataType(), false);
+        }
+        int[] ids = config.fixedQkTokens().subList(0, (int) len).stream().mapToInt(Integer::intValue).toArray();
+        NDArray tokens = like.getManager().create(ids).reshape(1, len);
+        return embed(ps, tokens, training);
+    }
+}

@@ -1,0 +1,56 @@
+package org.attnlab.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Parameter;
+import ai.djl.training.ParameterStore;
+import ai.djl.training.initializer.ConstantInitializer;
+import ai.djl.util.PairList;
+
+/**
+ * Root-mean-square normalisation over the last axis: {@code y = x / sqrt(mean(x^2) + eps) * g}, with a learned
+ * gain {@code g} ({@code [dim]}, initialised to 1) and no bias.
+ */
+public final class RMSNorm extends AbstractBlock {
+
+    private final int dim;
+    private final float eps;
+    private final Parameter gain;
+
+    public RMSNorm(int dim, float eps) {
+        if (dim <= 0 || !(eps > 0)) {
+            throw new IllegalArgumentException("RMSNorm needs dim > 0 and eps > 0; got dim=" + dim + ", eps=" + eps);
+        }
+        this.dim = dim;
+        this.eps = eps;
+        gain = addParameter(Parameter.builder().setName("gain").setType(Parameter.Type.GAMMA)
+                .optShape(new Shape(dim)).optInitializer(new ConstantInitializer(1f)).build());
+    }
+
+    /** {@code eps = 1e-6}. */
+    public RMSNorm(int dim) {
+        this(dim, 1e-6f);
+    }
+
+    /** {@code [.., dim] -> [.., dim]}. */
+    public NDArray forward(ParameterStore ps, NDArray x, boolean training) {
+        if (x.getShape().get(x.getShape().dimension() - 1) != dim) {
+            throw new IllegalArgumentException("RMSNorm over " + dim + " features got " + x.getShape());
+        }
+        NDArray rms = x.mul(x).mean(new int[]{-1}, true).add(eps).sqrt();
+        return x.div(rms).mul(ps.getValue(gain, x.getDevice(), training));
+    }
+
+    @Override
+    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training,
+                                     PairList<String, Object> params) {
+        return new NDList(forward(ps, inputs.singletonOrThrow(), training));
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        return new Shape[]{inputShapes[0]};
+    }
+}

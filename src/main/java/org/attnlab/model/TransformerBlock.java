@@ -1,0 +1,111 @@
+package org.attnlab.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+import org.attnlab.attention.AttentionBlock;
+import org.attnlab.attention.AttentionConfig;
+import org.attnlab.attention.AttentionInput;
+import org.attnlab.attention.AttentionKind;
+import org.attnlab.attention.Hooks;
+
+/**
+ * One pre-norm layer, as in LLaMA/Qwen:
+ * <pre>
+ *   x = x + attn(norm1(x))      // attn reads Q,K from norm1(qkResidual) for the kinds that take them elsewhere
+ *   x = x + mlp(norm2(x))
+ * </pre>
+ * Hook points (local names; the model prefixes {@code blocks.N.}): {@code resid_pre}, {@code attn.pattern},
+ * {@code attn.z}, {@code attn_out}, {@code resid_mid}, {@code mlp_out}, {@code resid_post}, all {@code [B,L,dModel]}
+ * except the attention ones (see {@link AttentionBlock}).
+ */
+public final class TransformerBlock extends AbstractBlock {
+
+    private final RMSNorm attentionNorm;
+    private final AttentionBlock attention;
+    private final RMSNorm mlpNorm;
+    private final SwiGLU mlp;
+
+    public TransformerBlock(AttentionKind kind, AttentionConfig config, int mlpWidth, float normEps) {
+        attentionNorm = addChildBlock("attn_norm", new RMSNorm(config.dModel(), normEps));
+        attention = addChildBlock("attn", kind.newBlock(config));
+        mlpNorm = addChildBlock("mlp_norm", new RMSNorm(config.dModel(), normEps));
+        mlp = addChildBlock("mlp", new SwiGLU(config.dModel(), mlpWidth));
+    }
+
+    /**
+     * One layer.
+     *
+     * @param x          residual stream {@code [B, L, dModel]}
+     * @param qkResidual for kinds that take Q,K elsewhere, the residual stream to take them from
+     *                   ({@code [B or 1, L, dModel]}, normalised here by this layer's attention norm); null for the
+     *                   others. Passing {@code x} itself makes the layer act as standard attention.
+     * @param skipAttention drop the attention sub-layer (identity residual); the MLP still runs
+     * @param hooks      scoped to this layer ({@code blocks.N})
+     */
+    public NDArray forward(ParameterStore ps, NDArray x, NDArray qkResidual, boolean training, Hooks hooks,
+                           boolean skipAttention) {
+        x = hooks.apply("resid_pre", x);
+        if (!skipAttention) {
+            NDArray h = attentionNorm.forward(ps, x, training);
+            NDArray qk = qkResidual == null ? null
+                    : qkResidual == x ? h : attentionNorm.forward(ps, qkResidual, training);
+            NDArray a = attention.forward(ps, new AttentionInput(h, qk), training, hooks.scope("attn"));
+            x = x.add(hooks.apply("attn_out", a));
+        }
+        x = hooks.apply("resid_mid", x);
+        NDArray m = mlp.forward(ps, mlpNorm.forward(ps, x, training), training);
+        x = x.add(hooks.apply("mlp_out", m));
+        return hooks.apply("resid_post", x);
+    }
+
+    /** {@link #forward(ParameterStore, NDArray, NDArray, boolean, Hooks, boolean)} with attention on. */
+    public NDArray forward(ParameterStore ps, NDArray x, NDArray qkResidual, boolean training, Hooks hooks) {
+        return forward(ps, x, qkResidual, training, hooks, false);
+    }
+
+    public AttentionKind kind() {
+        return attention.kind();
+    }
+
+    public AttentionBlock attention() {
+        return attention;
+    }
+
+    public RMSNorm attentionNorm() {
+        return attentionNorm;
+    }
+
+    public RMSNorm mlpNorm() {
+        return mlpNorm;
+    }
+
+    public SwiGLU mlp() {
+        return mlp;
+    }
+
+    /** DJL entry {@code NDList(x) -> NDList(x')}, for kinds with Q,K from the hidden state. */
+    @Override
+    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training,
+                                     PairList<String, Object> params) {
+        return new NDList(forward(ps, inputs.singletonOrThrow(), null, training, Hooks.none()));
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        return new Shape[]{inputShapes[0]};
+    }
+
+    @Override
+    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+        attentionNorm.initialize(manager, dataType, inputShapes);
+        attention.initialize(manager, dataType, inputShapes);
+        mlpNorm.initialize(manager, dataType, inputShapes);
+        mlp.initialize(manager, dataType, inputShapes);
+    }
+}
