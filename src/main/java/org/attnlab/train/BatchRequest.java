@@ -12,6 +12,14 @@ package org.attnlab.train;
  */
 public record BatchRequest(Split split, long index, long seed, int batchSize, int context) {
 
+    /** Which data a batch is drawn from. */
+    public enum Split {
+        /** Batches the model learns from; index = training step. */
+        TRAIN,
+        /** Held-out batches for evaluation; index 0..evalBatches-1, the same batches at every evaluation. */
+        EVAL
+    }
+
     /** A fresh {@link java.util.SplittableRandom} for this batch. */
     public java.util.SplittableRandom random() {
         return new java.util.SplittableRandom(seed);

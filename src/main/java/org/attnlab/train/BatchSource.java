@@ -13,6 +13,15 @@ import ai.djl.ndarray.NDManager;
  *     return Batch.of(x, x);   // predict the current token; (seed the engine from req.seed() or use req.random())
  * };
  * }</pre>
+ * A step-indexed source from {@code org.attnlab.data} fits in one lambda (it carries its own seed, batch size and
+ * length):
+ * <pre>{@code
+ * org.attnlab.data.BatchSource flip = org.attnlab.data.BatchSource.of(task, 32, 512, Split.TRAIN, seed);
+ * BatchSource train = (manager, req) -> {
+ *     BatchArrays a = flip.batch(req.index()).toArrays(manager);
+ *     return new Batch(a.inputs(), a.targets(), a.mask());
+ * };
+ * }</pre>
  */
 @FunctionalInterface
 public interface BatchSource {

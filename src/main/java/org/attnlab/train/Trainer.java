@@ -13,6 +13,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
+import org.attnlab.train.BatchRequest.Split;
 import org.attnlab.train.ProgressListener.Progress;
 
 import java.nio.file.Files;
