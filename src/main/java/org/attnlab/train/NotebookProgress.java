@@ -131,7 +131,8 @@ public final class NotebookProgress implements ProgressListener {
                 .append("<progress style=\"width:320px\" max=\"1\" value=\"")
                 .append(String.format(Locale.ROOT, "%.4f", frac)).append("\"></progress> ")
                 .append("step ").append(p.step()).append('/').append(p.totalSteps())
-                .append(String.format(Locale.ROOT, " &middot; loss %.4f", p.smoothLoss()))
+                .append(" &middot; loss ").append(Double.isNaN(p.smoothLoss()) ? "-"
+                        : String.format(Locale.ROOT, "%.4f", p.smoothLoss()))
                 .append(" &middot; ").append(Progress.rate(p.tokensPerSecond())).append(" tok/s")
                 .append(" &middot; elapsed ").append(Progress.duration(p.elapsedSeconds()))
                 .append(" &middot; ETA ").append(Progress.duration(p.etaSeconds()));
