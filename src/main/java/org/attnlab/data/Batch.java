@@ -66,8 +66,4 @@ public interface Batch {
         return manager.create(flat, new ai.djl.ndarray.types.Shape(b, l));
     }
 
-    /** All three arrays at once, on {@code manager} (create it as a sub-manager of the step). */
-    default BatchArrays toArrays(NDManager manager) {
-        return new BatchArrays(inputArray(manager), targetArray(manager), maskArray(manager));
-    }
 }

@@ -1,5 +1,6 @@
 package org.attnlab.data;
 
+import org.attnlab.Seeds;
 import org.attnlab.data.tasks.Split;
 import org.attnlab.data.tasks.Task;
 

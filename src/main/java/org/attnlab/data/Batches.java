@@ -1,5 +1,6 @@
 package org.attnlab.data;
 
+import org.attnlab.Seeds;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;

@@ -4,6 +4,8 @@
  * byte-level {@link org.attnlab.data.BpeTokenizer}), and batches of (input, target, loss mask) rows
  * ({@link org.attnlab.data.Batch}, {@link org.attnlab.data.Batches}, {@link org.attnlab.data.BatchSource}).
  * Synthetic tasks live in {@link org.attnlab.data.tasks}. Everything random takes an explicit seed
- * ({@link org.attnlab.data.Seeds}).
+ * ({@link org.attnlab.Seeds}).
  */
 package org.attnlab.data;
+
+import org.attnlab.Seeds;

@@ -25,10 +25,10 @@ public interface BatchMetric {
      * @param logits the model's {@code [B, L, V]} output for {@code batch.tokens()}
      * @return {@code {numerator, denominator}}
      */
-    double[] accumulate(Batch batch, NDArray logits);
+    double[] accumulate(TensorBatch batch, NDArray logits);
 
     /** A metric from a name and a function. */
-    static BatchMetric of(String name, java.util.function.BiFunction<Batch, NDArray, double[]> f) {
+    static BatchMetric of(String name, java.util.function.BiFunction<TensorBatch, NDArray, double[]> f) {
         if (name == null || name.isBlank()) {
             throw new IllegalArgumentException("BatchMetric name is empty");
         }
@@ -39,7 +39,7 @@ public interface BatchMetric {
             }
 
             @Override
-            public double[] accumulate(Batch batch, NDArray logits) {
+            public double[] accumulate(TensorBatch batch, NDArray logits) {
                 return f.apply(batch, logits);
             }
         };

@@ -1,7 +1,7 @@
 package org.attnlab.train;
 
 /**
- * What the trainer asks a {@link BatchSource} for. A source must make its batch a pure function of the request
+ * What the trainer asks a {@link TrainingData} for. A source must make its batch a pure function of the request
  * (draw all randomness from {@link #seed()}), so a resumed run sees exactly the batches the uninterrupted run saw.
  *
  * @param split     train or eval

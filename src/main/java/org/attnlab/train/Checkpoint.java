@@ -1,5 +1,6 @@
 package org.attnlab.train;
 
+import org.attnlab.Seeds;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;

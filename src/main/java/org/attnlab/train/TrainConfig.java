@@ -14,7 +14,7 @@ import java.util.Objects;
  * <table>
  *   <tr><th>field</th><th>meaning</th><th>default</th></tr>
  *   <tr><td>steps</td><td>optimiser updates in the run</td><td>1000</td></tr>
- *   <tr><td>batchSize, context</td><td>sequences per batch, tokens per sequence (asked of the {@link BatchSource})</td><td>32, 128</td></tr>
+ *   <tr><td>batchSize, context</td><td>sequences per batch, tokens per sequence (asked of the {@link TrainingData})</td><td>32, 128</td></tr>
  *   <tr><td>lr, minLrRatio</td><td>peak learning rate; final rate = lr * minLrRatio (cosine)</td><td>1e-3, 0.1</td></tr>
  *   <tr><td>beta1, beta2, eps</td><td>AdamW moments</td><td>0.9, 0.95, 1e-8</td></tr>
  *   <tr><td>weightDecay</td><td>decoupled decay (not on norms, biases, embeddings; see {@link AdamW})</td><td>0.1</td></tr>

@@ -1,5 +1,6 @@
 package org.attnlab.train;
 
+import org.attnlab.Seeds;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -64,8 +65,8 @@ public final class Trainer implements AutoCloseable {
 
     private final Block model;
     private final TrainConfig config;
-    private final BatchSource trainData;
-    private final BatchSource evalData;
+    private final TrainingData trainData;
+    private final TrainingData evalData;
     private final String run;
     private final List<ProgressListener> listeners;
     private final List<BatchMetric> batchMetrics;
@@ -134,7 +135,7 @@ public final class Trainer implements AutoCloseable {
         long tokens;
         try (NDManager sub = manager.newSubManager()) {
             sub.tempAttachAll(parameterArrays); // arrays a block derives from its weights land in sub
-            Batch batch = trainData.batch(sub, request(Split.TRAIN, t));
+            TensorBatch batch = trainData.batch(sub, request(Split.TRAIN, t));
             checkBatch(batch, Split.TRAIN, t);
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                 NDArray logits = forward(batch.tokens(), true);
@@ -262,7 +263,7 @@ public final class Trainer implements AutoCloseable {
      * (eval requests 0..batches-1, seeded as the trainer's eval batches): {@code loss} and {@code accuracy} pooled
      * over all masked positions, {@code perplexity = exp(loss)}, and each batch metric by its name.
      */
-    public Map<String, Double> evaluate(BatchSource source, int batches) {
+    public Map<String, Double> evaluate(TrainingData source, int batches) {
         Objects.requireNonNull(source, "source");
         if (batches < 1) {
             throw new IllegalArgumentException("batches=" + batches + " must be >= 1");
@@ -275,7 +276,7 @@ public final class Trainer implements AutoCloseable {
             Seeds.seedEngine(Seeds.derive(config.seed(), Seeds.Stream.EVAL_BATCH, i));
             try (NDManager sub = manager.newSubManager()) {
                 sub.tempAttachAll(parameterArrays);
-                Batch batch = source.batch(sub, request(Split.EVAL, i));
+                TensorBatch batch = source.batch(sub, request(Split.EVAL, i));
                 checkBatch(batch, Split.EVAL, i);
                 NDArray logits = forward(batch.tokens(), false);
                 NDArray mask = batch.lossMask().toType(DataType.FLOAT32, false);
@@ -334,7 +335,7 @@ public final class Trainer implements AutoCloseable {
                 config.context());
     }
 
-    private void checkBatch(Batch batch, Split split, long index) {
+    private void checkBatch(TensorBatch batch, Split split, long index) {
         if (batch == null) {
             throw new IllegalStateException("the " + split + " source returned no batch for index " + index);
         }
@@ -451,8 +452,8 @@ public final class Trainer implements AutoCloseable {
     public static final class Builder {
         private Block model;
         private TrainConfig config;
-        private BatchSource trainData;
-        private BatchSource evalData;
+        private TrainingData trainData;
+        private TrainingData evalData;
         private String run = "run";
         private final List<ProgressListener> listeners = new ArrayList<>();
         private final List<BatchMetric> batchMetrics = new ArrayList<>();
@@ -468,9 +469,9 @@ public final class Trainer implements AutoCloseable {
         public Builder model(Block m) { model = m; return this; }
         public Builder config(TrainConfig c) { config = c; return this; }
         /** Training batches; request index = step. */
-        public Builder trainData(BatchSource s) { trainData = s; return this; }
+        public Builder trainData(TrainingData s) { trainData = s; return this; }
         /** Evaluation batches; request index = 0..evalBatches-1 (the same batches each evaluation). */
-        public Builder evalData(BatchSource s) { evalData = s; return this; }
+        public Builder evalData(TrainingData s) { evalData = s; return this; }
         /** The run's name in the metrics log and in checkpoint file names. */
         public Builder runName(String r) { run = r; return this; }
         public Builder listener(ProgressListener l) { listeners.add(Objects.requireNonNull(l)); return this; }

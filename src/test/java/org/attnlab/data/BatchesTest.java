@@ -1,5 +1,6 @@
 package org.attnlab.data;
 
+import org.attnlab.Seeds;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -84,13 +85,15 @@ class BatchesTest {
     void ndArraysHaveTheBatchShapeAndTypes() {
         LmBatch b = Batches.of(stream(30)).sample(4, 6, 1L);
         try (NDManager m = NDManager.newBaseManager()) {
-            BatchArrays a = b.toArrays(m);
-            assertEquals(new Shape(4, 6), a.inputs().getShape());
-            assertEquals(DataType.INT64, a.inputs().getDataType());
-            assertEquals(DataType.INT64, a.targets().getDataType());
-            assertEquals(DataType.FLOAT32, a.mask().getDataType());
-            assertEquals(24f, a.mask().sum().getFloat());
-            long[] flat = a.targets().toLongArray();
+            NDArray inputs = b.inputArray(m);
+            NDArray targets = b.targetArray(m);
+            NDArray mask = b.maskArray(m);
+            assertEquals(new Shape(4, 6), inputs.getShape());
+            assertEquals(DataType.INT64, inputs.getDataType());
+            assertEquals(DataType.INT64, targets.getDataType());
+            assertEquals(DataType.FLOAT32, mask.getDataType());
+            assertEquals(24f, mask.sum().getFloat());
+            long[] flat = targets.toLongArray();
             assertEquals(b.targets()[2][5], flat[2 * 6 + 5]);
             NDArray i32 = Batches.toArray(m, b.inputs(), DataType.INT32);
             assertArrayEquals(b.inputs()[3], java.util.Arrays.copyOfRange(i32.toIntArray(), 18, 24));

@@ -28,7 +28,7 @@ class DecoderLMTrainingTest {
     private static final int V = 8;
 
     /** Predict the previous token: target_t = token_{t-1}; position 0 is not graded. */
-    static BatchSource previousToken() {
+    static TrainingData previousToken() {
         return (manager, req) -> {
             SplittableRandom r = req.random();
             int b = req.batchSize();
@@ -44,7 +44,7 @@ class DecoderLMTrainingTest {
                 }
             }
             Shape s = new Shape(b, l);
-            return new Batch(manager.create(x, s), manager.create(y, s), manager.create(mask, s));
+            return new TensorBatch(manager.create(x, s), manager.create(y, s), manager.create(mask, s));
         };
     }
 

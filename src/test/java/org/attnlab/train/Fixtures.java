@@ -15,7 +15,7 @@ final class Fixtures {
     }
 
     /** Target = (token * 3 + 1) mod V at every position; tokens drawn from the request's own RNG. */
-    static BatchSource affineTask(int vocab) {
+    static TrainingData affineTask(int vocab) {
         return (manager, req) -> {
             SplittableRandom r = req.random();
             int n = req.batchSize() * req.context();
@@ -26,19 +26,19 @@ final class Fixtures {
                 y[i] = (x[i] * 3 + 1) % vocab;
             }
             Shape s = new Shape(req.batchSize(), req.context());
-            return Batch.of(manager.create(x, s), manager.create(y, s));
+            return TensorBatch.of(manager.create(x, s), manager.create(y, s));
         };
     }
 
     /** Copy the current token, tokens from the engine's generator (exercises the trainer's engine seeding). */
-    static BatchSource engineRandomCopy(int vocab) {
+    static TrainingData engineRandomCopy(int vocab) {
         return (manager, req) -> {
             NDArray x = manager.randomInteger(0, vocab, new Shape(req.batchSize(), req.context()), DataType.INT32);
             // loss only on the second half of each sequence
             NDArray pos = manager.arange(0, req.context(), 1, DataType.INT32).reshape(1, req.context());
             NDArray mask = pos.gte(req.context() / 2).toType(DataType.FLOAT32, false)
                     .broadcast(new Shape(req.batchSize(), req.context()));
-            return new Batch(x, x, mask);
+            return new TensorBatch(x, x, mask);
         };
     }
 

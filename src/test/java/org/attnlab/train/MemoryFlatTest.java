@@ -17,7 +17,7 @@ class MemoryFlatTest {
     private static final int V = 4;
     private static final int STEPS = Integer.getInteger("attnlab.memtest.steps", 2000);
 
-    private static Trainer trainer(TinyLM model, int steps, BatchSource source) {
+    private static Trainer trainer(TinyLM model, int steps, TrainingData source) {
         TrainConfig cfg = TrainConfig.builder(7, ai.djl.Device.cpu()).steps(steps).batchSize(2).context(4).lr(1e-2)
                 .evalEvery(500).evalBatches(1).build();
         return Trainer.builder().model(model).config(cfg).trainData(source).evalData(source).build();
@@ -50,8 +50,8 @@ class MemoryFlatTest {
     void theCensusSeesALeakOfOneArrayPerStep() {
         try (NDManager m = NDManager.newBaseManager(); NDManager longLived = NDManager.newBaseManager()) {
             TinyLM model = Fixtures.model(m, 7, V, 4, 0f, 2, 4);
-            BatchSource copy = Fixtures.engineRandomCopy(V);
-            BatchSource leaky = (manager, req) -> {
+            TrainingData copy = Fixtures.engineRandomCopy(V);
+            TrainingData leaky = (manager, req) -> {
                 longLived.create(1f); // the deliberate leak: an array in a manager that outlives the step
                 return copy.batch(manager, req);
             };

@@ -107,7 +107,7 @@ class TrainerTest {
             TinyLM model = Fixtures.model(m, 4, V, 16, 0f, 8, 8);
             TrainConfig cfg = Fixtures.config(4).steps(300).evalEvery(20)
                     .earlyStop(EarlyStop.atMost("ood_loss", 0.1)).build();
-            BatchSource ood = Fixtures.affineTask(V);
+            TrainingData ood = Fixtures.affineTask(V);
             try (Trainer t = Trainer.builder().model(model).config(cfg).trainData(Fixtures.affineTask(V))
                     .evalHook((tr, step) -> Map.of("ood_loss", tr.evaluate(ood, 1).get("loss"))).build()) {
                 TrainResult r = t.run();
@@ -282,9 +282,9 @@ class TrainerTest {
                             .trainData(Fixtures.affineTask(V)).build());
             assertTrue(noEval.getMessage().contains("eval_loss"), noEval.getMessage());
             // a source returning a wrongly shaped mask
-            BatchSource bad = (mm, req) -> {
+            TrainingData bad = (mm, req) -> {
                 NDArray x = mm.zeros(new ai.djl.ndarray.types.Shape(req.batchSize(), req.context()), DataType.INT32);
-                return new Batch(x, x, mm.ones(new ai.djl.ndarray.types.Shape(req.batchSize())));
+                return new TensorBatch(x, x, mm.ones(new ai.djl.ndarray.types.Shape(req.batchSize())));
             };
             try (Trainer t = Trainer.builder().model(model).config(cfg).trainData(bad).build()) {
                 IllegalArgumentException s = assertThrows(IllegalArgumentException.class, t::step);
@@ -298,7 +298,7 @@ class TrainerTest {
         try (NDManager m = NDManager.newBaseManager()) {
             TinyLM model = Fixtures.model(m, 1, V, 8, 0f, 8, 8);
             TrainConfig cfg = Fixtures.config(1).steps(3).build();
-            BatchSource nan = (mm, req) -> {
+            TrainingData nan = (mm, req) -> {
                 throw new IllegalStateException("source broke at " + req.index());
             };
             try (Trainer t = Trainer.builder().model(model).config(cfg).trainData(nan).build()) {

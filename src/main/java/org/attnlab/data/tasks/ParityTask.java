@@ -1,6 +1,6 @@
 package org.attnlab.data.tasks;
 
-import org.attnlab.data.Seeds;
+import org.attnlab.Seeds;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,6 +1,6 @@
 package org.attnlab.data.tasks;
 
-import org.attnlab.data.Seeds;
+import org.attnlab.Seeds;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -12,7 +12,7 @@ import java.util.SplittableRandom;
  * <pre>{@code
  * Task task = FlipFlopTask.standard();
  * TaskBatch batch = task.sample(32, 512, Split.TRAIN, Seeds.derive(seed, step));
- * BatchArrays a = batch.toArrays(stepManager);   // INT64 inputs/targets [B, L], FLOAT32 mask [B, L]
+ * NDArray inputs = batch.inputArray(stepManager);   // INT64 [B, L]; targetArray, maskArray (FLOAT32) alike
  * }</pre>
  *
  * {@code length} is the task's size knob; {@link #lengthMeaning()} says what it counts and

@@ -1,9 +1,9 @@
 package org.attnlab.data.tasks;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import org.attnlab.data.BatchArrays;
 import org.junit.jupiter.api.Test;
 
 import java.util.Arrays;
@@ -58,12 +58,14 @@ class TaskBatchTest {
     void ndArraysCarryTheMask() {
         TaskBatch b = ParityTask.withChainOfThought().sample(3, 4, Split.TRAIN, 1L);
         try (NDManager m = NDManager.newBaseManager()) {
-            BatchArrays a = b.toArrays(m);
-            assertEquals(new Shape(3, 9), a.inputs().getShape());
-            assertEquals(DataType.INT64, a.targets().getDataType());
-            assertEquals(DataType.FLOAT32, a.mask().getDataType());
-            assertEquals(12f, a.mask().sum().getFloat());
-            float[] row0 = Arrays.copyOfRange(a.mask().toFloatArray(), 0, 9);
+            NDArray inputs = b.inputArray(m);
+            NDArray targets = b.targetArray(m);
+            NDArray mask = b.maskArray(m);
+            assertEquals(new Shape(3, 9), inputs.getShape());
+            assertEquals(DataType.INT64, targets.getDataType());
+            assertEquals(DataType.FLOAT32, mask.getDataType());
+            assertEquals(12f, mask.sum().getFloat());
+            float[] row0 = Arrays.copyOfRange(mask.toFloatArray(), 0, 9);
             assertArrayEquals(new float[] {0, 0, 0, 0, 0, 1, 1, 1, 1}, row0);
         }
     }

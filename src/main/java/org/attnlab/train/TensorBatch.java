@@ -14,9 +14,9 @@ import java.util.Objects;
  * @param lossMask {@code [B, L]} 1 where the position counts in loss and accuracy, 0 elsewhere (any numeric
  *                 or boolean type; the loss uses it as float)
  */
-public record Batch(NDArray tokens, NDArray targets, NDArray lossMask) {
+public record TensorBatch(NDArray tokens, NDArray targets, NDArray lossMask) {
 
-    public Batch {
+    public TensorBatch {
         Objects.requireNonNull(tokens, "tokens");
         Objects.requireNonNull(targets, "targets");
         Objects.requireNonNull(lossMask, "lossMask");
@@ -37,8 +37,8 @@ public record Batch(NDArray tokens, NDArray targets, NDArray lossMask) {
     }
 
     /** A batch where every position counts. */
-    public static Batch of(NDArray tokens, NDArray targets) {
-        return new Batch(tokens, targets, tokens.onesLike().toType(DataType.FLOAT32, false));
+    public static TensorBatch of(NDArray tokens, NDArray targets) {
+        return new TensorBatch(tokens, targets, tokens.onesLike().toType(DataType.FLOAT32, false));
     }
 
     /** Number of sequences, B. */
