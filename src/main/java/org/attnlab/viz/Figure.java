@@ -4,6 +4,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A plot that renders everywhere. It is built once from data, then drawn two ways from that same data:
@@ -87,7 +89,7 @@ public abstract class Figure implements Displayable {
         sb.append("<div class=\"").append(CSS_CLASS).append("\" id=\"").append(id)
                 .append("\" data-traces=\"").append(traceCount()).append("\" style=\"width:").append(width)
                 .append("px;height:").append(height).append("px;\">").append(svg()).append("</div>\n");
-        String js = plotly().asJavascript(id).replaceAll("(?s)^\\s*<script>", "").replaceAll("(?s)</script>\\s*$", "");
+        String js = jsplotCode(id);
         sb.append("<script type=\"text/javascript\">(function(){\n")
                 .append("var el=document.getElementById(").append(Json.string(id)).append(");if(!el){return;}\n")
                 .append("var lp=").append(Json.write(layoutPatch())).append(";\n")
@@ -98,12 +100,29 @@ public abstract class Figure implements Displayable {
         return sb.toString();
     }
 
+    /** jsplot's script for the div {@code id}, without the script tags. */
+    String jsplotCode(String id) {
+        String js = plotly().asJavascript(id).replaceAll("(?s)^\\s*<script>", "").replaceAll("(?s)</script>\\s*$", "");
+        // tablesaw-jsplot 0.44.4's HeatmapTrace declares every trace as "trace0" (it ignores its index),
+        // so number the declarations in order; data = [trace0, trace1, ...] lists them in that order.
+        Matcher m = TRACE_DECL.matcher(js);
+        StringBuilder out = new StringBuilder();
+        int k = 0;
+        while (m.find()) {
+            m.appendReplacement(out, "var trace" + k++ + " =");
+        }
+        m.appendTail(out);
+        return out.toString();
+    }
+
+    private static final Pattern TRACE_DECL = Pattern.compile("var trace\\d+ =");
+
     // Runs jsplot's code with a stand-in 'Plotly' whose newPlot applies our patches, then calls the real one.
     private static final String DRAW_JS = """
             function merge(a,b){for(var k in b){if(b[k]&&typeof b[k]==='object'&&!Array.isArray(b[k])&&a[k]&&typeof a[k]==='object'){merge(a[k],b[k]);}else{a[k]=b[k];}}return a;}
             function draw(){var fallback=el.innerHTML;
             var shim={newPlot:function(t,data,layout,config){merge(layout,lp);for(var i=0;i<data.length&&i<tp.length;i++){merge(data[i],tp[i]);}
-            el.innerHTML='';return window.Plotly.newPlot(t,data,layout,merge({displaylogo:false,responsive:false},config||{}))
+            el.innerHTML='';return window.Plotly.newPlot(t,data,layout,merge({displaylogo:false,responsive:false,displayModeBar:'hover'},config||{}))
             .then(function(){el.setAttribute('data-drawn','1');},function(e){el.innerHTML=fallback;console.error(e);});}};
             try{plot(shim);}catch(e){el.innerHTML=fallback;console.error(e);}}
             var waited=0;(function wait(){if(window.Plotly&&window.Plotly.newPlot){draw();}else if((waited+=100)<60000){setTimeout(wait,100);}})();

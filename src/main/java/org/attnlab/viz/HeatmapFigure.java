@@ -132,13 +132,15 @@ public final class HeatmapFigure extends Figure {
 
     // ---- geometry shared by the SVG and the plotly layout (pixels) ----
 
+    /** Tick label size: about three quarters of a cell, between 7 and 12 px. */
     private double labelFont() {
-        int n = 0;
+        int n = 1;
         for (Panel p : panels) {
             n = Math.max(n, Math.max(p.rowLabels().size(), p.colLabels().size()));
         }
-        double cell = (double) Math.min(width, height) / Math.max(1, n * Math.max(columns, rows()));
-        return Math.max(7, Math.min(12, cell * 0.9 + 2));
+        // the panel size without margins is not known before the font is: estimate it from the figure size
+        double panel = Math.min((width - 180.0) / columns, (height - 140.0) / rows());
+        return Math.max(7, Math.min(12, 0.75 * panel / n));
     }
 
     private double maxLabelWidth(boolean rowsSide) {
@@ -267,6 +269,8 @@ public final class HeatmapFigure extends Figure {
             xa.put("domain", List.of((bx[0] - l) / plotW, (bx[2] - l) / plotW));
             xa.put("anchor", axisRef("y", k));
             xa.put("type", "category");
+            xa.put("tickmode", "array"); // every label, never thinned out
+            xa.put("tickvals", uniqueLabels(panels.get(k).colLabels()));
             xa.put("showticklabels", bottomRow);
             xa.put("tickfont", Map.of("size", font));
             xa.put("tickangle", tokenAxes ? -90 : 0);
@@ -279,6 +283,8 @@ public final class HeatmapFigure extends Figure {
             ya.put("domain", List.of(1 - (bx[3] - t) / plotH, 1 - (bx[1] - t) / plotH));
             ya.put("anchor", axisRef("x", k));
             ya.put("type", "category");
+            ya.put("tickmode", "array");
+            ya.put("tickvals", uniqueLabels(panels.get(k).rowLabels()));
             ya.put("autorange", "reversed");
             ya.put("showticklabels", leftCol);
             ya.put("tickfont", Map.of("size", font));

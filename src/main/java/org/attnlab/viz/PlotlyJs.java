@@ -123,6 +123,12 @@ public final class PlotlyJs {
         return INLINED_THIS_SESSION.compareAndSet(false, true);
     }
 
+    /** Forgets the located file and its text (tests point the lookup elsewhere). */
+    static void clearCache() {
+        cachedPath = null;
+        cachedSource = null;
+    }
+
     /** Makes the next figure carry plotly.js again (e.g. after the notebook page was reloaded). */
     public static void resetSession() {
         INLINED_THIS_SESSION.set(false);
