@@ -5,8 +5,8 @@ For each NAME.html in a folder (a notebook exported with nbconvert) and its NAME
 
   * in the .ipynb, count the figure outputs (text/html holding a div of class "attnlab-figure"),
     and check that each also carries its static image: an image/svg+xml (or image/png) entry in the
-    same output, and the SVG inside the figure's div (what GitHub, nbviewer and JS-stripped exports
-    show);
+    same output, and the image inside the figure's div (a data-URI img or inline svg: what GitHub,
+    nbviewer, untrusted JupyterLab and JS-stripped exports show);
   * open the .html in headless Debian Chromium with no network (proxy to a closed port, every host
     unresolvable, a fresh profile), let its scripts run (--virtual-time-budget), dump the DOM, and
     check that each figure div was drawn by plotly.js ("js-plotly-plot") with as many traces as the
@@ -91,8 +91,9 @@ class FigureOutputs:
                     problems = []
                     if not any(k in output.get("data", {}) for k in STATIC_MIMES):
                         problems.append("no static image (%s) in the output" % " or ".join(STATIC_MIMES))
-                    if not html_text[m.end():].lstrip().startswith("<svg"):
-                        problems.append("no static <svg> inside the figure div")
+                    inner = html_text[m.end():].lstrip()
+                    if not (inner.startswith("<svg") or re.match(r'<img[^>]+src="data:image/(svg\+xml|png)', inner)):
+                        problems.append("no static image (svg or data-URI img) inside the figure div")
                     figures.append({"cell": ci, "traces": int(t.group(1)) if t else None, "problems": problems})
         return figures
 

@@ -1,5 +1,7 @@
 package org.attnlab.viz;
 
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -10,8 +12,8 @@ import java.util.regex.Pattern;
 /**
  * A plot that renders everywhere. It is built once from data, then drawn two ways from that same data:
  * interactively by plotly.js (traces and layout from tablesaw-jsplot, plus a small patch for what jsplot
- * cannot express), and as a static SVG image. The notebook HTML output puts the SVG inside the figure's
- * div and lets plotly.js replace it when scripts run, so GitHub, nbviewer and JavaScript-stripped
+ * cannot express), and as a static SVG image. The notebook HTML output puts the SVG (as a data-URI image)
+ * inside the figure's div and lets plotly.js replace it when scripts run, so GitHub, nbviewer and JavaScript-stripped
  * exports still show the plot; the same SVG also travels as {@code image/svg+xml}.
  *
  * <p>Make figures with {@link Plots}; show one by ending a cell with it, or with {@link #show()}.
@@ -88,7 +90,7 @@ public abstract class Figure implements Displayable {
         }
         sb.append("<div class=\"").append(CSS_CLASS).append("\" id=\"").append(id)
                 .append("\" data-traces=\"").append(traceCount()).append("\" style=\"width:").append(width)
-                .append("px;height:").append(height).append("px;\">").append(svg()).append("</div>\n");
+                .append("px;height:").append(height).append("px;\">").append(staticImage()).append("</div>\n");
         String js = jsplotCode(id);
         sb.append("<script type=\"text/javascript\">(function(){\n")
                 .append("var el=document.getElementById(").append(Json.string(id)).append(");if(!el){return;}\n")
@@ -98,6 +100,16 @@ public abstract class Figure implements Displayable {
                 .append("function plot(Plotly){\n").append(js).append("\n}\n")
                 .append("})();</script>\n");
         return sb.toString();
+    }
+
+    /**
+     * The static SVG as an img element with a data URI. Not inline SVG: front ends that sanitize untrusted
+     * HTML (JupyterLab for a notebook it did not run, GitHub) drop svg elements but keep data-URI images.
+     */
+    String staticImage() {
+        return "<img class=\"attnlab-static\" width=\"" + width + "\" height=\"" + height + "\" alt=\""
+                + Svg.esc(title.isEmpty() ? getClass().getSimpleName() : title) + "\" src=\"data:image/svg+xml;base64,"
+                + Base64.getEncoder().encodeToString(svg().getBytes(StandardCharsets.UTF_8)) + "\">";
     }
 
     /** jsplot's script for the div {@code id}, without the script tags. */
@@ -122,7 +134,7 @@ public abstract class Figure implements Displayable {
             function merge(a,b){for(var k in b){if(b[k]&&typeof b[k]==='object'&&!Array.isArray(b[k])&&a[k]&&typeof a[k]==='object'){merge(a[k],b[k]);}else{a[k]=b[k];}}return a;}
             function draw(){var fallback=el.innerHTML;
             var shim={newPlot:function(t,data,layout,config){merge(layout,lp);for(var i=0;i<data.length&&i<tp.length;i++){merge(data[i],tp[i]);}
-            el.innerHTML='';return window.Plotly.newPlot(t,data,layout,merge({displaylogo:false,responsive:false,displayModeBar:'hover'},config||{}))
+            el.innerHTML='';return window.Plotly.newPlot(t,data,layout,merge({displaylogo:false,responsive:false,displayModeBar:false},config||{}))
             .then(function(){el.setAttribute('data-drawn','1');},function(e){el.innerHTML=fallback;console.error(e);});}};
             try{plot(shim);}catch(e){el.innerHTML=fallback;console.error(e);}}
             var waited=0;(function wait(){if(window.Plotly&&window.Plotly.newPlot){draw();}else if((waited+=100)<60000){setTimeout(wait,100);}})();

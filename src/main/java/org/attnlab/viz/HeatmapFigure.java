@@ -341,7 +341,7 @@ public final class HeatmapFigure extends Figure {
             double[] bx = box(k);
             int nr = p.rowLabels().size(), nc = p.colLabels().size();
             double cw = (bx[2] - bx[0]) / nc, ch = (bx[3] - bx[1]) / nr;
-            sb.append("<g class=\"panel\">");
+            sb.append("<g class=\"panel\" shape-rendering=\"crispEdges\">");
             if (panels.size() > 1) {
                 Svg.text(sb, (bx[0] + bx[2]) / 2, bx[1] - 6, "middle", p.title(), "fill=\"#444\"");
             }

@@ -70,7 +70,11 @@ class FigureTest {
         Matcher div = Pattern.compile("<div class=\"attnlab-figure\" id=\"(attnlab_fig_[0-9a-f]+)\" data-traces=\"2\"[^>]*>")
                 .matcher(html);
         assertTrue(div.find(), html.substring(0, 300));
-        assertTrue(html.startsWith("<svg", div.end()), "static SVG must be the div's first child");
+        assertTrue(html.startsWith("<img class=\"attnlab-static\"", div.end()), "static image must be the div's first child");
+        Matcher img = Pattern.compile("src=\"data:image/svg\\+xml;base64,([A-Za-z0-9+/=]+)\"").matcher(html);
+        assertTrue(img.find());
+        assertEquals(b.get("image/svg+xml"), new String(java.util.Base64.getDecoder().decode(img.group(1)),
+                java.nio.charset.StandardCharsets.UTF_8), "the same SVG in the div and in the bundle");
         assertTrue(html.contains("document.getElementById(\"" + div.group(1) + "\")"), "script targets the div");
         assertTrue(b.get("image/svg+xml").startsWith("<svg"));
         assertTrue(b.get("text/plain").contains("2 traces"));
