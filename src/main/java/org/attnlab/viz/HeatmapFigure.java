@@ -76,6 +76,7 @@ public final class HeatmapFigure extends Figure {
         }
         this.zMin = lo;
         this.zMax = hi > lo ? hi : lo + 1;
+        this.sized = false; // super(...) went through our size() override
         autoSize();
     }
 

@@ -121,6 +121,9 @@ class FigureTest {
             w[h] = causalWeights(3);
         }
         HeatmapFigure f = Plots.heatmaps(w, List.of("x", "y", "z"), 2);
+        HeatmapFigure wide = Plots.heatmaps(w, List.of("x", "y", "z"), 4);
+        assertTrue(wide.width() > 2 * wide.height(), "one row of four square panels is wide: " + wide);
+        assertEquals(320, Plots.heatmap(causalWeights(2), List.of("a", "b")).size(320, 300).width(), "size() wins");
         assertEquals(4 * 9, countElements(parseXml(f.svg()), "rect", "cell"));
         assertEquals(4, countElements(parseXml(f.svg()), "g", "panel"));
         String js = f.jsplotCode("attnlab_fig_test");
