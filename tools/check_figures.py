@@ -228,7 +228,7 @@ def main(argv=None):
             png = os.path.join(out_dir, stem + ".png")
             ok = screenshot(page, png, chromium, args.budget_ms, args.timeout, args.width)
             print("       screenshot: %s" % (png if ok else "FAILED"))
-    print("check_figures: %d notebooks, %d passed, %d failed" % (len(pages), len(pages) - failed, failed))
+    print("check_figures: %d pages, %d passed, %d failed" % (len(pages), len(pages) - failed, failed))
     return 1 if failed else 0
 
 
