@@ -1,0 +1,172 @@
+package org.attnlab.viz;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import tech.tablesaw.plotly.components.Axis;
+import tech.tablesaw.plotly.components.Layout;
+import tech.tablesaw.plotly.traces.BarTrace;
+import tech.tablesaw.plotly.traces.Trace;
+
+/**
+ * Grouped bars: one group of bars per category (e.g. an attention variant), one bar color per series
+ * (e.g. a metric or a seed). Made by {@link Plots#bars}.
+ */
+public final class BarFigure extends Figure {
+
+    private final List<String> categories;
+    private final List<String> seriesNames;
+    private final double[][] values; // [series][category]; NaN = no bar
+    private final String xTitle;
+    private final String yTitle;
+
+    BarFigure(String title, List<String> categories, List<String> seriesNames, double[][] values, String xTitle,
+            String yTitle) {
+        super(title, 720, 420);
+        if (categories.isEmpty() || seriesNames.isEmpty()) {
+            throw new IllegalArgumentException("a bar figure needs at least one category and one series, got "
+                    + categories.size() + " categories and " + seriesNames.size() + " series");
+        }
+        if (values.length != seriesNames.size()) {
+            throw new IllegalArgumentException(values.length + " value rows for " + seriesNames.size() + " series");
+        }
+        for (double[] row : values) {
+            if (row.length != categories.size()) {
+                throw new IllegalArgumentException("a value row has " + row.length + " entries for "
+                        + categories.size() + " categories");
+            }
+        }
+        this.categories = List.copyOf(categories);
+        this.seriesNames = List.copyOf(seriesNames);
+        this.values = values;
+        this.xTitle = xTitle;
+        this.yTitle = yTitle;
+    }
+
+    @Override
+    public BarFigure title(String newTitle) {
+        super.title(newTitle);
+        return this;
+    }
+
+    @Override
+    public BarFigure size(int newWidth, int newHeight) {
+        super.size(newWidth, newHeight);
+        return this;
+    }
+
+    public List<String> categories() {
+        return categories;
+    }
+
+    @Override
+    public int traceCount() {
+        return seriesNames.size();
+    }
+
+    @Override
+    public tech.tablesaw.plotly.components.Figure plotly() {
+        Layout layout = Layout.builder().title(forJsplot(title)).width(width).height(height).barMode(Layout.BarMode.GROUP)
+                .showLegend(seriesNames.size() > 1).xAxis(Axis.builder().title(forJsplot(xTitle)).build())
+                .yAxis(Axis.builder().title(forJsplot(yTitle)).build()).build();
+        Trace[] traces = new Trace[seriesNames.size()];
+        for (int s = 0; s < traces.length; s++) {
+            traces[s] = BarTrace.builder(categories.toArray(), values[s]).name(seriesNames.get(s)).build();
+        }
+        return new tech.tablesaw.plotly.components.Figure(layout, traces);
+    }
+
+    @Override
+    protected Map<String, Object> layoutPatch() {
+        Map<String, Object> m = baseLayoutPatch();
+        m.put("margin", Map.of("l", 70, "r", 20, "t", 50, "b", 70));
+        m.put("xaxis", Map.of("type", "category", "title", Map.of("text", xTitle)));
+        m.put("yaxis", Map.of("title", Map.of("text", yTitle)));
+        return m;
+    }
+
+    @Override
+    protected List<Map<String, Object>> tracePatches() {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (int s = 0; s < seriesNames.size(); s++) {
+            Map<String, Object> p = new LinkedHashMap<>();
+            p.put("name", seriesNames.get(s));
+            p.put("x", categories); // exact labels (jsplot escapes text)
+            p.put("y", values[s]);
+            out.add(p);
+        }
+        return out;
+    }
+
+    @Override
+    public String svg() {
+        double left = 70, right = seriesNames.size() > 1 ? 20 + legendWidth() : 20, top = 50, bottom = 70;
+        double pw = width - left - right, ph = height - top - bottom;
+        double lo = 0, hi = 0;
+        for (double[] row : values) {
+            for (double v : row) {
+                if (Double.isFinite(v)) {
+                    lo = Math.min(lo, v);
+                    hi = Math.max(hi, v);
+                }
+            }
+        }
+        if (hi == lo) {
+            hi = lo + 1;
+        }
+        double pad = (hi - lo) * 0.05;
+        hi += hi > 0 ? pad : 0;
+        lo -= lo < 0 ? pad : 0;
+        final double flo = lo, fhi = hi;
+        java.util.function.DoubleUnaryOperator sy = v -> top + ph - (v - flo) / (fhi - flo) * ph;
+
+        StringBuilder sb = new StringBuilder();
+        Svg.open(sb, width, height, title);
+        for (double t : Svg.linearTicks(lo, hi, 5)) {
+            double py = sy.applyAsDouble(t);
+            Svg.line(sb, left, py, left + pw, py, t == 0 ? "#444" : "#eee", 1);
+            Svg.text(sb, left - 6, py + 4, "end", Svg.label(t), "fill=\"#444\"");
+        }
+        int nc = categories.size(), ns = seriesNames.size();
+        double slot = pw / nc, groupW = slot * 0.8, barW = groupW / ns;
+        for (int c = 0; c < nc; c++) {
+            double gx = left + c * slot + (slot - groupW) / 2;
+            for (int s = 0; s < ns; s++) {
+                double v = values[s][c];
+                if (!Double.isFinite(v)) {
+                    continue;
+                }
+                double y0 = sy.applyAsDouble(Math.max(v, 0)), y1 = sy.applyAsDouble(Math.min(v, 0));
+                sb.append("<rect class=\"bar\" x=\"").append(Svg.f(gx + s * barW)).append("\" y=\"").append(Svg.f(y0))
+                        .append("\" width=\"").append(Svg.f(barW)).append("\" height=\"").append(Svg.f(y1 - y0))
+                        .append("\" fill=\"").append(Svg.COLORWAY.get(s % Svg.COLORWAY.size())).append("\"><title>")
+                        .append(Svg.esc(categories.get(c) + ", " + seriesNames.get(s) + ": " + Svg.label(v)))
+                        .append("</title></rect>");
+            }
+            Svg.text(sb, left + c * slot + slot / 2, top + ph + 16, "middle", categories.get(c), "fill=\"#444\"");
+        }
+        Svg.text(sb, left + pw / 2, height - 14, "middle", xTitle, "fill=\"#444\" font-size=\"13\"");
+        Svg.text(sb, 16, top + ph / 2, "middle", yTitle,
+                "fill=\"#444\" font-size=\"13\" transform=\"rotate(-90 16 " + Svg.f(top + ph / 2) + ")\"");
+        if (ns > 1) {
+            double lx = width - legendWidth() + 4;
+            for (int s = 0; s < ns; s++) {
+                double ly = top + 10 + s * 19;
+                sb.append("<rect x=\"").append(Svg.f(lx)).append("\" y=\"").append(Svg.f(ly - 10)).append("\" width=\"14\" height=\"12\" fill=\"")
+                        .append(Svg.COLORWAY.get(s % Svg.COLORWAY.size())).append("\"/>");
+                Svg.text(sb, lx + 20, ly, "start", seriesNames.get(s), "fill=\"#444\"");
+            }
+        }
+        sb.append("</svg>");
+        return sb.toString();
+    }
+
+    private double legendWidth() {
+        double w = 0;
+        for (String s : seriesNames) {
+            w = Math.max(w, Svg.textWidth(s, 12));
+        }
+        return Math.min(220, w + 30);
+    }
+}

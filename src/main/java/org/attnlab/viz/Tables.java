@@ -1,0 +1,135 @@
+package org.attnlab.viz;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import tech.tablesaw.api.NumericColumn;
+import tech.tablesaw.api.Table;
+import tech.tablesaw.columns.Column;
+
+/**
+ * Tablesaw tables as readable HTML. Numbers are rounded per column: the column's largest magnitude
+ * decides the decimals (about four significant digits, at most six decimals), integers stay whole,
+ * and a value that would round to zero is shown in scientific notation instead. Long tables show
+ * their head and tail.
+ */
+public final class Tables {
+
+    /** Rows shown in full before a table is cut to head and tail. */
+    public static final int MAX_ROWS = 40;
+    private static final int HEAD = 30;
+    private static final int TAIL = 5;
+
+    private Tables() {
+    }
+
+    /** A displayable view of the table (its MIME bundle is HTML plus a plain-text rendering). */
+    public static Displayable view(Table table) {
+        return new Displayable() {
+            @Override
+            public Map<String, String> mimeBundle() {
+                Map<String, String> m = new LinkedHashMap<>();
+                m.put("text/html", html(table));
+                m.put("text/plain", table.print(Math.max(1, Math.min(table.rowCount(), HEAD))));
+                return m;
+            }
+
+            @Override
+            public String toString() {
+                return table.shape();
+            }
+        };
+    }
+
+    /** The table as an HTML {@code <table>} with a caption naming it and its shape. */
+    public static String html(Table table) {
+        List<Column<?>> cols = table.columns();
+        List<Integer> decimals = new ArrayList<>();
+        for (Column<?> c : cols) {
+            decimals.add(decimalsFor(c));
+        }
+        StringBuilder sb = new StringBuilder();
+        sb.append("<table class=\"attnlab-table\" style=\"border-collapse:collapse;font-size:13px;font-variant-numeric:tabular-nums\">");
+        sb.append("<caption style=\"caption-side:top;text-align:left;font-weight:bold;padding:4px 0;white-space:nowrap\">")
+                .append(Svg.esc(table.name() == null ? "" : table.name())).append(" <span style=\"font-weight:normal;color:#777\">(")
+                .append(table.rowCount()).append(" rows \u00d7 ").append(table.columnCount()).append(" columns)</span></caption>");
+        sb.append("<thead><tr>");
+        for (Column<?> c : cols) {
+            sb.append("<th style=\"padding:3px 10px;border-bottom:2px solid #888;text-align:")
+                    .append(c instanceof NumericColumn ? "right" : "left").append("\">").append(Svg.esc(c.name())).append("</th>");
+        }
+        sb.append("</tr></thead><tbody>");
+        int n = table.rowCount();
+        boolean cut = n > MAX_ROWS;
+        for (int r = 0; r < n; r++) {
+            if (cut && r == HEAD) {
+                sb.append("<tr><td colspan=\"").append(cols.size()).append("\" style=\"padding:3px 10px;color:#777;text-align:center\">\u2026 ")
+                        .append(n - HEAD - TAIL).append(" more rows \u2026</td></tr>");
+                r = n - TAIL;
+            }
+            sb.append("<tr>");
+            for (int c = 0; c < cols.size(); c++) {
+                Column<?> col = cols.get(c);
+                boolean num = col instanceof NumericColumn;
+                sb.append("<td style=\"padding:3px 10px;border-bottom:1px solid #e5e5e5;text-align:").append(num ? "right" : "left")
+                        .append("\">").append(Svg.esc(cell(col, r, decimals.get(c)))).append("</td>");
+            }
+            sb.append("</tr>");
+        }
+        sb.append("</tbody></table>");
+        return sb.toString();
+    }
+
+    /** How one cell reads: rounded numbers, "" for missing. */
+    static String cell(Column<?> col, int row, int decimals) {
+        if (col.isMissing(row)) {
+            return "";
+        }
+        if (col instanceof NumericColumn<?> n && decimals >= 0) {
+            return format(n.getDouble(row), decimals);
+        }
+        return col.getString(row);
+    }
+
+    /** Decimals for a floating-point column (-1: leave as is, e.g. integer or text columns). */
+    static int decimalsFor(Column<?> col) {
+        String type = col.type().name();
+        if (!(col instanceof NumericColumn<?> n) || !(type.equals("DOUBLE") || type.equals("FLOAT"))) {
+            return -1;
+        }
+        double maxAbs = 0;
+        for (int i = 0; i < n.size(); i++) {
+            double v = n.getDouble(i);
+            if (Double.isFinite(v)) {
+                maxAbs = Math.max(maxAbs, Math.abs(v));
+            }
+        }
+        return decimalsForMagnitude(maxAbs);
+    }
+
+    /** About four significant digits for the largest value: 0.9876 -> 4, 2.345 -> 3, 123.4 -> 1, 12345 -> 0. */
+    static int decimalsForMagnitude(double maxAbs) {
+        if (maxAbs == 0) {
+            return 2;
+        }
+        int exp = (int) Math.floor(Math.log10(maxAbs));
+        return Math.max(0, Math.min(6, 3 - exp));
+    }
+
+    /** {@code v} with {@code decimals} decimals; NaN and infinities by name; tiny non-zero values in %.2e. */
+    static String format(double v, int decimals) {
+        if (Double.isNaN(v)) {
+            return "NaN";
+        }
+        if (Double.isInfinite(v)) {
+            return v > 0 ? "\u221e" : "-\u221e";
+        }
+        String s = String.format(Locale.ROOT, "%." + decimals + "f", v);
+        if (v != 0 && Double.parseDouble(s) == 0) {
+            return String.format(Locale.ROOT, "%.2e", v);
+        }
+        return s;
+    }
+}

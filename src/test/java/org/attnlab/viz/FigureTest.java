@@ -1,0 +1,210 @@
+package org.attnlab.viz;
+
+import static org.attnlab.viz.VizTestSupport.countElements;
+import static org.attnlab.viz.VizTestSupport.parseXml;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.w3c.dom.Document;
+import tech.tablesaw.api.DoubleColumn;
+import tech.tablesaw.api.IntColumn;
+import tech.tablesaw.api.StringColumn;
+import tech.tablesaw.api.Table;
+
+class FigureTest {
+
+    @TempDir
+    Path tmp;
+
+    @BeforeEach
+    void fakePlotly() throws Exception {
+        VizTestSupport.useFakePlotly(tmp);
+    }
+
+    @AfterEach
+    void restore() {
+        VizTestSupport.restorePlotly();
+    }
+
+    static Table curves() {
+        IntColumn step = IntColumn.create("step");
+        DoubleColumn loss = DoubleColumn.create("loss");
+        StringColumn run = StringColumn.create("run");
+        for (String r : List.of("softmax", "linear")) {
+            for (int s = 0; s <= 50; s += 10) {
+                step.append(s);
+                loss.append(r.equals("softmax") ? 3.0 / (1 + s) : 2.0 / (1 + s / 2.0));
+                run.append(r);
+            }
+        }
+        return Table.create("curves", step, loss, run);
+    }
+
+    static float[][] causalWeights(int n) {
+        float[][] w = new float[n][n];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j <= i; j++) {
+                w[i][j] = 1f / (i + 1);
+            }
+        }
+        return w;
+    }
+
+    @Test
+    void bundleHasHtmlWithStaticSvgInsideTheDivThenSvgAndText() {
+        Map<String, String> b = Plots.lines(curves(), "step", "loss", "run").mimeBundle();
+        assertEquals(List.of("text/html", "image/svg+xml", "text/plain"), List.copyOf(b.keySet()));
+        String html = b.get("text/html");
+        Matcher div = Pattern.compile("<div class=\"attnlab-figure\" id=\"(attnlab_fig_[0-9a-f]+)\" data-traces=\"2\"[^>]*>")
+                .matcher(html);
+        assertTrue(div.find(), html.substring(0, 300));
+        assertTrue(html.startsWith("<img class=\"attnlab-static\"", div.end()), "static image must be the div's first child");
+        Matcher img = Pattern.compile("src=\"data:image/svg\\+xml;base64,([A-Za-z0-9+/=]+)\"").matcher(html);
+        assertTrue(img.find());
+        assertEquals(b.get("image/svg+xml"), new String(java.util.Base64.getDecoder().decode(img.group(1)),
+                java.nio.charset.StandardCharsets.UTF_8), "the same SVG in the div and in the bundle");
+        assertTrue(html.contains("document.getElementById(\"" + div.group(1) + "\")"), "script targets the div");
+        assertTrue(b.get("image/svg+xml").startsWith("<svg"));
+        assertTrue(b.get("text/plain").contains("2 traces"));
+    }
+
+    @Test
+    void plotlyIsInlinedOncePerSessionAndAgainAfterReset() {
+        Figure f = Plots.heatmap(causalWeights(3), List.of("a", "b", "c"));
+        assertTrue(f.mimeBundle().get("text/html").contains(VizTestSupport.FAKE_PLOTLY));
+        assertFalse(f.mimeBundle().get("text/html").contains(VizTestSupport.FAKE_PLOTLY));
+        PlotlyJs.resetSession();
+        String html = f.mimeBundle().get("text/html");
+        assertTrue(html.contains(VizTestSupport.FAKE_PLOTLY));
+        assertTrue(html.indexOf(VizTestSupport.FAKE_PLOTLY) < html.indexOf("attnlab-figure"), "library before figure");
+        assertTrue(html.contains("window.define=undefined"), "RequireJS hidden while plotly.js loads");
+    }
+
+    @Test
+    void missingPlotlyFailsAndLeavesTheNextFigureToCarryIt() {
+        System.setProperty(PlotlyJs.PROPERTY, tmp.resolve("nope.js").toString());
+        PlotlyJs.clearCache();
+        Figure f = Plots.heatmap(causalWeights(2), List.of("a", "b"));
+        IllegalStateException e = assertThrows(IllegalStateException.class, f::mimeBundle);
+        assertTrue(e.getMessage().contains("./lab setup"), e.getMessage());
+        assertTrue(PlotlyJs.takeSessionInline(), "a failed figure must not use up the session's inline");
+    }
+
+    @Test
+    void heatmapSvgIsWellFormedWithOneCellPerWeightAndTokenLabels() throws Exception {
+        List<String> tokens = List.of("the", "cat", "<sat>", "on", "the");
+        HeatmapFigure f = Plots.heatmap(causalWeights(5), tokens);
+        Document d = parseXml(f.svg());
+        assertEquals(25, countElements(d, "rect", "cell"));
+        String svg = f.svg();
+        assertTrue(svg.contains(">&lt;sat&gt;</text>"), "labels escaped");
+        assertEquals(0.0, f.zMin());
+        assertEquals(1.0, f.zMax());
+    }
+
+    @Test
+    void headGridOfPanelsHasAllCellsAndNumbersEveryTrace() throws Exception {
+        float[][][] w = new float[4][][];
+        for (int h = 0; h < 4; h++) {
+            w[h] = causalWeights(3);
+        }
+        HeatmapFigure f = Plots.heatmaps(w, List.of("x", "y", "z"), 2);
+        HeatmapFigure wide = Plots.heatmaps(w, List.of("x", "y", "z"), 4);
+        assertTrue(wide.width() > 2 * wide.height(), "one row of four square panels is wide: " + wide);
+        assertEquals(320, Plots.heatmap(causalWeights(2), List.of("a", "b")).size(320, 300).width(), "size() wins");
+        assertEquals(4 * 9, countElements(parseXml(f.svg()), "rect", "cell"));
+        assertEquals(4, countElements(parseXml(f.svg()), "g", "panel"));
+        String js = f.jsplotCode("attnlab_fig_test");
+        for (int k = 0; k < 4; k++) {
+            assertTrue(js.contains("var trace" + k + " ="), "trace" + k + " declared:\n" + js);
+        }
+    }
+
+    @Test
+    void headScoreGridShowsValuesInCells() throws Exception {
+        double[][] scores = {{0.1, 0.9}, {0.5, 0.25}, {0, 1}};
+        HeatmapFigure f = Plots.headGrid(scores, "induction score");
+        Document d = parseXml(f.svg());
+        assertEquals(6, countElements(d, "rect", "cell"));
+        assertTrue(f.svg().contains(">0.25</text>"));
+        assertTrue(f.mimeBundle().get("text/html").contains("%{z:.2f}"), "plotly draws values too");
+    }
+
+    @Test
+    void lineSvgHasOnePathPerRunAndLogAxisTicks() throws Exception {
+        LineFigure f = Plots.lines(curves(), "step", "loss", "run").logY();
+        Document d = parseXml(f.svg());
+        assertEquals(2, countElements(d, "path", "series"));
+        assertTrue(f.svg().contains(">0.1</text>") || f.svg().contains(">1</text>"), "log ticks at powers of ten");
+        assertEquals(6, f.series().get(0).x().length);
+        assertTrue(f.mimeBundle().get("text/html").contains("type: 'log'"), "jsplot sets the log axis");
+    }
+
+    @Test
+    void groupedBarsHaveOneBarPerVariantAndMetric() throws Exception {
+        Table t = Table.create("r", StringColumn.create("variant", "a", "a", "b", "b", "c"),
+                StringColumn.create("metric", "acc", "loss", "acc", "loss", "acc"),
+                DoubleColumn.create("value", 0.9, 0.3, 0.5, 1.2, 0.7));
+        BarFigure f = Plots.bars(t, "variant", "value", "metric");
+        assertEquals(List.of("a", "b", "c"), f.categories());
+        assertEquals(5, countElements(parseXml(f.svg()), "rect", "bar"), "c has no loss bar");
+        assertEquals(2, f.traceCount());
+    }
+
+    @Test
+    void labelsCannotBreakOutOfTheScript() {
+        Figure f = Plots.heatmap(causalWeights(2), List.of("</script><b>", "x"));
+        String html = f.html(false);
+        int scriptStart = html.indexOf("<script");
+        assertFalse(html.substring(scriptStart).replaceFirst("</script>\\s*$", "").contains("</script>"), html);
+        assertTrue(html.contains("\\u003c/script\\u003e"));
+    }
+
+    @Test
+    void repeatedTokensStayDistinctCategories() {
+        List<String> u = HeatmapFigure.uniqueLabels(List.of("the", "cat", "the", "", "the"));
+        assertEquals(5, u.stream().distinct().count());
+        assertEquals("the", u.get(0));
+        assertEquals("the\u200b", u.get(2));
+        assertEquals("\u2205", u.get(3));
+    }
+
+    @Test
+    void badInputNamesTheProblem() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Plots.lines(curves(), "step", "lost", "run"));
+        assertTrue(e.getMessage().contains("'lost'") && e.getMessage().contains("loss"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> Plots.heatmap(new float[][] {{1, 0}, {0.5f, 0.5f}}, List.of("only one")));
+        assertTrue(e.getMessage().contains("2 rows but 1 row labels"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Plots.lines(curves(), "step", "run", null));
+        assertTrue(e.getMessage().contains("not numeric"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Plots.headGrid(new double[][] {{1}}, "s").size(50, 50));
+    }
+
+    @Test
+    void reportWritesPageAndPlotlyCopyThatWorkOffline() throws Exception {
+        Path dir = tmp.resolve("results/demo");
+        Path page = Report.create("Demo <1>").text("one\n\ntwo").figure(Plots.lines(curves(), "step", "loss", "run"))
+                .table(curves()).write(dir);
+        String html = Files.readString(page);
+        assertTrue(html.contains("<script src=\"plotly.min.js\"></script>"));
+        assertFalse(html.matches("(?s).*(src|href)=\"(https?:)?//.*"), "no network references");
+        assertEquals(VizTestSupport.FAKE_PLOTLY, Files.readString(dir.resolve("plotly.min.js")));
+        assertTrue(html.contains("Demo &lt;1&gt;") && html.contains("<p>two</p>"));
+        assertTrue(html.contains("class=\"attnlab-table\""));
+        assertFalse(html.contains("/*fake*/"), "report does not inline plotly");
+    }
+}

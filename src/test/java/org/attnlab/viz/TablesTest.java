@@ -1,0 +1,66 @@
+package org.attnlab.viz;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import tech.tablesaw.api.DoubleColumn;
+import tech.tablesaw.api.IntColumn;
+import tech.tablesaw.api.StringColumn;
+import tech.tablesaw.api.Table;
+
+class TablesTest {
+
+    @Test
+    void decimalsFollowTheColumnsLargestMagnitude() {
+        assertEquals(4, Tables.decimalsForMagnitude(0.98765));
+        assertEquals(3, Tables.decimalsForMagnitude(2.345));
+        assertEquals(1, Tables.decimalsForMagnitude(123.4));
+        assertEquals(0, Tables.decimalsForMagnitude(12345.6));
+        assertEquals(6, Tables.decimalsForMagnitude(1e-5));
+    }
+
+    @Test
+    void valuesRoundToTheColumnsDecimalsAndTinyOnesGoScientific() {
+        assertEquals("0.9123", Tables.format(0.912345, 4));
+        assertEquals("1235", Tables.format(1234.5, 0));
+        assertEquals("1.20e-05", Tables.format(0.000012, 4));
+        assertEquals("0.0000", Tables.format(0.0, 4));
+        assertEquals("NaN", Tables.format(Double.NaN, 2));
+        assertEquals("\u221e", Tables.format(Double.POSITIVE_INFINITY, 2));
+    }
+
+    @Test
+    void htmlTableRoundsDoublesKeepsIntsAndEscapesText() {
+        Table t = Table.create("results <quick>", StringColumn.create("variant", "soft<max>", "PaTH"),
+                IntColumn.create("steps", 1000, 2000), DoubleColumn.create("loss", 2.3456789, 0.1234567),
+                DoubleColumn.create("acc", 0.987654, 0.5));
+        String html = Tables.html(t);
+        assertTrue(html.contains(">2.346<") && html.contains(">0.123<"), html);   // loss column: max 2.3 -> 3 decimals
+        assertTrue(html.contains(">0.9877<") && html.contains(">0.5000<"), html); // acc column: max 0.99 -> 4 decimals
+        assertTrue(html.contains(">1000<") && html.contains(">2000<"));
+        assertTrue(html.contains("soft&lt;max&gt;") && html.contains("results &lt;quick&gt;"));
+        assertTrue(html.contains("2 rows \u00d7 4 columns"));
+    }
+
+    @Test
+    void longTablesShowHeadAndTail() {
+        IntColumn i = IntColumn.create("i");
+        for (int k = 0; k < 100; k++) {
+            i.append(k);
+        }
+        String html = Tables.html(Table.create("long", i));
+        assertTrue(html.contains(">29<") && html.contains(">95<") && html.contains(">99<"));
+        assertFalse(html.contains(">30<") || html.contains(">94<"));
+        assertTrue(html.contains("65 more rows"));
+    }
+
+    @Test
+    void viewIsDisplayable() {
+        Map<String, String> b = Tables.view(Table.create("t", IntColumn.create("x", 1, 2))).mimeBundle();
+        assertTrue(b.get("text/html").startsWith("<table class=\"attnlab-table\""));
+        assertTrue(b.get("text/plain").contains("x"));
+    }
+}
