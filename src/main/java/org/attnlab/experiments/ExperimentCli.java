@@ -1,0 +1,121 @@
+package org.attnlab.experiments;
+
+import ai.djl.engine.Engine;
+import org.attnlab.Preset;
+import org.attnlab.Settings;
+import org.attnlab.train.ProgressListener;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+
+/**
+ * {@code ./lab experiment NAME [--preset P] [--device D] [--seed S] [--out DIR]}: runs one experiment from the
+ * shell, prints its tables, and writes CSVs and an HTML report to {@code build/results/NAME/} (or {@code --out}).
+ * {@code --list} prints the experiments. Unknown names and options are errors that say what is allowed (exit 2).
+ */
+public final class ExperimentCli {
+
+    static final String USAGE = String.join("\n",
+            "Usage: ./lab experiment NAME [--preset smoke|quick|full] [--device cpu|gpu] [--seed N] [--out DIR]",
+            "       ./lab experiment --list",
+            "",
+            "Defaults come from ATTNLAB_PRESET, ATTNLAB_DEVICE, ATTNLAB_SEED (quick, GPU if present, 42);",
+            "results go to build/results/NAME/ (CSV per table, metrics.csv, index.html).");
+
+    private ExperimentCli() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args, System.out, System.err));
+    }
+
+    /** Runs the command line; returns the exit code (0 ok, 1 the experiment failed, 2 bad usage). */
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        String name = null;
+        String preset = null;
+        String device = null;
+        String seed = null;
+        String outDir = null;
+        try {
+            for (int i = 0; i < args.length; i++) {
+                String a = args[i];
+                switch (a) {
+                    case "--list" -> {
+                        list(out);
+                        return 0;
+                    }
+                    case "-h", "--help" -> {
+                        out.println(USAGE);
+                        return 0;
+                    }
+                    case "--preset" -> preset = value(args, ++i, a);
+                    case "--device" -> device = value(args, ++i, a);
+                    case "--seed" -> seed = value(args, ++i, a);
+                    case "--out" -> outDir = value(args, ++i, a);
+                    default -> {
+                        if (a.startsWith("-")) {
+                            throw new IllegalArgumentException("Unknown option '" + a
+                                    + "'; options: --preset, --device, --seed, --out, --list, --help");
+                        }
+                        if (name != null) {
+                            throw new IllegalArgumentException("One experiment at a time; got '" + name + "' and '"
+                                    + a + "'");
+                        }
+                        name = a;
+                    }
+                }
+            }
+            if (name == null) {
+                throw new IllegalArgumentException("Name an experiment; known: " + Experiments.names());
+            }
+            Experiment experiment = Experiments.named(name);
+            Settings settings = settings(preset, device, seed);
+            Path dir = outDir != null ? Paths.get(outDir) : Paths.get("build", "results", experiment.name());
+            out.println("==> " + experiment.title() + " (" + settings + ")");
+            ExperimentResult result = experiment.run(settings, ProgressListener.auto());
+            out.println();
+            out.print(result);
+            Path page = result.writeTo(dir);
+            out.printf("%nResults: %s (report: %s) in %.0f s%n", dir.toAbsolutePath(), page.toAbsolutePath(),
+                    result.seconds());
+            return 0;
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            err.println("lab experiment: " + e.getMessage());
+            err.println();
+            err.println(USAGE);
+            return 2;
+        }
+    }
+
+    /** The run's settings: the environment's, overridden by any option given. */
+    static Settings settings(String preset, String device, String seed) {
+        Settings s = Settings.current();
+        return new Settings(
+                device == null ? s.device() : Settings.parseDevice(device, Engine.getInstance().getGpuCount()),
+                preset == null ? s.preset() : Preset.parse(preset),
+                seed == null ? s.seed() : parseSeed(seed));
+    }
+
+    private static long parseSeed(String seed) {
+        try {
+            return Long.parseLong(seed);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--seed '" + seed + "' is not a whole number");
+        }
+    }
+
+    private static String value(String[] args, int i, String option) {
+        if (i >= args.length || args[i].startsWith("--")) {
+            throw new IllegalArgumentException(option + " needs a value");
+        }
+        return args[i];
+    }
+
+    private static void list(PrintStream out) {
+        int width = Experiments.all().stream().mapToInt(e -> e.name().length()).max().orElse(4);
+        for (Experiment e : Experiments.all()) {
+            out.printf("%-" + width + "s  %s%n", e.name(), e.title());
+        }
+    }
+}
