@@ -31,6 +31,17 @@ def error_outputs(nb):
     return found
 
 
+def failed_checks(nb):
+    """Exercise checks (org.attnlab.lesson.Check) that said "not yet"."""
+    n = 0
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            html = out.get("data", {}).get("text/html", "")
+            html = "".join(html) if isinstance(html, list) else html
+            n += html.count('data-attnlab-check="fail"')
+    return n
+
+
 def export_html(nb, path):
     # Our template (the lab one without require.js) and a local MathJax: the page loads nothing from a CDN.
     exporter = HTMLExporter(template_name="attnlab", extra_template_basedirs=[TEMPLATES])
@@ -51,7 +62,7 @@ def write_notebook(nb, path):
     os.replace(tmp, path)
 
 
-def run_one(src, out_dir, cell_timeout, startup_timeout):
+def run_one(src, out_dir, cell_timeout, startup_timeout, require_checks=False):
     name = os.path.splitext(os.path.basename(src))[0]
     nb = nbformat.read(src, as_version=4)
     nb.metadata["kernelspec"] = {"name": KERNEL, "display_name": "Java (Attention Lab)", "language": "java"}
@@ -81,6 +92,8 @@ def run_one(src, out_dir, cell_timeout, startup_timeout):
     if errs:
         i, ename, evalue = errs[0]
         detail = f"cell {i}: {ename}: {evalue}".strip()[:160]
+    if require_checks and status == "ok" and failed_checks(nb):
+        status, detail = "CHECK FAILED", f"{failed_checks(nb)} exercise check(s) say 'not yet'"
     write_notebook(nb, os.path.join(out_dir, name + ".ipynb"))
     export_html(nb, os.path.join(out_dir, name + ".html"))
     return name, seconds, status, detail
@@ -92,7 +105,10 @@ def main():
     ap.add_argument("--out", required=True, help="folder for executed .ipynb, .html and kernel logs")
     ap.add_argument("--cell-timeout", type=int, default=1800, help="seconds one cell may take")
     ap.add_argument("--startup-timeout", type=int, default=120, help="seconds for the kernel to answer")
-    ap.add_argument("--summary", help="append 'notebooks<TAB>passed<TAB>failed' here")
+    ap.add_argument("--summary", help="append 'LABEL<TAB>passed<TAB>failed' here")
+    ap.add_argument("--label", default="notebooks", help="the summary line's label")
+    ap.add_argument("--require-checks", action="store_true",
+                    help="fail a notebook whose exercise checks say 'not yet' (for notebooks/solutions)")
     a = ap.parse_args()
 
     missing = [n for n in a.notebooks if not os.path.isfile(n)]
@@ -103,7 +119,7 @@ def main():
     rows = []
     for src in a.notebooks:
         print(f"  running {os.path.basename(src)} (preset {preset}) ...", flush=True)
-        row = run_one(src, a.out, a.cell_timeout, a.startup_timeout)
+        row = run_one(src, a.out, a.cell_timeout, a.startup_timeout, a.require_checks)
         rows.append(row)
         name, seconds, status, detail = row
         print(f"  {name}: {status} in {seconds:.1f} s" + (f"  [{detail}]" if detail else ""), flush=True)
@@ -118,7 +134,7 @@ def main():
     print(f"\nExecuted notebooks and HTML: {a.out}")
     if a.summary:
         with open(a.summary, "a", encoding="utf-8") as f:
-            f.write(f"notebooks\t{len(rows) - failed}\t{failed}\n")
+            f.write(f"{a.label}\t{len(rows) - failed}\t{failed}\n")
     sys.exit(1 if failed else 0)
 
 
