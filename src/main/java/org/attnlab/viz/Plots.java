@@ -134,6 +134,30 @@ public final class Plots {
         return heatmap(toDouble(weights), tokens, tokens);
     }
 
+    /**
+     * One attention pattern from an NDArray: {@code [L, L]}, or {@code [heads, L, L]} / {@code [B, H, L, L]} shown
+     * as a grid of every head of the first batch row, 4 panels per row.
+     */
+    public static HeatmapFigure heatmap(ai.djl.ndarray.NDArray weights, List<String> tokens) {
+        ai.djl.ndarray.types.Shape s = weights.getShape();
+        int d = s.dimension();
+        if (d < 2 || d > 4 || s.get(d - 1) != s.get(d - 2) || s.get(d - 1) != tokens.size()) {
+            throw new IllegalArgumentException("heatmap needs weights [L, L], [H, L, L] or [B, H, L, L] with L = "
+                    + tokens.size() + " tokens; got " + s);
+        }
+        int len = tokens.size();
+        float[] flat = (d == 4 ? weights.get(0) : weights).toType(ai.djl.ndarray.types.DataType.FLOAT32, false)
+                .toFloatArray();
+        int heads = flat.length / (len * len);
+        float[][][] w = new float[heads][len][len];
+        for (int h = 0; h < heads; h++) {
+            for (int i = 0; i < len; i++) {
+                System.arraycopy(flat, (h * len + i) * len, w[h][i], 0, len);
+            }
+        }
+        return d == 2 ? heatmap(w[0], tokens) : heatmaps(w, tokens, Math.min(4, heads));
+    }
+
     /** One attention pattern with separate query (rows) and key (columns) tokens. */
     public static HeatmapFigure heatmap(double[][] weights, List<String> queryTokens, List<String> keyTokens) {
         return new HeatmapFigure("attention pattern",
