@@ -67,7 +67,7 @@ class FigureTest {
         Map<String, String> b = Plots.lines(curves(), "step", "loss", "run").mimeBundle();
         assertEquals(List.of("text/html", "image/svg+xml", "text/plain"), List.copyOf(b.keySet()));
         String html = b.get("text/html");
-        Matcher div = Pattern.compile("<div class=\"attnlab-figure\" id=\"(attnlab_fig_[0-9a-f]+)\" data-traces=\"2\"[^>]*>")
+        Matcher div = Pattern.compile("<div class=\"attnlab-figure\" id=\"(attnlab_fig_[0-9a-f]+_[0-9]+)\" data-traces=\"2\"[^>]*>")
                 .matcher(html);
         assertTrue(div.find(), html.substring(0, 300));
         assertTrue(html.startsWith("<img class=\"attnlab-static\"", div.end()), "static image must be the div's first child");
@@ -140,6 +140,17 @@ class FigureTest {
         assertEquals(6, countElements(d, "rect", "cell"));
         assertTrue(f.svg().contains(">0.25</text>"));
         assertTrue(f.mimeBundle().get("text/html").contains("%{z:.2f}"), "plotly draws values too");
+    }
+
+    @Test
+    void headGridFromALongTablePutsEachScoreInItsCell() {
+        Table t = Table.create("scores", IntColumn.create("layer", 0, 0, 1, 1), IntColumn.create("head", 0, 1, 0, 1),
+                DoubleColumn.create("score", 0.1, 0.2, 0.3, 0.4));
+        HeatmapFigure f = Plots.headGrid(t, "layer", "head", "score");
+        double[][] z = f.panels().get(0).z();
+        assertEquals(0.2, z[0][1]);
+        assertEquals(0.3, z[1][0]);
+        assertEquals(List.of("L0", "L1"), f.panels().get(0).rowLabels());
     }
 
     @Test
