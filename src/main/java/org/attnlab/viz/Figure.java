@@ -156,11 +156,17 @@ function hint(){var p=document.createElement('div');el.style.position='relative'
 
     /**
      * The MIME bundle: {@code text/html} (static SVG inside, interactive on top; the first figure of the
-     * session also carries plotly.js), {@code image/svg+xml} and {@code text/plain}.
+     * session also carries plotly.js), {@code image/svg+xml} and {@code text/plain}. In
+     * {@link FigureMode#STATIC} only the last two.
      */
     @Override
     public Map<String, String> mimeBundle() {
         Map<String, String> bundle = new LinkedHashMap<>();
+        if (FigureMode.current() == FigureMode.STATIC) {
+            bundle.put("image/svg+xml", svg());
+            bundle.put("text/plain", toString());
+            return bundle;
+        }
         boolean carry = PlotlyJs.takeSessionInline();
         try {
             bundle.put("text/html", html(carry));

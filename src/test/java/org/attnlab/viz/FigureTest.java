@@ -93,6 +93,22 @@ class FigureTest {
     }
 
     @Test
+    void staticModeBundleHasOnlyTheImageAndText() {
+        System.setProperty(FigureMode.PROPERTY, "static");
+        try {
+            Map<String, String> b = Plots.heatmap(causalWeights(2), List.of("a", "b")).mimeBundle();
+            assertEquals(List.of("image/svg+xml", "text/plain"), List.copyOf(b.keySet()));
+            assertTrue(PlotlyJs.takeSessionInline(), "a static figure does not use up the session's inline");
+        } finally {
+            System.clearProperty(FigureMode.PROPERTY);
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> FigureMode.from(k -> "fancy", k -> null));
+        assertTrue(e.getMessage().contains("'fancy'") && e.getMessage().contains("[interactive, static]"), e.getMessage());
+        assertEquals(FigureMode.STATIC, FigureMode.from(k -> null, k -> "STATIC"));
+    }
+
+    @Test
     void missingPlotlyFailsAndLeavesTheNextFigureToCarryIt() {
         System.setProperty(PlotlyJs.PROPERTY, tmp.resolve("nope.js").toString());
         PlotlyJs.clearCache();
