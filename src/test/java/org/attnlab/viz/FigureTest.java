@@ -149,6 +149,24 @@ class FigureTest {
     }
 
     @Test
+    void bigHeadGridsDrawCellsAsOnePngPerPanelAndStaySmall() throws Exception {
+        int n = 64;
+        float[][][] w = new float[8][][];
+        List<String> tokens = new java.util.ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            tokens.add("t" + i);
+        }
+        for (int h = 0; h < 8; h++) {
+            w[h] = causalWeights(n);
+        }
+        String svg = Plots.heatmaps(w, tokens, 4).svg();
+        Document d = parseXml(svg);
+        assertEquals(0, countElements(d, "rect", "cell"));
+        assertEquals(8, countElements(d, "image", "cells"));
+        assertTrue(svg.length() < 200_000, "SVG of 8 x 64 x 64 cells is " + svg.length() + " chars");
+    }
+
+    @Test
     void headScoreGridShowsValuesInCells() throws Exception {
         double[][] scores = {{0.1, 0.9}, {0.5, 0.25}, {0, 1}};
         HeatmapFigure f = Plots.headGrid(scores, "induction score");
