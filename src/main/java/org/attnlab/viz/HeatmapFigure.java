@@ -9,6 +9,7 @@ import java.util.Base64;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import javax.imageio.ImageIO;
 import tech.tablesaw.plotly.components.Layout;
@@ -238,9 +239,22 @@ public final class HeatmapFigure extends Figure {
             for (int i = 0; i < ys.length; i++) {
                 ys[i] = i;
             }
-            traces[k] = HeatmapTrace.builder(xs, ys, p.z()).xAxis(axisRef("x", k)).yAxis(axisRef("y", k)).build();
+            traces[k] = HeatmapTrace.builder(xs, ys, fourDigits(p.z())).xAxis(axisRef("x", k)).yAxis(axisRef("y", k)).build();
         }
         return new tech.tablesaw.plotly.components.Figure(layout, traces);
+    }
+
+    /** z to 4 significant digits (what hover shows): float weights widened to double print 17 digits. */
+    static double[][] fourDigits(double[][] z) {
+        double[][] out = new double[z.length][];
+        for (int r = 0; r < z.length; r++) {
+            out[r] = new double[z[r].length];
+            for (int c = 0; c < z[r].length; c++) {
+                double v = z[r][c];
+                out[r][c] = Double.isFinite(v) && v != 0 ? Double.parseDouble(String.format(Locale.ROOT, "%.4g", v)) : v;
+            }
+        }
+        return out;
     }
 
     private static String axisRef(String letter, int k) {

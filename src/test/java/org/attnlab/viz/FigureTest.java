@@ -218,6 +218,15 @@ class FigureTest {
     }
 
     @Test
+    void heatmapValuesGoToPlotlyWithFourSignificantDigits() {
+        double[][] z = HeatmapFigure.fourDigits(new double[][] {{0.33181220293045044, 0, Double.NaN, 123456.7}});
+        assertEquals(0.3318, z[0][0]);
+        assertEquals(0.0, z[0][1]);
+        assertTrue(Double.isNaN(z[0][2]));
+        assertEquals(123500.0, z[0][3]);
+    }
+
+    @Test
     void repeatedTokensStayDistinctCategories() {
         List<String> u = HeatmapFigure.uniqueLabels(List.of("the", "cat", "the", "", "the"));
         assertEquals(5, u.stream().distinct().count());
