@@ -5,7 +5,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import tech.tablesaw.api.NumericColumn;
-import tech.tablesaw.api.Row;
 import tech.tablesaw.api.Table;
 import tech.tablesaw.columns.Column;
 
@@ -208,17 +207,17 @@ public final class Plots {
         NumericColumn<?> lc = numeric(table, layer);
         NumericColumn<?> hc = numeric(table, head);
         NumericColumn<?> sc = numeric(table, score);
-        int nl = (int) lc.max() + 1, nh = (int) hc.max() + 1;
         if (table.rowCount() == 0 || lc.min() < 0 || hc.min() < 0) {
             throw new IllegalArgumentException("headGrid needs rows with layer and head indices >= 0; table '"
                     + table.name() + "' has " + table.rowCount() + " rows");
         }
+        int nl = (int) lc.max() + 1, nh = (int) hc.max() + 1;
         double[][] grid = new double[nl][nh];
         for (double[] row : grid) {
             java.util.Arrays.fill(row, Double.NaN);
         }
-        for (Row r : table) {
-            grid[(int) lc.getDouble(r.getRowNumber())][(int) hc.getDouble(r.getRowNumber())] = sc.getDouble(r.getRowNumber());
+        for (int i = 0; i < table.rowCount(); i++) {
+            grid[(int) lc.getDouble(i)][(int) hc.getDouble(i)] = sc.getDouble(i);
         }
         return headGrid(grid, score);
     }
