@@ -57,8 +57,20 @@ public final class FlipFlopExperiment implements Experiment {
     static Size size(Preset preset) {
         return preset.pick(
                 new Size(16, 16, 8, 8, 3e-3, 4, 8, 1),
-                new Size(32, 128, 400, 32, 3e-3, 50, 64, 8),
+                new Size(32, 128, 150, 32, 3e-3, 25, 64, 8),
                 new Size(64, 512, 10000, 64, 1e-3, 500, 64, 64));
+    }
+
+    private final Size sizeOverride;
+
+    /** The experiment at the sizes of the run's preset. */
+    public FlipFlopExperiment() {
+        this(null);
+    }
+
+    /** The experiment at fixed sizes whatever the preset (for probes and tests; null: the preset's). */
+    FlipFlopExperiment(Size size) {
+        this.sizeOverride = size;
     }
 
     @Override
@@ -77,13 +89,13 @@ public final class FlipFlopExperiment implements Experiment {
                 + "ignore instructions, then graded on the bit after every read in distribution, on OOD-sparse "
                 + "sequences (98% ignore) and OOD-dense ones (10% ignore). Paper: d 64, length 512; RoPE errs on "
                 + "40.3% of OOD-sparse reads, PaTH on 0.0001%. smoke: d 16, length 16, 8 steps; quick: d 32, "
-                + "length 128, 400 steps; full: d 64, length 512, 10000 steps.";
+                + "length 128, 150 steps; full: d 64, length 512, 10000 steps.";
     }
 
     @Override
     public ExperimentResult run(Settings settings, ProgressListener progress) {
         RunClock clock = new RunClock();
-        Size s = size(settings.preset());
+        Size s = sizeOverride != null ? sizeOverride : size(settings.preset());
         MetricsLog log = new MetricsLog();
         ExperimentResult result = new ExperimentResult(this, settings, log);
         FlipFlopTask task = FlipFlopTask.standard();
@@ -137,11 +149,20 @@ public final class FlipFlopExperiment implements Experiment {
         result.note(String.format("OOD-sparse error: PaTH %.2f%% vs RoPE %.2f%% (paper: 0.0001%% vs 40.3%%)%s.",
                 100 * pathSparse, 100 * ropeSparse,
                 pathSparse < ropeSparse ? "" : "; the finding does NOT show at this scale"));
-        result.note(String.format("Scale: 1 layer, 2 heads, d %d, length %d, %d steps of %d sequences, lr %.0e "
-                        + "(paper: d 64, length 512). Test: %d x %d sequences per split.", s.dModel(), s.length(),
-                s.steps(), s.batchSize(), s.lr(), s.testBatches(), s.testBatchSize()));
+        result.note(String.format("Scale: %s, %d sequences per step, lr %.0e (paper: d 64, length 512). Test: %d x %d "
+                + "sequences per split, the same for every variant.", scale(s), s.batchSize(), s.lr(), s.testBatches(),
+                s.testBatchSize()));
         result.note("Time: " + clock.summary() + ".");
         return result.seconds(clock.wallSeconds());
+    }
+
+    /** The scale a preset trains at, for findings tables: {@code 1 layer, 2 heads, d 32, length 128, 150 steps}. */
+    public static String scale(Preset preset) {
+        return scale(size(preset));
+    }
+
+    static String scale(Size s) {
+        return String.format("1 layer, 2 heads, d %d, length %d, %d steps", s.dModel(), s.length(), s.steps());
     }
 
     /** One row per variant: our error rates in percent beside the paper's (Table 1 layout). */
@@ -165,6 +186,11 @@ public final class FlipFlopExperiment implements Experiment {
             pDense.append(p[2]);
         }
         return Table.create("summary", variant, id, sparse, dense, pId, pSparse, pDense);
+    }
+
+    /** The error rate in percent of {@code variant} on {@code split} in a flip-flop result (its {@code errors}). */
+    public static double errorPercent(ExperimentResult result, String variant, Split split) {
+        return 100 * errorOf(result.table("errors"), variant, split);
     }
 
     /** The error of {@code variant} on {@code split} in an {@code errors} table. */

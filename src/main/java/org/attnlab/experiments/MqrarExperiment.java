@@ -48,6 +48,18 @@ public final class MqrarExperiment implements Experiment {
                 new Size(List.of("PaTH", "FoX", "RoPE"), 4, 256, 2, 32, 64, 368, 20000, 32, 1e-3, 16));
     }
 
+    private final Size sizeOverride;
+
+    /** The experiment at the sizes of the run's preset. */
+    public MqrarExperiment() {
+        this(null);
+    }
+
+    /** The experiment at fixed sizes whatever the preset (for probes and tests; null: the preset's). */
+    MqrarExperiment(Size size) {
+        this.sizeOverride = size;
+    }
+
     @Override
     public String name() {
         return "mqrar";
@@ -70,7 +82,7 @@ public final class MqrarExperiment implements Experiment {
     @Override
     public ExperimentResult run(Settings settings, ProgressListener progress) {
         RunClock clock = new RunClock();
-        Size s = size(settings.preset());
+        Size s = sizeOverride != null ? sizeOverride : size(settings.preset());
         MetricsLog log = new MetricsLog();
         ExperimentResult result = new ExperimentResult(this, settings, log);
 
@@ -106,12 +118,39 @@ public final class MqrarExperiment implements Experiment {
         result.figure(Plots.lines(curves, MetricsLog.STEP, MetricsLog.VALUE, MetricsLog.RUN).logY()
                 .title("Training loss"));
 
-        result.note(String.format("Scale: 2 layers, d %d, %d heads, %d keys, %d values, %d assignments (input length "
-                        + "%d), %d steps of %d sequences, lr %.0e (paper: d 256, 2 heads, 32 keys, length 768).",
-                s.dModel(), s.heads(), s.keys(), s.values(), s.assignments(), 2 * s.assignments() + 2 * s.keys(),
-                s.steps(), s.batchSize(), s.lr()));
+        for (String v : s.variants()) {
+            result.note(v + ": " + describe(accuracy, v));
+        }
+        result.note(String.format("Scale: %s, %d sequences per step, lr %.0e (paper: d 256, 2 heads, 32 keys, "
+                + "length 768).", scale(s), s.batchSize(), s.lr()));
         result.note("Time: " + clock.summary() + ".");
         return result.seconds(clock.wallSeconds());
+    }
+
+    /** The scale a preset trains at, for findings tables. */
+    public static String scale(Preset preset) {
+        return scale(size(preset));
+    }
+
+    static String scale(Size s) {
+        return String.format("2 layers, d %d, %d heads, %d keys, %d values, length %d, %d steps", s.dModel(), s.heads(),
+                s.keys(), s.values(), 2 * s.assignments() + 2 * s.keys(), s.steps());
+    }
+
+    /** {@code variant}'s accuracy at every N of a result: {@code N=1 98%, N=2 41%, N=3 12%}. */
+    public static String describe(ExperimentResult result, String variant) {
+        return describe(result.table("accuracy"), variant);
+    }
+
+    static String describe(Table accuracy, String variant) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < accuracy.rowCount(); i++) {
+            if (accuracy.stringColumn("variant").get(i).equals(variant)) {
+                sb.append(sb.length() == 0 ? "" : ", ").append(String.format("N=%d %.0f%%",
+                        accuracy.intColumn("n").get(i), 100 * accuracy.doubleColumn("accuracy").get(i)));
+            }
+        }
+        return sb.toString();
     }
 
     /** One row per N: each variant's accuracy (%) beside the paper's claim. */
@@ -131,6 +170,11 @@ public final class MqrarExperiment implements Experiment {
             paper.append(k < 4 ? "PaTH succeeds, FoX does not" : "PaTH no longer succeeds (success only for N < 4)");
         }
         return out;
+    }
+
+    /** The query accuracy (0..1) of {@code variant} at {@code n} in an mqrar result (its {@code accuracy} table). */
+    public static double accuracy(ExperimentResult result, String variant, int n) {
+        return accuracyOf(result.table("accuracy"), variant, n);
     }
 
     /** The accuracy of {@code variant} at {@code n} in an {@code accuracy} table. */

@@ -53,6 +53,18 @@ public final class WordProblemsExperiment implements Experiment {
         };
     }
 
+    private final Size sizeOverride;
+
+    /** The experiment at the sizes of the run's preset. */
+    public WordProblemsExperiment() {
+        this(null);
+    }
+
+    /** The experiment at fixed sizes whatever the preset (for probes and tests; null: the preset's). */
+    WordProblemsExperiment(Size size) {
+        this.sizeOverride = size;
+    }
+
     @Override
     public String name() {
         return "word-problems";
@@ -76,7 +88,7 @@ public final class WordProblemsExperiment implements Experiment {
     @Override
     public ExperimentResult run(Settings settings, ProgressListener progress) {
         RunClock clock = new RunClock();
-        Size s = size(settings.preset());
+        Size s = sizeOverride != null ? sizeOverride : size(settings.preset());
         MetricsLog log = new MetricsLog();
         ExperimentResult result = new ExperimentResult(this, settings, log);
         int testLength = 2 * s.trainLength();
@@ -148,14 +160,54 @@ public final class WordProblemsExperiment implements Experiment {
 
         for (String group : s.groups()) {
             for (String variant : s.variants()) {
-                result.note(group + " " + variant + ": " + solvedAt(summary, group, variant, s.layers()));
+                result.note(group + " " + variant + ": " + solvedAt(summary, group, variant, s.layers()) + "; " + describe(summary, group, variant));
             }
         }
-        result.note(String.format("Scale: d %d, %d heads, train length %d, test length %d, %d steps of %d sequences, "
-                        + "lr %.0e (the paper trains to convergence, with more layers and longer sequences).",
-                s.dModel(), s.heads(), s.trainLength(), testLength, s.steps(), s.batchSize(), s.lr()));
+        result.note(String.format("Scale: %s, %d sequences per step, lr %.0e (the paper trains to convergence, with "
+                + "more layers and longer sequences).", scale(s), s.batchSize(), s.lr()));
         result.note("Time: " + clock.summary() + ".");
         return result.seconds(clock.wallSeconds());
+    }
+
+    /** The scale a preset trains at, for findings tables. */
+    public static String scale(Preset preset) {
+        return scale(size(preset));
+    }
+
+    static String scale(Size s) {
+        return String.format("%s layers, d %d, %d heads, train length %d, test length %d, %d steps",
+                s.layers().stream().map(String::valueOf).collect(java.util.stream.Collectors.joining("/")), s.dModel(),
+                s.heads(), s.trainLength(), 2 * s.trainLength(), s.steps());
+    }
+
+    /**
+     * Whether {@code variant} solved {@code group} in a result, and with how few layers: e.g. {@code solved (>90%
+     * accuracy at the training length) with 2 layers (95.1%)} or {@code not solved with up to 2 layers (best 31.0%)}.
+     */
+    public static String verdict(ExperimentResult result, String group, String variant) {
+        Table summary = result.table("summary");
+        List<Integer> layers = new java.util.ArrayList<>();
+        for (int i = 0; i < summary.rowCount(); i++) {
+            if (summary.stringColumn("group").get(i).equals(group) && summary.stringColumn("variant").get(i).equals(variant)) {
+                layers.add(summary.intColumn("layers").get(i));
+            }
+        }
+        if (layers.isEmpty()) {
+            throw new IllegalArgumentException("No " + group + " " + variant + " models in this result");
+        }
+        return solvedAt(summary, group, variant, layers);
+    }
+
+    /** Accuracy at the training length per depth: {@code L1 31%, L2 45%}. */
+    static String describe(Table summary, String group, String variant) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < summary.rowCount(); i++) {
+            if (summary.stringColumn("group").get(i).equals(group) && summary.stringColumn("variant").get(i).equals(variant)) {
+                sb.append(sb.length() == 0 ? "" : ", ").append(String.format("L%d %.1f%%", summary.intColumn("layers").get(i),
+                        100 * summary.doubleColumn("accuracy (train length)").get(i)));
+            }
+        }
+        return sb.toString();
     }
 
     /** "solved (>90% per-position accuracy at the training length) with 2 layers" or "not solved with up to N". */
@@ -170,6 +222,14 @@ public final class WordProblemsExperiment implements Experiment {
         int max = layers.get(layers.size() - 1);
         return String.format("not solved with up to %d layer%s (best %.1f%%)", max, max == 1 ? "" : "s",
                 100 * layers.stream().mapToDouble(n -> accuracy(summary, group, variant, n)).max().orElse(0));
+    }
+
+    /**
+     * Per-position accuracy (0..1) at the training length of the {@code group} (A5, S5) model with {@code variant}
+     * attention and {@code layers} layers in a word-problems result.
+     */
+    public static double accuracy(ExperimentResult result, String group, String variant, int layers) {
+        return accuracy(result.table("summary"), group, variant, layers);
     }
 
     /** Per-position accuracy at the training length of one model in a {@code summary} table. */
