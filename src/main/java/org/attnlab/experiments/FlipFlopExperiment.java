@@ -111,6 +111,9 @@ public final class FlipFlopExperiment implements Experiment {
             TaskModelRun.Spec spec = new TaskModelRun.Spec(v.getKey(), v.getValue(), 1, s.dModel(), 2, task,
                     s.length(), s.batchSize(), s.steps(), s.lr(), s.evalEvery(), 2.0);
             try (TaskModelRun run = TaskModelRun.train(spec, s.length(), settings, log, progress)) {
+                if (run.divergenceNote() != null) {
+                    result.note(run.divergenceNote());
+                }
                 tVariant.append(v.getKey());
                 tWall.append(run.result().seconds());
                 tSteps.append((int) run.result().steps());

@@ -97,6 +97,9 @@ public final class MqrarExperiment implements Experiment {
                 TaskModelRun.Spec spec = new TaskModelRun.Spec(v + " N=" + n, KINDS.get(v), 2, s.dModel(), s.heads(),
                         task, s.assignments(), s.batchSize(), s.steps(), s.lr(), Math.max(1, s.steps() / 5), 2.0);
                 try (TaskModelRun run = TaskModelRun.train(spec, s.assignments(), settings, log, progress)) {
+                    if (run.divergenceNote() != null) {
+                        result.note(run.divergenceNote());
+                    }
                     Map<String, Double> m = run.evaluate(Split.TEST, s.assignments(), s.batchSize(), s.testBatches());
                     variant.append(v);
                     nCol.append(n);
@@ -111,8 +114,8 @@ public final class MqrarExperiment implements Experiment {
         result.table("summary", summary(accuracy, s));
 
         Table forPlot = accuracy.copy();
-        forPlot.addColumns(accuracy.intColumn("n").asStringColumn().setName("N"));
-        result.figure(Plots.bars(forPlot, "N", "accuracy", "variant")
+        forPlot.addColumns(accuracy.intColumn("n").asStringColumn().setName("MQRAR-N"));
+        result.figure(Plots.bars(forPlot, "MQRAR-N", "accuracy", "variant")
                 .title("MQRAR-N: query accuracy by N (chance " + String.format("%.1f%%", 100.0 / s.values()) + ")"));
         Table curves = log.table().where(log.table().stringColumn(MetricsLog.METRIC).isEqualTo("train_loss"));
         result.figure(Plots.lines(curves, MetricsLog.STEP, MetricsLog.VALUE, MetricsLog.RUN).logY()

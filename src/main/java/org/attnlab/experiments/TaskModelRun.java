@@ -30,6 +30,8 @@ import java.util.Map;
  * evaluated on any split and length: the shared engine of the state-tracking experiments (flip-flop, word
  * problems, MQRAR). Owns the model's manager and the trainer; {@link #close()} frees both.
  *
+ * <p>A run whose training diverges is kept at its last good step ({@link #divergence()}).
+ *
  * <p>Evaluation reports {@code accuracy} pooled over the graded positions (as the trainer does), and
  * {@code final_accuracy}: the share of sequences whose last graded position is right (for word problems, the
  * final state).
@@ -78,9 +80,11 @@ final class TaskModelRun implements AutoCloseable {
     private final DecoderLM model;
     private final Trainer trainer;
     private final TrainResult result;
+    private final String divergence;
 
     private TaskModelRun(Spec spec, Settings settings, NDManager manager, DecoderLM model, Trainer trainer,
-                         TrainResult result) {
+                         TrainResult result, String divergence) {
+        this.divergence = divergence;
         this.spec = spec;
         this.settings = settings;
         this.manager = manager;
@@ -121,8 +125,22 @@ final class TaskModelRun implements AutoCloseable {
                             seed)))
                     .batchMetric(FINAL_ACCURACY)
                     .runName(spec.run()).listener(progress).metrics(log).build();
-            TrainResult result = trainer.run();
-            return new TaskModelRun(spec, settings, manager, model, trainer, result);
+            long start = System.nanoTime();
+            TrainResult result;
+            String divergence = null;
+            try {
+                result = trainer.run();
+            } catch (IllegalStateException e) {
+                if (e.getMessage() == null || !e.getMessage().contains("diverged")) {
+                    trainer.close();
+                    throw e;
+                }
+                // the failing update was not applied: keep the model as of its last good step and say so
+                divergence = e.getMessage();
+                result = new TrainResult(spec.run(), trainer.stepsDone(), true, trainer.lastEval(), Double.NaN,
+                        (System.nanoTime() - start) / 1e9, Double.NaN, log);
+            }
+            return new TaskModelRun(spec, settings, manager, model, trainer, result, divergence);
         } catch (RuntimeException e) {
             manager.close();
             throw e;
@@ -192,6 +210,20 @@ final class TaskModelRun implements AutoCloseable {
 
     TrainResult result() {
         return result;
+    }
+
+    /**
+     * Null if training ran to the end; else the trainer's divergence message (a non-finite loss or gradient
+     * norm). The model is then evaluated as of its last good step, and experiments note it.
+     */
+    String divergence() {
+        return divergence;
+    }
+
+    /** A note for a diverged run ({@code "RoPE: training diverged ... evaluated as of step 305"}), or null. */
+    String divergenceNote() {
+        return divergence == null ? null : spec.run() + ": " + divergence + " (evaluated as of step "
+                + result.steps() + ")";
     }
 
     @Override

@@ -40,7 +40,7 @@ public final class WordProblemsExperiment implements Experiment {
     static Size size(Preset preset) {
         return preset.pick(
                 new Size(List.of("A5"), List.of("PaTH", "RoPE"), List.of(1), 16, 2, 6, 6, 8, 3e-3, 1),
-                new Size(List.of("A5"), List.of("PaTH", "RoPE"), List.of(1, 2), 64, 2, 16, 300, 32, 3e-3, 4),
+                new Size(List.of("A5"), List.of("PaTH", "RoPE"), List.of(1, 2), 64, 2, 12, 300, 32, 3e-3, 4),
                 new Size(List.of("A5", "S5"), List.of("PaTH", "RoPE", "FoX"), List.of(1, 2, 3, 4), 128, 4, 64, 10000,
                         64, 1e-3, 16));
     }
@@ -81,7 +81,7 @@ public final class WordProblemsExperiment implements Experiment {
                 + "uniform) and predict the running product at every position. The paper finds PaTH solves A5 "
                 + "(>90%) with fewer layers than RoPE or FoX. Each model trains at one length and is tested on "
                 + "sequences twice as long. smoke: A5, 1 layer, length 6; quick: A5, PaTH and RoPE, 1 and 2 layers, "
-                + "d 64, length 16 (test 32), 300 steps; full: A5 and S5, PaTH, RoPE and FoX, 1-4 layers, d 128, "
+                + "d 64, length 12 (test 24), 300 steps; full: A5 and S5, PaTH, RoPE and FoX, 1-4 layers, d 128, "
                 + "length 64, 10000 steps.";
     }
 
@@ -117,6 +117,9 @@ public final class WordProblemsExperiment implements Experiment {
                             s.dModel(), s.heads(), task, s.trainLength(), s.batchSize(), s.steps(), s.lr(),
                             Math.max(1, s.steps() / 5), 2.0);
                     try (TaskModelRun run = TaskModelRun.train(spec, testLength, settings, log, progress)) {
+                        if (run.divergenceNote() != null) {
+                            result.note(run.divergenceNote());
+                        }
                         double[] byPos = run.accuracyByPosition(Split.TEST, testLength, s.batchSize(),
                                 s.testBatches());
                         for (int t = 0; t < byPos.length; t++) {
@@ -160,7 +163,8 @@ public final class WordProblemsExperiment implements Experiment {
 
         for (String group : s.groups()) {
             for (String variant : s.variants()) {
-                result.note(group + " " + variant + ": " + solvedAt(summary, group, variant, s.layers()) + "; " + describe(summary, group, variant));
+                result.note(group + " " + variant + ": " + solvedAt(summary, group, variant, s.layers()) + "; "
+                        + describe(summary, group, variant));
             }
         }
         result.note(String.format("Scale: %s, %d sequences per step, lr %.0e (the paper trains to convergence, with "
@@ -188,7 +192,7 @@ public final class WordProblemsExperiment implements Experiment {
         Table summary = result.table("summary");
         List<Integer> layers = new java.util.ArrayList<>();
         for (int i = 0; i < summary.rowCount(); i++) {
-            if (summary.stringColumn("group").get(i).equals(group) && summary.stringColumn("variant").get(i).equals(variant)) {
+            if (isModel(summary, i, group, variant)) {
                 layers.add(summary.intColumn("layers").get(i));
             }
         }
@@ -202,12 +206,17 @@ public final class WordProblemsExperiment implements Experiment {
     static String describe(Table summary, String group, String variant) {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < summary.rowCount(); i++) {
-            if (summary.stringColumn("group").get(i).equals(group) && summary.stringColumn("variant").get(i).equals(variant)) {
-                sb.append(sb.length() == 0 ? "" : ", ").append(String.format("L%d %.1f%%", summary.intColumn("layers").get(i),
-                        100 * summary.doubleColumn("accuracy (train length)").get(i)));
+            if (isModel(summary, i, group, variant)) {
+                sb.append(sb.length() == 0 ? "" : ", ").append(String.format("L%d %.1f%%",
+                        summary.intColumn("layers").get(i), 100 * summary.doubleColumn("accuracy (train length)").get(i)));
             }
         }
         return sb.toString();
+    }
+
+    private static boolean isModel(Table summary, int row, String group, String variant) {
+        return summary.stringColumn("group").get(row).equals(group)
+                && summary.stringColumn("variant").get(row).equals(variant);
     }
 
     /** "solved (>90% per-position accuracy at the training length) with 2 layers" or "not solved with up to N". */
