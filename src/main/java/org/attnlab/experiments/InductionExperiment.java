@@ -63,7 +63,7 @@ public final class InductionExperiment implements Experiment {
     }
 
     static final Sizes SMOKE = new Sizes(16, 4, 8, 32, 2, 30, 8, 3e-3, 10, 1, 4, 1, 5);
-    static final Sizes QUICK = new Sizes(64, 8, 24, 64, 4, 800, 32, 3e-3, 40, 2, 16, 8, 10);
+    static final Sizes QUICK = new Sizes(64, 8, 24, 64, 4, 1500, 32, 2e-3, 50, 2, 16, 8, 10);
     static final Sizes FULL = new Sizes(256, 16, 64, 128, 4, 4000, 64, 1e-3, 100, 8, 64, 32, 16);
 
     static final String FIRST_HALF = "first half";
@@ -245,7 +245,7 @@ public final class InductionExperiment implements Experiment {
     }
 
     /** The model's distinct parameter arrays. */
-    static NDArray[] parameterArrays(DecoderLM lm) {
+    static NDArray[] parameterArrays(ai.djl.nn.Block lm) {
         java.util.Set<NDArray> distinct = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         lm.getParameters().forEach(p -> distinct.add(p.getValue().getArray()));
         return distinct.toArray(new NDArray[0]);

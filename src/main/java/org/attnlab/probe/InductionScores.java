@@ -225,6 +225,24 @@ public final class InductionScores {
         }
     }
 
+    /**
+     * Head {@code head} of sequence {@code b} of a {@code [B, H, L, L]} pattern as {@code float[L][L]} (query rows).
+     */
+    public static float[][] headWeights(NDArray pattern, int b, int head) {
+        Shape s = pattern.getShape();
+        if (s.dimension() != 4 || b < 0 || b >= s.get(0) || head < 0 || head >= s.get(1)) {
+            throw new IllegalArgumentException("pattern " + s + " has no sequence " + b + ", head " + head
+                    + "; expected [B, H, L, L] with 0 <= b < B, 0 <= head < H");
+        }
+        int l = (int) s.get(2);
+        float[] flat = pattern.get(b, head).toType(DataType.FLOAT32, false).toFloatArray();   // (L, L)
+        float[][] out = new float[l][l];
+        for (int q = 0; q < l; q++) {
+            System.arraycopy(flat, q * l, out[q], 0, l);
+        }
+        return out;
+    }
+
     static NDArray[] parameterArrays(DecoderLM model) {
         Set<NDArray> distinct = Collections.newSetFromMap(new IdentityHashMap<>());
         for (Pair<String, Parameter> p : model.getParameters()) {
