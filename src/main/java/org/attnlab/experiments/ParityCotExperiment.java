@@ -60,7 +60,7 @@ public final class ParityCotExperiment implements Experiment {
     }
 
     static final Sizes SMOKE = new Sizes(4, 32, 20, 16, 3e-3, 10, 16, 3);
-    static final Sizes QUICK = new Sizes(12, 64, 2500, 128, 3e-3, 100, 128, 8);
+    static final Sizes QUICK = new Sizes(12, 64, 2500, 128, 1.5e-3, 100, 128, 8);
     static final Sizes FULL = new Sizes(ParityTask.PAPER_MAX_LENGTH, 128, 10000, 128, 1e-3, 500, 1000, 12);
 
     static final String WITH_COT = "with CoT";

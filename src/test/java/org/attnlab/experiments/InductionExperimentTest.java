@@ -11,8 +11,6 @@ import org.attnlab.train.ProgressListener;
 import org.junit.jupiter.api.Test;
 import tech.tablesaw.api.Table;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -22,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class InductionExperimentTest {
 
     @Test
-    void smokePresetReturnsTablesFiguresAndFiniteNumbers() throws Exception {
+    void smokePresetReturnsTablesFiguresAndFiniteNumbers() {
         Engine.getInstance();
         int threads = JniUtils.getNumThreads();
         JniUtils.setNumThreads(1);
@@ -49,10 +47,6 @@ class InductionExperimentTest {
                     "max_prefix_matching")));
             assertEquals(7, r.figures().size());   // position, score and loss curves, 2 head grids, 2 heatmaps
             assertFalse(r.notes().isEmpty());
-            Path dir = Files.createTempDirectory("induction");
-            r.writeTo(dir);
-            assertTrue(Files.exists(dir.resolve("summary.csv")));
-            assertTrue(Files.exists(dir.resolve("loss_by_position.csv")));
         } finally {
             JniUtils.setNumThreads(threads);
         }
