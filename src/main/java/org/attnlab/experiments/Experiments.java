@@ -14,7 +14,9 @@ public final class Experiments {
         return List.of(
                 new FlipFlopExperiment(),
                 new WordProblemsExperiment(),
-                new MqrarExperiment()
+                new MqrarExperiment(),
+                new InductionExperiment(),
+                new ParityCotExperiment()
         );
     }
 
