@@ -1,5 +1,6 @@
 package org.attnlab.viz;
 
+import ai.djl.ndarray.NDArray;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -133,28 +134,50 @@ public final class Plots {
         return heatmap(toDouble(weights), tokens, tokens);
     }
 
-    /**
-     * One attention pattern from an NDArray: {@code [L, L]}, or {@code [heads, L, L]} / {@code [B, H, L, L]} shown
-     * as a grid of every head of the first batch row, 4 panels per row.
-     */
-    public static HeatmapFigure heatmap(ai.djl.ndarray.NDArray weights, List<String> tokens) {
-        ai.djl.ndarray.types.Shape s = weights.getShape();
-        int d = s.dimension();
-        if (d < 2 || d > 4 || s.get(d - 1) != s.get(d - 2) || s.get(d - 1) != tokens.size()) {
-            throw new IllegalArgumentException("heatmap needs weights [L, L], [H, L, L] or [B, H, L, L] with L = "
-                    + tokens.size() + " tokens; got " + s);
-        }
-        int len = tokens.size();
-        float[] flat = (d == 4 ? weights.get(0) : weights).toType(ai.djl.ndarray.types.DataType.FLOAT32, false)
-                .toFloatArray();
-        int heads = flat.length / (len * len);
-        float[][][] w = new float[heads][len][len];
-        for (int h = 0; h < heads; h++) {
-            for (int i = 0; i < len; i++) {
-                System.arraycopy(flat, (h * len + i) * len, w[h][i], 0, len);
+    /** One attention pattern from an array {@code [L, L]} (leading axes of size 1, e.g. {@code [1, 1, L, L]}, are dropped). */
+    public static HeatmapFigure heatmap(NDArray weights, List<String> tokens) {
+        return heatmap(matrix(weights), tokens);
+    }
+
+    /** A grid of patterns from an array {@code [P, L, L]} (e.g. the heads of one layer), one panel per name. */
+    public static HeatmapFigure heatmaps(NDArray weights, List<String> panelNames, List<String> tokens, int columns) {
+        long[] s = squeezeLeading(weights, 3);
+        float[] flat = weights.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
+        int p = (int) s[0], rows = (int) s[1], cols = (int) s[2];
+        float[][][] w = new float[p][rows][cols];
+        for (int k = 0; k < p; k++) {
+            for (int i = 0; i < rows; i++) {
+                System.arraycopy(flat, (k * rows + i) * cols, w[k][i], 0, cols);
             }
         }
-        return d == 2 ? heatmap(w[0], tokens) : heatmaps(w, tokens, Math.min(4, heads));
+        return heatmaps(w, panelNames, tokens, columns);
+    }
+
+    /** A 2-d array ({@code [rows, cols]}, leading axes of size 1 dropped) as {@code float[rows][cols]}. */
+    public static float[][] matrix(NDArray a) {
+        long[] s = squeezeLeading(a, 2);
+        float[] flat = a.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
+        int rows = (int) s[0], cols = (int) s[1];
+        float[][] m = new float[rows][cols];
+        for (int i = 0; i < rows; i++) {
+            System.arraycopy(flat, i * cols, m[i], 0, cols);
+        }
+        return m;
+    }
+
+    /** The last {@code keep} axes of {@code a}'s shape; every axis before them must have size 1. */
+    private static long[] squeezeLeading(NDArray a, int keep) {
+        long[] dims = a.getShape().getShape();
+        if (dims.length < keep) {
+            throw new IllegalArgumentException("expected an array with " + keep + " axes; got shape " + a.getShape());
+        }
+        for (int i = 0; i < dims.length - keep; i++) {
+            if (dims[i] != 1) {
+                throw new IllegalArgumentException("expected " + keep + " axes after leading axes of size 1; got shape "
+                        + a.getShape() + " (select one batch/head first, e.g. weights.get(0, head))");
+            }
+        }
+        return java.util.Arrays.copyOfRange(dims, dims.length - keep, dims.length);
     }
 
     /** One attention pattern with separate query (rows) and key (columns) tokens. */
