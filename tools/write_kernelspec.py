@@ -14,12 +14,14 @@ def main():
     ap.add_argument("--kernel-cp", required=True, help="corrected LoopThread folder + kernel jar")
     ap.add_argument("--toolkit-cp", required=True, help="the toolkit jar and its runtime dependencies")
     ap.add_argument("--home", required=True, help="the repository root (ATTNLAB_HOME)")
+    ap.add_argument("--threads", default="1", help="PyTorch CPU threads (tiny models run fastest on one)")
     ap.add_argument("--gpu", action="store_true", help="GPU build: DJL may fetch CUDA natives, so not offline")
     a = ap.parse_args()
 
     # rapaio-jupyter-kernel splits RJK_CLASSPATH on ';' (not the platform's ':').
     toolkit = ";".join(p for p in a.toolkit_cp.split(os.pathsep) if p)
-    values = {"@JAVA@": a.java, "@KERNEL_CP@": a.kernel_cp, "@TOOLKIT_CP@": toolkit, "@HOME@": a.home}
+    values = {"@JAVA@": a.java, "@KERNEL_CP@": a.kernel_cp, "@TOOLKIT_CP@": toolkit, "@HOME@": a.home,
+              "@THREADS@": str(a.threads)}
 
     def fill(x):
         if isinstance(x, str):
