@@ -1,0 +1,246 @@
+package org.attnlab.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.util.Pair;
+import ai.djl.util.PairList;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Adam with decoupled weight decay (Loshchilov and Hutter), updating the parameters' arrays in place. For each
+ * parameter {@code p} with gradient {@code g}, at update {@code t = 1, 2, ...} with rate {@code lr}:
+ * <pre>
+ *   m = b1 m + (1 - b1) g
+ *   v = b2 v + (1 - b2) g^2
+ *   p = p - lr * wd * p                                   (only where the {@link DecayRule} says so)
+ *   p = p - (lr / (1 - b1^t)) * m / (sqrt(v / (1 - b2^t)) + eps)
+ * </pre>
+ * then the gradient is set to zero for the next backward pass (PyTorch accumulates gradients).
+ * The moments {@code m, v} and the count {@code t} are this object's own NDArrays and number, so a checkpoint
+ * ({@link Checkpoint}) stores and restores them bit for bit.
+ *
+ * <p>Memory: every temporary of an update lives in a sub-manager closed before {@link #update} returns.
+ */
+public final class AdamW implements AutoCloseable {
+
+    /** Which parameters get weight decay, from the parameter's name and shape. */
+    @FunctionalInterface
+    public interface DecayRule {
+        boolean decays(String name, Shape shape);
+
+        /** Decay everything. */
+        DecayRule ALL = (name, shape) -> true;
+
+        /** Decay nothing (plain Adam). */
+        DecayRule NONE = (name, shape) -> false;
+
+        /**
+         * The default (as in nanoGPT and most LLM recipes): decay weight matrices; no decay on anything with
+         * fewer than two dimensions (biases, norm gains) nor on names that contain {@code norm} or
+         * {@code embed}, or end in {@code bias}, {@code gamma}, {@code beta} (case-insensitive).
+         */
+        DecayRule MATRICES_ONLY = (name, shape) -> {
+            if (shape.dimension() < 2) {
+                return false;
+            }
+            String n = name.toLowerCase(Locale.ROOT);
+            return !(n.contains("norm") || n.contains("embed") || n.endsWith("bias") || n.endsWith("gamma")
+                    || n.endsWith("beta"));
+        };
+    }
+
+    private final NDManager manager;
+    private final List<String> names = new ArrayList<>();
+    private final List<Parameter> parameters = new ArrayList<>();
+    private final List<NDArray> firstMoments = new ArrayList<>();
+    private final List<NDArray> secondMoments = new ArrayList<>();
+    private final List<Boolean> decay = new ArrayList<>();
+    private final double beta1;
+    private final double beta2;
+    private final double eps;
+    private final double weightDecay;
+    private long step;
+
+    private AdamW(Builder b, PairList<String, Parameter> params, NDManager parent) {
+        this.beta1 = b.beta1;
+        this.beta2 = b.beta2;
+        this.eps = b.eps;
+        this.weightDecay = b.weightDecay;
+        this.manager = parent.newSubManager();
+        this.manager.setName("AdamW");
+        Set<NDArray> seen = Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        Set<String> seenNames = new HashSet<>();
+        for (Pair<String, Parameter> pair : params) {
+            Parameter p = pair.getValue();
+            if (!p.requiresGradient()) {
+                continue;
+            }
+            if (!p.isInitialized()) {
+                throw new IllegalArgumentException("parameter '" + pair.getKey() + "' is not initialized; "
+                        + "initialize the model first (block.initialize(manager, DataType.FLOAT32, inputShape))");
+            }
+            NDArray a = p.getArray();
+            if (!seen.add(a)) {
+                continue; // a tied parameter is updated once
+            }
+            if (!seenNames.add(pair.getKey())) {
+                throw new IllegalArgumentException("two parameters share the name '" + pair.getKey() + "'");
+            }
+            names.add(pair.getKey());
+            parameters.add(p);
+            firstMoments.add(manager.zeros(a.getShape(), a.getDataType(), a.getDevice()));
+            secondMoments.add(manager.zeros(a.getShape(), a.getDataType(), a.getDevice()));
+            decay.add(b.decayRule.decays(pair.getKey(), a.getShape()));
+        }
+        if (parameters.isEmpty()) {
+            throw new IllegalArgumentException("no trainable parameters among " + params.keys());
+        }
+    }
+
+    /** A builder with PyTorch's AdamW defaults except the decay rule: b = (0.9, 0.999), eps 1e-8, wd 0.01. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Applies one update with learning rate {@code lr} from the parameters' current gradients, then zeroes them. */
+    public void update(double lr) {
+        if (!(lr >= 0) || !Double.isFinite(lr)) {
+            throw new IllegalArgumentException("learning rate " + lr + " must be a finite number >= 0");
+        }
+        step++;
+        double bc1 = 1 - Math.pow(beta1, step);
+        double bc2 = 1 - Math.pow(beta2, step);
+        for (int i = 0; i < parameters.size(); i++) {
+            try (NDManager scratch = manager.newSubManager()) {
+                NDArray p = parameters.get(i).getArray();
+                NDArray g = p.getGradient();
+                g.attach(scratch);   // the wrapper (not the .grad storage) is closed with scratch
+                NDArray m = firstMoments.get(i);
+                NDArray v = secondMoments.get(i);
+                m.tempAttach(scratch); // so that arrays computed from m and v land in scratch
+                v.tempAttach(scratch);
+                m.muli((float) beta1).addi(g.mul((float) (1 - beta1)));
+                v.muli((float) beta2).addi(g.square().muli((float) (1 - beta2)));
+                if (decay.get(i) && weightDecay > 0) {
+                    p.muli((float) (1 - lr * weightDecay));
+                }
+                NDArray denom = v.div((float) bc2).sqrt().addi((float) eps);
+                p.subi(m.div(denom).muli((float) (lr / bc1)));
+                g.subi(g); // zero the accumulated gradient
+            }
+        }
+    }
+
+    /** Number of updates applied so far (t of the last update). */
+    public long stepCount() {
+        return step;
+    }
+
+    /** The names of the parameters this optimiser updates, in update order. */
+    public List<String> parameterNames() {
+        return Collections.unmodifiableList(names);
+    }
+
+    /** The parameters this optimiser updates, in the order of {@link #parameterNames()}. */
+    public List<Parameter> parameters() {
+        return Collections.unmodifiableList(parameters);
+    }
+
+    /** Whether parameter {@code name} gets weight decay. */
+    public boolean decays(String name) {
+        int i = indexOf(name);
+        return decay.get(i);
+    }
+
+    /** The first moment m of {@code name} (owned by this optimiser; do not close). */
+    public NDArray firstMoment(String name) {
+        return firstMoments.get(indexOf(name));
+    }
+
+    /** The second moment v of {@code name} (owned by this optimiser; do not close). */
+    public NDArray secondMoment(String name) {
+        return secondMoments.get(indexOf(name));
+    }
+
+    /** Restores the update count; moments are restored by copying into {@link #firstMoment}/{@link #secondMoment}. */
+    void setStepCount(long t) {
+        if (t < 0) {
+            throw new IllegalArgumentException("step count " + t + " must be >= 0");
+        }
+        this.step = t;
+    }
+
+    private int indexOf(String name) {
+        int i = names.indexOf(name);
+        if (i < 0) {
+            throw new IllegalArgumentException("no trainable parameter named '" + name + "'; have " + names);
+        }
+        return i;
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+
+    /** Builder; {@link #build} takes the parameters (e.g. {@code block.getParameters()}) and a parent manager. */
+    public static final class Builder {
+        private double beta1 = 0.9;
+        private double beta2 = 0.999;
+        private double eps = 1e-8;
+        private double weightDecay = 0.01;
+        private DecayRule decayRule = DecayRule.MATRICES_ONLY;
+
+        private Builder() {
+        }
+
+        public Builder betas(double b1, double b2) {
+            if (!(b1 >= 0 && b1 < 1) || !(b2 >= 0 && b2 < 1)) {
+                throw new IllegalArgumentException("betas (" + b1 + ", " + b2 + ") must each be in [0, 1)");
+            }
+            beta1 = b1;
+            beta2 = b2;
+            return this;
+        }
+
+        public Builder eps(double e) {
+            if (!(e > 0) || !Double.isFinite(e)) {
+                throw new IllegalArgumentException("eps=" + e + " must be a finite number > 0");
+            }
+            eps = e;
+            return this;
+        }
+
+        public Builder weightDecay(double wd) {
+            if (!(wd >= 0) || !Double.isFinite(wd)) {
+                throw new IllegalArgumentException("weightDecay=" + wd + " must be a finite number >= 0");
+            }
+            weightDecay = wd;
+            return this;
+        }
+
+        public Builder decayRule(DecayRule rule) {
+            decayRule = Objects.requireNonNull(rule, "decayRule");
+            return this;
+        }
+
+        /** The values of a {@link TrainConfig}: betas, eps and weight decay. */
+        public Builder from(TrainConfig c) {
+            return betas(c.beta1(), c.beta2()).eps(c.eps()).weightDecay(c.weightDecay());
+        }
+
+        /** An optimiser for the trainable parameters in {@code params}; its state lives under {@code parent}. */
+        public AdamW build(PairList<String, Parameter> params, NDManager parent) {
+            return new AdamW(this, params, parent);
+        }
+    }
+}

@@ -1,0 +1,115 @@
+package org.attnlab.train;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.training.GradientCollector;
+import ai.djl.util.PairList;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+@org.junit.jupiter.api.extension.ExtendWith(OneThread.class)
+class AdamWTest {
+
+    private static Parameter scalar(NDManager m, String name, float value) {
+        NDArray a = m.create(new float[] {value}, new Shape(1));
+        a.setRequiresGradient(true);
+        return Parameter.builder().setName(name).setType(Parameter.Type.WEIGHT).optArray(a).build();
+    }
+
+    /** loss = (x - 3)^2, so g = 2 (x - 3). */
+    private static void backward(NDArray x) {
+        try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+            gc.backward(x.sub(3f).square().sum());
+        }
+    }
+
+    @Test
+    void matchesAHandComputedUpdateOverThreeSteps() {
+        double lr = 0.1;
+        double b1 = 0.9;
+        double b2 = 0.999;
+        double eps = 1e-8;
+        double wd = 0.1;
+        try (NDManager m = NDManager.newBaseManager()) {
+            Parameter p = scalar(m, "x", 1.5f);
+            PairList<String, Parameter> params = new PairList<>();
+            params.add("x", p);
+            try (AdamW opt = AdamW.builder().betas(b1, b2).eps(eps).weightDecay(wd).decayRule(AdamW.DecayRule.ALL)
+                    .build(params, m)) {
+                // the reference, in double, written out from the formula
+                double x = 1.5;
+                double mm = 0;
+                double vv = 0;
+                for (int t = 1; t <= 3; t++) {
+                    double g = 2 * (x - 3);
+                    mm = b1 * mm + (1 - b1) * g;
+                    vv = b2 * vv + (1 - b2) * g * g;
+                    x = x - lr * wd * x;
+                    double mHat = mm / (1 - Math.pow(b1, t));
+                    double vHat = vv / (1 - Math.pow(b2, t));
+                    x = x - lr * mHat / (Math.sqrt(vHat) + eps);
+
+                    backward(p.getArray());
+                    opt.update(lr);
+                    assertEquals(x, p.getArray().getFloat(0), 1e-6, "x after step " + t);
+                    assertEquals(mm, opt.firstMoment("x").getFloat(0), 1e-6, "m after step " + t);
+                    assertEquals(vv, opt.secondMoment("x").getFloat(0), 1e-6, "v after step " + t);
+                    assertEquals(0f, p.getArray().getGradient().getFloat(0), "gradient zeroed after step " + t);
+                    assertEquals(t, opt.stepCount());
+                }
+                // first step of Adam moves by ~lr whatever the gradient's scale: 1.5 -> ~1.585 after 1 step
+                assertTrue(x > 1.5 && x < 3);
+            }
+        }
+    }
+
+    @Test
+    void noDecayWhereTheRuleSaysSo() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            PairList<String, Parameter> params = new PairList<>();
+            params.add("x", scalar(m, "x", 1.5f));
+            try (AdamW opt = AdamW.builder().weightDecay(0.5).build(params, m)) { // default rule: 1-D -> no decay
+                assertFalse(opt.decays("x"));
+                backward(params.get(0).getValue().getArray());
+                opt.update(0.1);
+                // plain Adam first step: x - lr * sign(g) (up to eps)
+                assertEquals(1.6, params.get(0).getValue().getArray().getFloat(0), 1e-6);
+            }
+        }
+    }
+
+    @Test
+    void defaultDecayRuleSkipsNormsBiasesEmbeddings() {
+        AdamW.DecayRule r = AdamW.DecayRule.MATRICES_ONLY;
+        Shape matrix = new Shape(4, 4);
+        assertTrue(r.decays("03TransformerBlock_01attention_wq", matrix));
+        assertFalse(r.decays("01RMSNorm_weight", matrix));
+        assertFalse(r.decays("tokenEmbedding_weight", matrix));
+        assertFalse(r.decays("linear_bias", matrix));
+        assertFalse(r.decays("layerNorm_gamma", new Shape(4)));
+        assertFalse(r.decays("anything", new Shape(4)));
+    }
+
+    @Test
+    void rejectsBadHyperparametersNamingThem() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> AdamW.builder().betas(0.9, 1.0));
+        assertTrue(e.getMessage().contains("1.0"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> AdamW.builder().weightDecay(-1));
+        try (NDManager m = NDManager.newBaseManager()) {
+            PairList<String, Parameter> params = new PairList<>();
+            params.add("x", scalar(m, "x", 1f));
+            try (AdamW opt = AdamW.builder().build(params, m)) {
+                IllegalArgumentException u = assertThrows(IllegalArgumentException.class, () -> opt.firstMoment("y"));
+                assertTrue(u.getMessage().contains("'y'") && u.getMessage().contains("[x]"), u.getMessage());
+                assertThrows(IllegalArgumentException.class, () -> opt.update(Double.NaN));
+            }
+        }
+    }
+}
