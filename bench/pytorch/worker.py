@@ -41,10 +41,11 @@ def reset_peak():
 def host_batch(cfg: dict, batch: int, length: int, index: int = 0):
     """Same distribution as BenchModel.hostBatch (not the same values: timing does not need them)."""
     g = torch.Generator().manual_seed(int(cfg.get("seed", 1)) * 1000 + index)
+    vocab = int(cfg["vocab"])
     u = torch.rand(batch, length + 1, generator=g, dtype=torch.float64)
-    seq = (cfg["vocab"] * u * u).long().clamp(max=cfg["vocab"] - 1)
+    seq = (vocab * u * u).long().clamp(max=vocab - 1)
     half = (length + 1) // 2
-    seq[:, half:] = seq[:, : length + 1 - half]
+    seq[:, half:] = seq[:, : length + 1 - half].clone()
     mask = torch.ones(batch, length)
     mask[1::2, 0] = 0
     return seq[:, :-1].int().numpy(), seq[:, 1:].int().numpy(), mask.numpy()
