@@ -175,6 +175,8 @@ def model_timing(args, preset):
                 rows.append({"size": size, "kind": kind, "what": what, "vocab": v, "d_model": d, "heads": h,
                              "layers": n, "batch": b, "length": length, "params": setup["djl"]["params"],
                              "djl_ms": med["djl"], "pytorch_ms": med["pytorch"], "ratio": med["djl"] / med["pytorch"],
+                             "djl_min_ms": min(per["djl"]), "pytorch_min_ms": min(per["pytorch"]),
+                             "ratio_of_min": min(per["djl"]) / min(per["pytorch"]),
                              "djl_tokens_per_s": b * length / med["djl"] * 1e3,
                              "pytorch_tokens_per_s": b * length / med["pytorch"] * 1e3,
                              "djl_step_peak_mb": setup["djl"]["peak_mb"],
@@ -211,6 +213,7 @@ def op_timing(args, preset):
             med = {e: statistics.median(ms) for e, ms in per.items()}
             rows.append({"op": op, "length": length, "heads": 2, "dim": 64, "chunk": 64, "djl_ms": med["djl"],
                          "pytorch_ms": med["pytorch"], "ratio": med["djl"] / med["pytorch"],
+                         "ratio_of_min": min(per["djl"]) / min(per["pytorch"]),
                          "djl_peak_mb": setup["djl"]["peak_mb"], "pytorch_peak_mb": setup["pytorch"]["peak_mb"],
                          "pytorch_sdpa_ms": sdpa if op == "softmax" else "", "load": l0[0],
                          "threads": args.threads, "reps": args.reps})

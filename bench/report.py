@@ -141,11 +141,11 @@ def write(out_dir, info, cc, model, ops):
                 groups.append((size, {r["kind"]: r["ratio"] for r in model if r["size"] == size and r["what"] == what}))
             kinds = list(dict.fromkeys(r["kind"] for r in model))
             parts.append(bar_chart(f"{what}: DJL time / PyTorch time", groups, kinds, "ratio", ref_line=1.2))
-        cols = ["size", "kind", "what", "params", "batch", "length", "djl_ms", "pytorch_ms", "ratio",
+        cols = ["size", "kind", "what", "params", "batch", "length", "djl_ms", "pytorch_ms", "ratio", "ratio_of_min",
                 "djl_tokens_per_s", "pytorch_tokens_per_s", "djl_step_peak_mb", "pytorch_step_peak_mb", "load_before",
                 "load_after"]
         parts.append(table(model, cols, {"djl_ms": "{:.1f}", "pytorch_ms": "{:.1f}", "ratio": "{:.2f}",
-                                         "djl_tokens_per_s": "{:.0f}", "pytorch_tokens_per_s": "{:.0f}",
+                                         "ratio_of_min": "{:.2f}", "djl_tokens_per_s": "{:.0f}", "pytorch_tokens_per_s": "{:.0f}",
                                          "djl_step_peak_mb": "{:.1f}", "pytorch_step_peak_mb": "{:.1f}"}))
     if ops:
         parts.append("<h2>Attention ops: forward + backward (B=1, H=2, D=64, chunk 64)</h2>")
@@ -157,9 +157,10 @@ def write(out_dir, info, cc, model, ops):
                 series.setdefault("PyTorch SDPA", []).append((r["length"], r["pytorch_sdpa_ms"]))
         parts.append(line_chart("op time", series, "L", "ms", log_y=True, log_x=True, w=620,
                                 dashed=tuple(k for k in series if k.startswith("PyTorch"))))
-        parts.append(table(ops, ["op", "length", "djl_ms", "pytorch_ms", "ratio", "djl_peak_mb", "pytorch_peak_mb",
+        parts.append(table(ops, ["op", "length", "djl_ms", "pytorch_ms", "ratio", "ratio_of_min", "djl_peak_mb", "pytorch_peak_mb",
                                  "pytorch_sdpa_ms", "load"],
-                           {"djl_ms": "{:.1f}", "pytorch_ms": "{:.1f}", "ratio": "{:.2f}", "djl_peak_mb": "{:.1f}",
+                           {"djl_ms": "{:.1f}", "pytorch_ms": "{:.1f}", "ratio": "{:.2f}", "ratio_of_min": "{:.2f}",
+                            "djl_peak_mb": "{:.1f}",
                             "pytorch_peak_mb": "{:.1f}", "pytorch_sdpa_ms": "{:.1f}"}))
     style = ("<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto}table{border-collapse:collapse;"
              "margin:1em 0;font-size:12px}td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}"
