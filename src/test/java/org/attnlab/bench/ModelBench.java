@@ -1,0 +1,336 @@
+package org.attnlab.bench;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.training.GradientCollector;
+import com.google.gson.Gson;
+import com.google.gson.reflect.TypeToken;
+import org.attnlab.attention.AttentionOps;
+import org.attnlab.model.DecoderLM;
+import org.attnlab.train.BatchSource;
+import org.attnlab.train.StepResult;
+import org.attnlab.train.TrainConfig;
+import org.attnlab.train.Trainer;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The DJL side of the side-by-side benchmark ({@code bench/run.sh}, {@code bench/README.md}). Two modes:
+ * <ul>
+ *   <li>{@code export --dir D --kind standard|path --vocab V --d_model d --heads h --layers n --batch B --length L
+ *       [--chunk C] [--seed S] [--steps 20] [--lr 3e-3] [--warmup 5] [--batches 4]}: builds the model from the seed,
+ *       writes its initial parameters under structural names ({@code D/weights.{json,bin}}), the batches
+ *       ({@code D/batches.{json,bin}}), trains {@code steps} updates with {@link Trainer} (AdamW, clipping,
+ *       warmup + cosine) on those batches and writes the loss, gradient-norm and rate of each update
+ *       ({@code D/djl_curve.json}). {@code bench/pytorch/crosscheck.py} repeats the run in PyTorch and compares.</li>
+ *   <li>{@code serve}: a worker for the timing driver ({@code bench/driver.py}). It reads one JSON command per line
+ *       on stdin and answers one line {@code @@ {json}} on stdout, so the driver can alternate it with the PyTorch
+ *       worker measurement by measurement. Commands: {@code {"cmd":"model", <BenchModel fields>}} (set up, then
+ *       measure the peak memory of the first full-size training step), {@code {"cmd":"op", "op":
+ *       "softmax|path|pathChunked", "length", "heads", "dim", "chunk"}} (the same for one op's forward+backward),
+ *       {@code {"cmd":"time", "what":"forward|train|op"}} (one timed repetition, milliseconds),
+ *       {@code {"cmd":"quit"}}.</li>
+ * </ul>
+ * Threads: {@code -Dai.djl.pytorch.num_threads=N} (the driver passes the same N to both engines).
+ */
+public final class ModelBench {
+
+    private static final Gson GSON = new Gson();
+
+    private ModelBench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length == 0) {
+            throw new IllegalArgumentException("usage: ModelBench export --dir D [model options] | ModelBench serve");
+        }
+        switch (args[0]) {
+            case "export" -> export(options(Arrays.copyOfRange(args, 1, args.length)));
+            case "serve" -> serve();
+            default -> throw new IllegalArgumentException("unknown mode " + args[0] + "; known: export, serve");
+        }
+    }
+
+    static Map<String, String> options(String[] args) {
+        Map<String, String> o = new LinkedHashMap<>();
+        for (int i = 0; i < args.length; i += 2) {
+            if (!args[i].startsWith("--") || i + 1 >= args.length) {
+                throw new IllegalArgumentException("expected --name value pairs; got " + Arrays.toString(args));
+            }
+            o.put(args[i].substring(2), args[i + 1]);
+        }
+        return o;
+    }
+
+    // ------------------------------------------------------------------------------------------- export
+
+    /** Writes weights, batches and the DJL loss curve for the cross-implementation check; returns the losses. */
+    static double[] export(Map<String, String> o) throws IOException {
+        BenchModel bm = BenchModel.from(o);
+        Path dir = Path.of(o.getOrDefault("dir", "build/bench/crosscheck/" + bm.kind()));
+        int steps = Integer.parseInt(o.getOrDefault("steps", "20"));
+        double lr = Double.parseDouble(o.getOrDefault("lr", "3e-3"));
+        int warmup = Integer.parseInt(o.getOrDefault("warmup", "5"));
+        int batches = Integer.parseInt(o.getOrDefault("batches", "4"));
+        TrainConfig tc = bm.trainConfig(steps, lr, warmup);
+        try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
+            DecoderLM model = bm.create(manager);
+            Map<String, Parameter> params = BenchModel.structuralParameters(model);
+            Map<Parameter, String> djl = BenchModel.djlKeys(model);
+            try (Trainer trainer = Trainer.builder().model(model).config(tc).trainData(bm.source(batches))
+                    .runName("crosscheck").build()) {
+                TensorFile weights = new TensorFile().meta("model", bm.meta());
+                Map<String, Boolean> decays = new LinkedHashMap<>();
+                for (var e : params.entrySet()) {
+                    NDArray a = e.getValue().getArray();
+                    weights.put(e.getKey(), a.toFloatArray(), a.getShape().getShape());
+                    decays.put(e.getKey(), trainer.optimizer().decays(djl.get(e.getValue())));
+                }
+                Map<String, Object> train = new LinkedHashMap<>();
+                train.put("steps", steps);
+                train.put("lr", lr);
+                train.put("warmup", warmup);
+                train.put("min_lr_ratio", tc.minLrRatio());
+                train.put("betas", List.of(tc.beta1(), tc.beta2()));
+                train.put("eps", tc.eps());
+                train.put("weight_decay", tc.weightDecay());
+                train.put("clip_norm", tc.clipNorm());
+                train.put("batches", batches);
+                weights.meta("train", train).meta("decays", decays).write(dir.resolve("weights"));
+
+                TensorFile data = new TensorFile();
+                long[] shape = {bm.batch(), bm.length()};
+                for (int i = 0; i < batches; i++) {
+                    int[][] h = bm.hostBatch(i);
+                    data.put("tokens." + i, h[0], shape).put("targets." + i, h[1], shape).put("mask." + i, h[2], shape);
+                }
+                data.meta("count", batches).write(dir.resolve("batches"));
+
+                double[] loss = new double[steps];
+                double[] norm = new double[steps];
+                double[] rate = new double[steps];
+                for (int t = 0; t < steps; t++) {
+                    StepResult r = trainer.step();
+                    loss[t] = r.loss();
+                    norm[t] = r.gradNorm();
+                    rate[t] = r.lr();
+                }
+                Map<String, Object> curve = new LinkedHashMap<>();
+                curve.put("loss", loss);
+                curve.put("grad_norm", norm);
+                curve.put("lr", rate);
+                Files.writeString(dir.resolve("djl_curve.json"), GSON.toJson(curve));
+                return loss;
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------- serve
+
+    private static void serve() throws IOException {
+        PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        Worker w = new Worker();
+        for (String line; (line = in.readLine()) != null; ) {
+            if (line.isBlank()) {
+                continue;
+            }
+            Map<String, String> cmd = GSON.fromJson(line, new TypeToken<Map<String, String>>() { }.getType());
+            Map<String, Object> reply;
+            try {
+                reply = w.handle(cmd);
+            } catch (RuntimeException e) {
+                reply = Map.of("error", String.valueOf(e));
+            }
+            if (reply == null) {
+                out.println("@@ {\"bye\":true}");
+                break;
+            }
+            out.println("@@ " + GSON.toJson(reply));
+        }
+        w.close();
+    }
+
+    /** State of the serving worker: at most one model (with its trainer) or one op problem at a time. */
+    private static final class Worker implements AutoCloseable {
+        private NDManager manager;
+        private Trainer trainer;
+        private int[] tokens;
+        private BenchModel model;
+        private NDArray[] opInputs;
+        private String op;
+        private int chunk;
+
+        Map<String, Object> handle(Map<String, String> cmd) throws RuntimeException {
+            try {
+                return switch (cmd.get("cmd")) {
+                    case "model" -> setupModel(cmd);
+                    case "op" -> setupOp(cmd);
+                    case "time" -> Map.of("ms", time(cmd.get("what")));
+                    case "quit" -> null;
+                    default -> throw new IllegalArgumentException("unknown cmd " + cmd.get("cmd"));
+                };
+            } catch (IOException e) {
+                throw new RuntimeException(e);
+            }
+        }
+
+        private void reset() {
+            if (trainer != null) {
+                trainer.close();
+                trainer = null;
+            }
+            if (manager != null) {
+                manager.close();
+            }
+            manager = NDManager.newBaseManager(Device.cpu());
+        }
+
+        private Map<String, Object> setupModel(Map<String, String> cmd) throws IOException {
+            reset();
+            model = BenchModel.from(cmd);
+            DecoderLM lm = model.create(manager);
+            BatchSource full = model.source(1);
+            // the first request is a 1 x 8 batch: loads the kernels and builds the optimiser state before the
+            // memory measurement, as the PyTorch worker does
+            BenchModel tinyShape = new BenchModel(model.kind(), model.vocab(), model.dModel(), model.heads(),
+                    model.layers(), 1, 8, model.chunk(), model.seed());
+            BatchSource tiny = tinyShape.source(1);
+            BatchSource src = (m, req) -> req.index() == 0 ? tiny.batch(m, req) : full.batch(m, req);
+            trainer = Trainer.builder().model(lm).config(model.trainConfig(1_000_000, 1e-4, 0)).trainData(src)
+                    .runName("bench").build();
+            tokens = model.hostBatch(0)[0];
+            trainer.step();
+            long before = Memory.rss();
+            Memory.resetPeak();
+            trainer.step();                                                     // cold full-size step
+            long peak = Memory.peak() - before;
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("params", lm.parameterCount());
+            r.put("peak_mb", peak / 1048576.0);
+            r.put("rss_mb", Memory.peak() / 1048576.0);
+            return r;
+        }
+
+        private Map<String, Object> setupOp(Map<String, String> cmd) throws IOException {
+            reset();
+            op = cmd.get("op");
+            if (!List.of("softmax", "path", "pathChunked").contains(op)) {
+                throw new IllegalArgumentException("unknown op " + op + "; known: softmax, path, pathChunked");
+            }
+            int len = Integer.parseInt(cmd.get("length"));
+            int heads = Integer.parseInt(cmd.get("heads"));
+            int dim = Integer.parseInt(cmd.get("dim"));
+            chunk = Integer.parseInt(cmd.get("chunk"));
+            manager.getEngine().setRandomSeed(7);
+            opInputs = opInputs(manager, 1, heads, len, dim);
+            NDArray[] small = opInputs(manager, 1, heads, 8, dim);
+            opStep(small);                                                     // kernels loaded
+            long before = Memory.rss();
+            Memory.resetPeak();
+            opStep(opInputs);
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("peak_mb", (Memory.peak() - before) / 1048576.0);
+            r.put("rss_mb", Memory.peak() / 1048576.0);
+            return r;
+        }
+
+        private static NDArray[] opInputs(NDManager m, int b, int h, int len, int d) {
+            Shape s = new Shape(b, h, len, d);
+            NDArray w = m.randomNormal(s);
+            w = w.div(w.norm(new int[] {3}, true));
+            return new NDArray[] {m.randomNormal(s), m.randomNormal(s), m.randomNormal(s), w,
+                    m.randomUniform(0.1f, 1.9f, new Shape(b, h, len))};
+        }
+
+        /** Forward + backward of the op with loss {@code sum(o^2)}; inputs are leaves that require gradients. */
+        private void opStep(NDArray[] in) {
+            try (NDManager m = manager.newSubManager()) {
+                NDArray[] x = new NDArray[in.length];
+                for (int i = 0; i < in.length; i++) {
+                    x[i] = in[i].duplicate();
+                    x[i].attach(m);
+                    x[i].setRequiresGradient(true);
+                }
+                float scale = (float) (1 / Math.sqrt(x[0].getShape().get(3)));
+                try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                    NDArray o = switch (op) {
+                        case "softmax" -> AttentionOps.softmax(x[0], x[1], x[2], scale);
+                        case "path" -> AttentionOps.path(x[0], x[1], x[2], x[3], x[4], null, scale);
+                        default -> AttentionOps.pathChunked(x[0], x[1], x[2], x[3], x[4], null, scale, chunk);
+                    };
+                    gc.backward(o.mul(o).sum());
+                }
+                x[0].getGradient().getFloat(0, 0, 0, 0);                         // wait for the device
+            }
+        }
+
+        private double time(String what) {
+            long t0 = System.nanoTime();
+            switch (what) {
+                case "forward" -> {
+                    try (NDManager sub = trainer.manager().newSubManager()) {
+                        NDArray x = BenchModel.tokens(sub, tokens, model.batch(), model.length());
+                        trainer.logits(x).getFloat(0, 0, 0);
+                    }
+                }
+                case "train" -> trainer.step();
+                case "op" -> opStep(opInputs);
+                default -> throw new IllegalArgumentException("unknown timing " + what + "; known: forward, train, op");
+            }
+            return (System.nanoTime() - t0) / 1e6;
+        }
+
+        @Override
+        public void close() {
+            if (trainer != null) {
+                trainer.close();
+            }
+            if (manager != null) {
+                manager.close();
+            }
+        }
+    }
+
+    /** Process memory from {@code /proc/self/status} (Linux): resident set and its high-water mark. */
+    static final class Memory {
+        private Memory() {
+        }
+
+        static long rss() throws IOException {
+            return field("VmRSS");
+        }
+
+        static long peak() throws IOException {
+            return field("VmHWM");
+        }
+
+        /** Resets the high-water mark to the current resident set (Linux >= 4.0). */
+        static void resetPeak() throws IOException {
+            Files.writeString(Path.of("/proc/self/clear_refs"), "5");
+        }
+
+        private static long field(String name) throws IOException {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith(name + ":")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+            throw new IllegalStateException("no " + name + " in /proc/self/status (memory needs Linux)");
+        }
+    }
+}
