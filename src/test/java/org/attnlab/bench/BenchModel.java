@@ -11,8 +11,8 @@ import org.attnlab.model.DecoderLM;
 import org.attnlab.model.LayerPlan;
 import org.attnlab.model.ModelConfig;
 import org.attnlab.model.TransformerBlock;
-import org.attnlab.train.Batch;
-import org.attnlab.train.BatchSource;
+import org.attnlab.train.TensorBatch;
+import org.attnlab.train.TrainingData;
 import org.attnlab.train.TrainConfig;
 
 import java.util.IdentityHashMap;
@@ -93,7 +93,7 @@ record BenchModel(String kind, int vocab, int dModel, int heads, int layers, int
     }
 
     /**
-     * Batch {@code index} as host arrays {tokens, targets, mask}, each {@code [B*L]} row-major: a sequence of
+     * TensorBatch {@code index} as host arrays {tokens, targets, mask}, each {@code [B*L]} row-major: a sequence of
      * L + 1 tokens drawn from a skewed distribution ({@code floor(V u^2)}, so a model learns the unigram statistics
      * within a few steps) where the second half repeats the first (something attention can learn); targets are the
      * next tokens; the mask drops the first position of every other row so masking is exercised.
@@ -120,7 +120,7 @@ record BenchModel(String kind, int vocab, int dModel, int heads, int layers, int
     }
 
     /** A source returning host batch {@code index % count} for request {@code index}, created in the step's manager. */
-    BatchSource source(int count) {
+    TrainingData source(int count) {
         int[][][] cache = new int[count][][];
         for (int i = 0; i < count; i++) {
             cache[i] = hostBatch(i);
@@ -128,7 +128,7 @@ record BenchModel(String kind, int vocab, int dModel, int heads, int layers, int
         Shape s = new Shape(batch, length);
         return (manager, request) -> {
             int[][] h = cache[(int) (request.index() % count)];
-            return new Batch(manager.create(h[0], s), manager.create(h[1], s),
+            return new TensorBatch(manager.create(h[0], s), manager.create(h[1], s),
                     manager.create(h[2], s).toType(DataType.FLOAT32, false));
         };
     }

@@ -11,7 +11,7 @@ import com.google.gson.Gson;
 import com.google.gson.reflect.TypeToken;
 import org.attnlab.attention.AttentionOps;
 import org.attnlab.model.DecoderLM;
-import org.attnlab.train.BatchSource;
+import org.attnlab.train.TrainingData;
 import org.attnlab.train.StepResult;
 import org.attnlab.train.TrainConfig;
 import org.attnlab.train.Trainer;
@@ -204,13 +204,13 @@ public final class ModelBench {
             reset();
             model = BenchModel.from(cmd);
             DecoderLM lm = model.create(manager);
-            BatchSource full = model.source(1);
+            TrainingData full = model.source(1);
             // the first request is a 1 x 8 batch: loads the kernels and builds the optimiser state before the
             // memory measurement, as the PyTorch worker does
             BenchModel tinyShape = new BenchModel(model.kind(), model.vocab(), model.dModel(), model.heads(),
                     model.layers(), 1, 8, model.chunk(), model.seed());
-            BatchSource tiny = tinyShape.source(1);
-            BatchSource src = (m, req) -> req.index() == 0 ? tiny.batch(m, req) : full.batch(m, req);
+            TrainingData tiny = tinyShape.source(1);
+            TrainingData src = (m, req) -> req.index() == 0 ? tiny.batch(m, req) : full.batch(m, req);
             trainer = Trainer.builder().model(lm).config(model.trainConfig(1_000_000, 1e-4, 0)).trainData(src)
                     .runName("bench").build();
             tokens = model.hostBatch(0)[0];
