@@ -179,7 +179,7 @@ public final class WordProblemsExperiment implements Experiment {
     }
 
     static String scale(Size s) {
-        return String.format("%s layers, d %d, %d heads, train length %d, test length %d, %d steps",
+        return String.format("depth %s, d %d, %d heads, train length %d, test length %d, %d steps",
                 s.layers().stream().map(String::valueOf).collect(java.util.stream.Collectors.joining("/")), s.dModel(),
                 s.heads(), s.trainLength(), 2 * s.trainLength(), s.steps());
     }
