@@ -207,8 +207,9 @@ public final class WordProblemsExperiment implements Experiment {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < summary.rowCount(); i++) {
             if (isModel(summary, i, group, variant)) {
-                sb.append(sb.length() == 0 ? "" : ", ").append(String.format("L%d %.1f%%",
-                        summary.intColumn("layers").get(i), 100 * summary.doubleColumn("accuracy (train length)").get(i)));
+                double acc = summary.doubleColumn("accuracy (train length)").get(i);
+                sb.append(sb.length() == 0 ? "" : ", ")
+                        .append(String.format("L%d %.1f%%", summary.intColumn("layers").get(i), 100 * acc));
             }
         }
         return sb.toString();
