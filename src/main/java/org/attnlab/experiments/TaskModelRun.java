@@ -30,7 +30,8 @@ import java.util.Map;
  * evaluated on any split and length: the shared engine of the state-tracking experiments (flip-flop, word
  * problems, MQRAR). Owns the model's manager and the trainer; {@link #close()} frees both.
  *
- * <p>A run whose training diverges is kept at its last good step ({@link #divergence()}).
+ * <p>An update with a non-finite gradient norm is retried once; a run that fails twice at one step is kept at its
+ * last good step ({@link #divergence()}).
  *
  * <p>Evaluation reports {@code accuracy} pooled over the graded positions (as the trainer does), and
  * {@code final_accuracy}: the share of sequences whose last graded position is right (for word problems, the
@@ -126,21 +127,32 @@ final class TaskModelRun implements AutoCloseable {
                     .batchMetric(FINAL_ACCURACY)
                     .runName(spec.run()).listener(progress).metrics(log).build();
             long start = System.nanoTime();
-            TrainResult result;
-            String divergence = null;
-            try {
-                result = trainer.run();
-            } catch (IllegalStateException e) {
-                if (e.getMessage() == null || !e.getMessage().contains("diverged")) {
-                    trainer.close();
-                    throw e;
+            TrainResult result = null;
+            StringBuilder divergence = null;
+            // A non-finite gradient norm is not applied; the run resumes from the same step (same batch, same seed).
+            // If that step fails again the divergence is real: keep the model as of its last good step.
+            long failedAt = -1;
+            while (result == null) {
+                try {
+                    result = trainer.run();
+                } catch (IllegalStateException e) {
+                    if (e.getMessage() == null || !e.getMessage().contains("diverged")) {
+                        trainer.close();
+                        throw e;
+                    }
+                    divergence = divergence == null ? new StringBuilder() : divergence.append("; ");
+                    divergence.append(e.getMessage());
+                    if (trainer.stepsDone() == failedAt) {
+                        result = new TrainResult(spec.run(), trainer.stepsDone(), true, trainer.lastEval(), Double.NaN,
+                                (System.nanoTime() - start) / 1e9, Double.NaN, log);
+                    } else {
+                        divergence.append(" -> retried that step");
+                        failedAt = trainer.stepsDone();
+                    }
                 }
-                // the failing update was not applied: keep the model as of its last good step and say so
-                divergence = e.getMessage();
-                result = new TrainResult(spec.run(), trainer.stepsDone(), true, trainer.lastEval(), Double.NaN,
-                        (System.nanoTime() - start) / 1e9, Double.NaN, log);
             }
-            return new TaskModelRun(spec, settings, manager, model, trainer, result, divergence);
+            return new TaskModelRun(spec, settings, manager, model, trainer, result,
+                    divergence == null ? null : divergence.toString());
         } catch (RuntimeException e) {
             manager.close();
             throw e;
@@ -213,8 +225,9 @@ final class TaskModelRun implements AutoCloseable {
     }
 
     /**
-     * Null if training ran to the end; else the trainer's divergence message (a non-finite loss or gradient
-     * norm). The model is then evaluated as of its last good step, and experiments note it.
+     * Null if no update failed; else the trainer's messages about non-finite losses or gradient norms. A failed
+     * update is retried once (same batch and seed); if it fails again the model stays at its last good step.
+     * Experiments note it either way.
      */
     String divergence() {
         return divergence;
@@ -222,8 +235,8 @@ final class TaskModelRun implements AutoCloseable {
 
     /** A note for a diverged run ({@code "RoPE: training diverged ... evaluated as of step 305"}), or null. */
     String divergenceNote() {
-        return divergence == null ? null : spec.run() + ": " + divergence + " (evaluated as of step "
-                + result.steps() + ")";
+        return divergence == null ? null : spec.run() + ": " + divergence + " (trained " + result.steps() + " of "
+                + spec.steps() + " steps)";
     }
 
     @Override

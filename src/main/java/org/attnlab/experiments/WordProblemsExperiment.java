@@ -179,7 +179,7 @@ public final class WordProblemsExperiment implements Experiment {
     }
 
     static String scale(Size s) {
-        return String.format("%s layers, d %d, %d heads, train length %d, test length %d, %d steps",
+        return String.format("depth %s, d %d, %d heads, train length %d, test length %d, %d steps",
                 s.layers().stream().map(String::valueOf).collect(java.util.stream.Collectors.joining("/")), s.dModel(),
                 s.heads(), s.trainLength(), 2 * s.trainLength(), s.steps());
     }
@@ -207,8 +207,9 @@ public final class WordProblemsExperiment implements Experiment {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < summary.rowCount(); i++) {
             if (isModel(summary, i, group, variant)) {
-                sb.append(sb.length() == 0 ? "" : ", ").append(String.format("L%d %.1f%%",
-                        summary.intColumn("layers").get(i), 100 * summary.doubleColumn("accuracy (train length)").get(i)));
+                double acc = summary.doubleColumn("accuracy (train length)").get(i);
+                sb.append(sb.length() == 0 ? "" : ", ")
+                        .append(String.format("L%d %.1f%%", summary.intColumn("layers").get(i), 100 * acc));
             }
         }
         return sb.toString();
