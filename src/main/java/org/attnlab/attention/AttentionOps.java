@@ -36,7 +36,7 @@ public final class AttentionOps {
      */
     public static NDArray softmaxWeights(NDArray q, NDArray k, float scale) {
         checkQkv(q, k, null);
-        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(scale); // (B,H,L,D) x (B,H,D,L) -> (B,H,L,L)
+        NDArray scores = times(q.matMul(k.transpose(0, 1, 3, 2)), scale); // (B,H,L,D) x (B,H,D,L) -> (B,H,L,L)
         return maskedSoftmax(scores);
     }
 
@@ -118,8 +118,8 @@ public final class AttentionOps {
     public static NDArray taylorWeights(NDArray q, NDArray k, float scale) {
         checkQkv(q, k, null);
         long len = q.getShape().get(2);
-        NDArray s = q.matMul(transposeLast(k)).mul(scale);                        // (B,H,L,L)
-        NDArray a = s.mul(s).mul(0.5).add(s).add(1)
+        NDArray s = times(q.matMul(transposeLast(k)), scale);                       // (B,H,L,L)
+        NDArray a = times(s.mul(s), 0.5).add(s).add(1)
                 .mul(lowerOnes(q.getManager(), len, false, q.getDataType()));   // zero where j > i
         return a.div(a.sum(new int[] {3}, true));
     }
@@ -158,8 +158,8 @@ public final class AttentionOps {
             NDIndex idx = new NDIndex(":, :, {}:{}", start, start + n);
             NDArray qc = q.get(idx), kc = k.get(idx), vc = v.get(idx);
             NDArray pq = phiQ.get(idx), pk = phiK.get(idx);
-            NDArray sc = qc.matMul(transposeLast(kc)).mul(scale);                // (B,H,n,n)
-            NDArray a = sc.mul(sc).mul(0.5).add(sc).add(1).mul(lowerOnes(m, n, false, q.getDataType()));
+            NDArray sc = times(qc.matMul(transposeLast(kc)), scale);               // (B,H,n,n)
+            NDArray a = times(sc.mul(sc), 0.5).add(sc).add(1).mul(lowerOnes(m, n, false, q.getDataType()));
             NDArray num = a.matMul(vc).add(pq.matMul(state));                    // (B,H,n,Dv)
             NDArray den = a.sum(new int[] {3}, true).add(pq.matMul(norm));       // (B,H,n,1)
             outs.add(num.div(den));
@@ -177,7 +177,7 @@ public final class AttentionOps {
                 .reshape(s.get(0), s.get(1), s.get(2), d * d);
         NDArray ones = x.getManager().ones(new Shape(s.get(0), s.get(1), s.get(2), 1), x.getDataType());
         if (query) {
-            return NDArrays.concat(new NDList(ones, x.mul(scale), outer.mul(0.5 * scale * scale)), 3);
+            return NDArrays.concat(new NDList(ones, times(x, scale), times(outer, 0.5 * scale * scale)), 3);
         }
         return NDArrays.concat(new NDList(ones, x, outer), 3);
     }
@@ -202,7 +202,7 @@ public final class AttentionOps {
      */
     public static NDArray scalarScoreWeights(NDArray q, NDArray k, float scale) {
         checkQkv(q, k, null);
-        NDArray s = q.mul(k).sum(new int[] {3}).mul(scale);                      // (B,H,L): s_j
+        NDArray s = times(q.mul(k).sum(new int[] {3}), scale);                     // (B,H,L): s_j
         return maskedSoftmax(s.expandDims(2));                                   // (B,H,1,L) + (L,L) bias -> (B,H,L,L)
     }
 
@@ -233,7 +233,7 @@ public final class AttentionOps {
         }
         checkPerToken("logForget", logForget, q.getShape());
         DataType gdt = gateType(q.getDataType());
-        NDArray logits = q.toType(gdt, false).matMul(transposeLast(k.toType(gdt, false))).mul(scale)
+        NDArray logits = times(q.toType(gdt, false).matMul(transposeLast(k.toType(gdt, false))), scale)
                 .add(gateBias(logForget, gdt));                                  // (B,H,L,L)
         return maskedSoftmax(logits);
     }
@@ -293,7 +293,7 @@ public final class AttentionOps {
         NDArray qk = qf.matMul(transposeLast(kf)).mul(tril);                     // tril(Q K^T)
         NDArray qw = qf.matMul(transposeLast(wf)).mul(tril);                     // tril(Q W^T)
         NDArray wk = wf.matMul(transposeLast(kf)).mul(strict);                   // strictLower(W K^T)
-        NDArray logits = qk.sub(qw.matMul(t).matMul(wk)).mul(scale);
+        NDArray logits = times(qk.sub(qw.matMul(t).matMul(wk)), scale);
         if (logForget != null) {
             logits = logits.add(gateBias(logForget, gdt));
         }
@@ -362,7 +362,7 @@ public final class AttentionOps {
         NDArray qw = qc.matMul(transposeLast(wc)).mul(tril);                     // tril(Q W^T) per chunk
         NDArray wk = wc.matMul(transposeLast(kc)).mul(strict);                   // strictLower(W K^T) per chunk
         NDArray qwt = qw.matMul(t);                                               // (B,H,nc,C,C)
-        NDArray intra = qc.matMul(transposeLast(kc)).mul(tril).sub(qwt.matMul(wk)).mul(scale);
+        NDArray intra = times(qc.matMul(transposeLast(kc)).mul(tril).sub(qwt.matMul(wk)), scale);
         if (gc != null) {
             intra = intra.add(gc.expandDims(4).sub(gc.expandDims(3)));          // G_i - G_j inside the chunk
         }
@@ -394,7 +394,7 @@ public final class AttentionOps {
             qRun = qRun.get(":, :, 1:");
             NDIndex keyChunks = new NDIndex(":, :, :{}", nc - step);             // b = a - step
             NDArray kb = inScope(scope, kTilde.get(keyChunks)), vb = inScope(scope, vc.get(keyChunks));
-            NDArray sc = qRun.matMul(transposeLast(kb)).mul(scale);              // (B,H,nc-step,C,C)
+            NDArray sc = times(qRun.matMul(transposeLast(kb)), scale);             // (B,H,nc-step,C,C)
             if (gc != null) {
                 NDArray gq = inScope(scope, gc.get(":, :, {}:", step)), gk = inScope(scope, gc.get(keyChunks));
                 sc = sc.add(gq.expandDims(4).sub(gk.expandDims(3)));
@@ -453,6 +453,17 @@ public final class AttentionOps {
         NDArray row = pos.reshape(n, 1);
         NDArray col = pos.reshape(1, n);
         return (strict ? col.lt(row) : col.lte(row)).toType(dataType, false);
+    }
+
+    /**
+     * {@code x * s}, with {@code s} as a 0-d array the engine allocates. Use it instead of {@code x.mul(number)}
+     * wherever gradients flow: DJL's PyTorch engine (0.35.1) implements {@code mul(Number)} by wrapping the number
+     * in a Java direct buffer, multiplying and closing the wrapper, while autograd keeps that tensor for the
+     * backward pass; once the garbage collector frees the buffer the backward pass reads whatever is there, so
+     * gradients come out wrong at random (seen as wrong gradient norms in the PyTorch cross-check).
+     */
+    static NDArray times(NDArray x, double s) {
+        return x.mul(x.getManager().full(new Shape(), (float) s, x.getDataType()));
     }
 
     /** Swaps the last two axes. */

@@ -84,8 +84,8 @@ public final class PathAttention extends AttentionBlock {
         NDArray w = splitHeads(silu(causalConv(u, p(ps, wConv, x, training))));
         NDArray wUnit = hooks.apply("w", w.div(w.mul(w).sum(new int[]{-1}, true).add(1e-6).sqrt())); // unit norm per head
 
-        NDArray beta = hooks.apply("beta", Activation.sigmoid(x.matMul(p(ps, betaProj, x, training))
-                .add(p(ps, betaBias, x, training))).mul(2).transpose(0, 2, 1));  // (B,H,L) in (0,2)
+        NDArray beta = hooks.apply("beta", AttentionOps.times(Activation.sigmoid(x.matMul(p(ps, betaProj, x, training))
+                .add(p(ps, betaBias, x, training))), 2).transpose(0, 2, 1));     // (B,H,L) in (0,2)
         NDArray logForget = forgetProj == null ? null
                 : hooks.apply("log_forget", logSigmoid(x.matMul(p(ps, forgetProj, x, training))
                 .add(p(ps, forgetBias, x, training))).transpose(0, 2, 1));         // (B,H,L)

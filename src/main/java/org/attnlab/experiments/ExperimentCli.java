@@ -69,8 +69,8 @@ public final class ExperimentCli {
             if (name == null) {
                 throw new IllegalArgumentException("Name an experiment; known: " + Experiments.names());
             }
+            Settings settings = settings(preset, device, seed); // option errors first, then the name
             Experiment experiment = Experiments.named(name);
-            Settings settings = settings(preset, device, seed);
             Path dir = outDir != null ? Paths.get(outDir) : Paths.get("build", "results", experiment.name());
             out.println("==> " + experiment.title() + " (" + settings + ")");
             ExperimentResult result = experiment.run(settings, ProgressListener.auto());

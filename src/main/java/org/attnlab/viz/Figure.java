@@ -5,7 +5,8 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.zip.CRC32;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -82,8 +83,7 @@ public abstract class Figure implements Displayable {
      * {@code withPlotly}, plotly.js itself is inlined first.
      */
     public String html(boolean withPlotly) {
-        // jsplot makes a JS variable name of the id: letters, digits and underscores only
-        String id = "attnlab_fig_" + Long.toHexString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE);
+        String id = nextId();
         StringBuilder sb = new StringBuilder();
         if (withPlotly) {
             sb.append(PlotlyJs.inlineScript());
@@ -100,6 +100,19 @@ public abstract class Figure implements Displayable {
                 .append("function plot(Plotly){\n").append(js).append("\n}\n")
                 .append("})();</script>\n");
         return sb.toString();
+    }
+
+    private static final AtomicInteger SEQUENCE = new AtomicInteger();
+
+    /**
+     * A page-unique div id that is the same when a notebook is re-run from the top (content hash plus
+     * the figure's number in this session), so re-executed notebooks do not differ only in ids.
+     * jsplot makes a JS variable name of it: letters, digits and underscores only.
+     */
+    private String nextId() {
+        CRC32 crc = new CRC32();
+        crc.update((getClass().getName() + title + width + "x" + height + traceCount()).getBytes(StandardCharsets.UTF_8));
+        return "attnlab_fig_" + Long.toHexString(crc.getValue()) + "_" + SEQUENCE.incrementAndGet();
     }
 
     /**
@@ -137,16 +150,23 @@ public abstract class Figure implements Displayable {
             el.innerHTML='';return window.Plotly.newPlot(t,data,layout,merge({displaylogo:false,responsive:false,displayModeBar:false},config||{}))
             .then(function(){el.setAttribute('data-drawn','1');},function(e){el.innerHTML=fallback;console.error(e);});}};
             try{plot(shim);}catch(e){el.innerHTML=fallback;console.error(e);}}
-            var waited=0;(function wait(){if(window.Plotly&&window.Plotly.newPlot){draw();}else if((waited+=100)<60000){setTimeout(wait,100);}})();
+            var waited=0;(function wait(){if(window.Plotly&&window.Plotly.newPlot){draw();return;}waited+=100;if(waited===3000){hint();}if(waited<60000){setTimeout(wait,100);}})();
+function hint(){var p=document.createElement('div');el.style.position='relative';p.style.cssText='position:absolute;left:0;bottom:0;font-size:11px;color:#666;background:rgba(255,255,255,0.85);padding:1px 4px';p.textContent='Static image: plotly.js did not load. In a notebook, run PlotlyJs.resetSession() and re-run this cell.';el.appendChild(p);}
             """;
 
     /**
      * The MIME bundle: {@code text/html} (static SVG inside, interactive on top; the first figure of the
-     * session also carries plotly.js), {@code image/svg+xml} and {@code text/plain}.
+     * session also carries plotly.js), {@code image/svg+xml} and {@code text/plain}. In
+     * {@link FigureMode#STATIC} only the last two.
      */
     @Override
     public Map<String, String> mimeBundle() {
         Map<String, String> bundle = new LinkedHashMap<>();
+        if (FigureMode.current() == FigureMode.STATIC) {
+            bundle.put("image/svg+xml", svg());
+            bundle.put("text/plain", toString());
+            return bundle;
+        }
         boolean carry = PlotlyJs.takeSessionInline();
         try {
             bundle.put("text/html", html(carry));

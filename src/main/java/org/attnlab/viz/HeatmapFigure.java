@@ -1,10 +1,17 @@
 package org.attnlab.viz;
 
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import javax.imageio.ImageIO;
 import tech.tablesaw.plotly.components.Layout;
 import tech.tablesaw.plotly.traces.HeatmapTrace;
 import tech.tablesaw.plotly.traces.Trace;
@@ -232,9 +239,22 @@ public final class HeatmapFigure extends Figure {
             for (int i = 0; i < ys.length; i++) {
                 ys[i] = i;
             }
-            traces[k] = HeatmapTrace.builder(xs, ys, p.z()).xAxis(axisRef("x", k)).yAxis(axisRef("y", k)).build();
+            traces[k] = HeatmapTrace.builder(xs, ys, fourDigits(p.z())).xAxis(axisRef("x", k)).yAxis(axisRef("y", k)).build();
         }
         return new tech.tablesaw.plotly.components.Figure(layout, traces);
+    }
+
+    /** z to 4 significant digits (what hover shows): float weights widened to double print 17 digits. */
+    static double[][] fourDigits(double[][] z) {
+        double[][] out = new double[z.length][];
+        for (int r = 0; r < z.length; r++) {
+            out[r] = new double[z[r].length];
+            for (int c = 0; c < z[r].length; c++) {
+                double v = z[r][c];
+                out[r][c] = Double.isFinite(v) && v != 0 ? Double.parseDouble(String.format(Locale.ROOT, "%.4g", v)) : v;
+            }
+        }
+        return out;
     }
 
     private static String axisRef(String letter, int k) {
@@ -331,12 +351,42 @@ public final class HeatmapFigure extends Figure {
 
     // ---- static SVG ----
 
+    /** Above this many cells in all panels, the static image draws cells as a PNG, not one rect each. */
+    static final int MAX_SVG_CELLS = 2048;
+
+    private int cellCount() {
+        int n = 0;
+        for (Panel p : panels) {
+            n += p.rowLabels().size() * p.colLabels().size();
+        }
+        return n;
+    }
+
+    /** z as a PNG with one viridis pixel per cell, base64. */
+    private String cellsPng(double[][] z) {
+        int nr = z.length, nc = z.length == 0 ? 0 : z[0].length;
+        BufferedImage img = new BufferedImage(Math.max(1, nc), Math.max(1, nr), BufferedImage.TYPE_INT_RGB);
+        for (int r = 0; r < nr; r++) {
+            for (int c = 0; c < nc; c++) {
+                img.setRGB(c, r, Integer.parseInt(Svg.viridis((z[r][c] - zMin) / (zMax - zMin)).substring(1), 16));
+            }
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try {
+            ImageIO.write(img, "png", out);
+        } catch (IOException e) {
+            throw new UncheckedIOException("PNG encoding failed", e);
+        }
+        return Base64.getEncoder().encodeToString(out.toByteArray());
+    }
+
     @Override
     public String svg() {
         StringBuilder sb = new StringBuilder();
         Svg.open(sb, width, height, title);
         double font = labelFont();
         double l = marginLeft(), t = marginTop(), b = marginBottom();
+        boolean raster = cellCount() > MAX_SVG_CELLS;
         for (int k = 0; k < panels.size(); k++) {
             Panel p = panels.get(k);
             double[] bx = box(k);
@@ -346,7 +396,14 @@ public final class HeatmapFigure extends Figure {
             if (panels.size() > 1) {
                 Svg.text(sb, (bx[0] + bx[2]) / 2, bx[1] - 6, "middle", p.title(), "fill=\"#444\"");
             }
-            for (int r = 0; r < nr; r++) {
+            if (raster) {
+                // one pixel per cell, stretched: keeps big maps (many heads x long sequences) small
+                sb.append("<image class=\"cells\" x=\"").append(Svg.f(bx[0])).append("\" y=\"").append(Svg.f(bx[1]))
+                        .append("\" width=\"").append(Svg.f(bx[2] - bx[0])).append("\" height=\"").append(Svg.f(bx[3] - bx[1]))
+                        .append("\" preserveAspectRatio=\"none\" style=\"image-rendering:pixelated\" href=\"data:image/png;base64,")
+                        .append(cellsPng(p.z())).append("\"/>");
+            }
+            for (int r = 0; r < nr && !raster; r++) {
                 for (int c = 0; c < nc; c++) {
                     double v = p.z()[r][c];
                     sb.append("<rect class=\"cell\" x=\"").append(Svg.f(bx[0] + c * cw)).append("\" y=\"")
@@ -403,7 +460,7 @@ public final class HeatmapFigure extends Figure {
             Svg.text(sb, bx0 + 18, y + 4, "start", Svg.label(tv), "font-size=\"11\" fill=\"#444\"");
         }
         if (!valueName.isEmpty()) {
-            double cx = width - 8;
+            double cx = Math.min(width - 8, bx0 + 60);
             double cy = by0 + bh / 2;
             Svg.text(sb, cx, cy, "middle", valueName, "font-size=\"12\" fill=\"#444\" transform=\"rotate(90 " + Svg.f(cx) + " " + Svg.f(cy) + ")\"");
         }

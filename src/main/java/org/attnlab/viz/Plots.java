@@ -1,11 +1,11 @@
 package org.attnlab.viz;
 
+import ai.djl.ndarray.NDArray;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import tech.tablesaw.api.NumericColumn;
-import tech.tablesaw.api.Row;
 import tech.tablesaw.api.Table;
 import tech.tablesaw.columns.Column;
 
@@ -134,6 +134,52 @@ public final class Plots {
         return heatmap(toDouble(weights), tokens, tokens);
     }
 
+    /** One attention pattern from an array {@code [L, L]} (leading axes of size 1, e.g. {@code [1, 1, L, L]}, are dropped). */
+    public static HeatmapFigure heatmap(NDArray weights, List<String> tokens) {
+        return heatmap(matrix(weights), tokens);
+    }
+
+    /** A grid of patterns from an array {@code [P, L, L]} (e.g. the heads of one layer), one panel per name. */
+    public static HeatmapFigure heatmaps(NDArray weights, List<String> panelNames, List<String> tokens, int columns) {
+        long[] s = squeezeLeading(weights, 3);
+        float[] flat = weights.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
+        int p = (int) s[0], rows = (int) s[1], cols = (int) s[2];
+        float[][][] w = new float[p][rows][cols];
+        for (int k = 0; k < p; k++) {
+            for (int i = 0; i < rows; i++) {
+                System.arraycopy(flat, (k * rows + i) * cols, w[k][i], 0, cols);
+            }
+        }
+        return heatmaps(w, panelNames, tokens, columns);
+    }
+
+    /** A 2-d array ({@code [rows, cols]}, leading axes of size 1 dropped) as {@code float[rows][cols]}. */
+    public static float[][] matrix(NDArray a) {
+        long[] s = squeezeLeading(a, 2);
+        float[] flat = a.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
+        int rows = (int) s[0], cols = (int) s[1];
+        float[][] m = new float[rows][cols];
+        for (int i = 0; i < rows; i++) {
+            System.arraycopy(flat, i * cols, m[i], 0, cols);
+        }
+        return m;
+    }
+
+    /** The last {@code keep} axes of {@code a}'s shape; every axis before them must have size 1. */
+    private static long[] squeezeLeading(NDArray a, int keep) {
+        long[] dims = a.getShape().getShape();
+        if (dims.length < keep) {
+            throw new IllegalArgumentException("expected an array with " + keep + " axes; got shape " + a.getShape());
+        }
+        for (int i = 0; i < dims.length - keep; i++) {
+            if (dims[i] != 1) {
+                throw new IllegalArgumentException("expected " + keep + " axes after leading axes of size 1; got shape "
+                        + a.getShape() + " (select one batch/head first, e.g. weights.get(0, head))");
+            }
+        }
+        return java.util.Arrays.copyOfRange(dims, dims.length - keep, dims.length);
+    }
+
     /** One attention pattern with separate query (rows) and key (columns) tokens. */
     public static HeatmapFigure heatmap(double[][] weights, List<String> queryTokens, List<String> keyTokens) {
         return new HeatmapFigure("attention pattern",
@@ -184,17 +230,17 @@ public final class Plots {
         NumericColumn<?> lc = numeric(table, layer);
         NumericColumn<?> hc = numeric(table, head);
         NumericColumn<?> sc = numeric(table, score);
-        int nl = (int) lc.max() + 1, nh = (int) hc.max() + 1;
         if (table.rowCount() == 0 || lc.min() < 0 || hc.min() < 0) {
             throw new IllegalArgumentException("headGrid needs rows with layer and head indices >= 0; table '"
                     + table.name() + "' has " + table.rowCount() + " rows");
         }
+        int nl = (int) lc.max() + 1, nh = (int) hc.max() + 1;
         double[][] grid = new double[nl][nh];
         for (double[] row : grid) {
             java.util.Arrays.fill(row, Double.NaN);
         }
-        for (Row r : table) {
-            grid[(int) lc.getDouble(r.getRowNumber())][(int) hc.getDouble(r.getRowNumber())] = sc.getDouble(r.getRowNumber());
+        for (int i = 0; i < table.rowCount(); i++) {
+            grid[(int) lc.getDouble(i)][(int) hc.getDouble(i)] = sc.getDouble(i);
         }
         return headGrid(grid, score);
     }

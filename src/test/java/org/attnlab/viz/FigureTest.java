@@ -67,7 +67,7 @@ class FigureTest {
         Map<String, String> b = Plots.lines(curves(), "step", "loss", "run").mimeBundle();
         assertEquals(List.of("text/html", "image/svg+xml", "text/plain"), List.copyOf(b.keySet()));
         String html = b.get("text/html");
-        Matcher div = Pattern.compile("<div class=\"attnlab-figure\" id=\"(attnlab_fig_[0-9a-f]+)\" data-traces=\"2\"[^>]*>")
+        Matcher div = Pattern.compile("<div class=\"attnlab-figure\" id=\"(attnlab_fig_[0-9a-f]+_[0-9]+)\" data-traces=\"2\"[^>]*>")
                 .matcher(html);
         assertTrue(div.find(), html.substring(0, 300));
         assertTrue(html.startsWith("<img class=\"attnlab-static\"", div.end()), "static image must be the div's first child");
@@ -90,6 +90,22 @@ class FigureTest {
         assertTrue(html.contains(VizTestSupport.FAKE_PLOTLY));
         assertTrue(html.indexOf(VizTestSupport.FAKE_PLOTLY) < html.indexOf("attnlab-figure"), "library before figure");
         assertTrue(html.contains("window.define=undefined"), "RequireJS hidden while plotly.js loads");
+    }
+
+    @Test
+    void staticModeBundleHasOnlyTheImageAndText() {
+        System.setProperty(FigureMode.PROPERTY, "static");
+        try {
+            Map<String, String> b = Plots.heatmap(causalWeights(2), List.of("a", "b")).mimeBundle();
+            assertEquals(List.of("image/svg+xml", "text/plain"), List.copyOf(b.keySet()));
+            assertTrue(PlotlyJs.takeSessionInline(), "a static figure does not use up the session's inline");
+        } finally {
+            System.clearProperty(FigureMode.PROPERTY);
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> FigureMode.from(k -> "fancy", k -> null));
+        assertTrue(e.getMessage().contains("'fancy'") && e.getMessage().contains("[interactive, static]"), e.getMessage());
+        assertEquals(FigureMode.STATIC, FigureMode.from(k -> null, k -> "STATIC"));
     }
 
     @Test
@@ -133,6 +149,24 @@ class FigureTest {
     }
 
     @Test
+    void bigHeadGridsDrawCellsAsOnePngPerPanelAndStaySmall() throws Exception {
+        int n = 64;
+        float[][][] w = new float[8][][];
+        List<String> tokens = new java.util.ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            tokens.add("t" + i);
+        }
+        for (int h = 0; h < 8; h++) {
+            w[h] = causalWeights(n);
+        }
+        String svg = Plots.heatmaps(w, tokens, 4).svg();
+        Document d = parseXml(svg);
+        assertEquals(0, countElements(d, "rect", "cell"));
+        assertEquals(8, countElements(d, "image", "cells"));
+        assertTrue(svg.length() < 200_000, "SVG of 8 x 64 x 64 cells is " + svg.length() + " chars");
+    }
+
+    @Test
     void headScoreGridShowsValuesInCells() throws Exception {
         double[][] scores = {{0.1, 0.9}, {0.5, 0.25}, {0, 1}};
         HeatmapFigure f = Plots.headGrid(scores, "induction score");
@@ -140,6 +174,17 @@ class FigureTest {
         assertEquals(6, countElements(d, "rect", "cell"));
         assertTrue(f.svg().contains(">0.25</text>"));
         assertTrue(f.mimeBundle().get("text/html").contains("%{z:.2f}"), "plotly draws values too");
+    }
+
+    @Test
+    void headGridFromALongTablePutsEachScoreInItsCell() {
+        Table t = Table.create("scores", IntColumn.create("layer", 0, 0, 1, 1), IntColumn.create("head", 0, 1, 0, 1),
+                DoubleColumn.create("score", 0.1, 0.2, 0.3, 0.4));
+        HeatmapFigure f = Plots.headGrid(t, "layer", "head", "score");
+        double[][] z = f.panels().get(0).z();
+        assertEquals(0.2, z[0][1]);
+        assertEquals(0.3, z[1][0]);
+        assertEquals(List.of("L0", "L1"), f.panels().get(0).rowLabels());
     }
 
     @Test
@@ -170,6 +215,15 @@ class FigureTest {
         int scriptStart = html.indexOf("<script");
         assertFalse(html.substring(scriptStart).replaceFirst("</script>\\s*$", "").contains("</script>"), html);
         assertTrue(html.contains("\\u003c/script\\u003e"));
+    }
+
+    @Test
+    void heatmapValuesGoToPlotlyWithFourSignificantDigits() {
+        double[][] z = HeatmapFigure.fourDigits(new double[][] {{0.33181220293045044, 0, Double.NaN, 123456.7}});
+        assertEquals(0.3318, z[0][0]);
+        assertEquals(0.0, z[0][1]);
+        assertTrue(Double.isNaN(z[0][2]));
+        assertEquals(123500.0, z[0][3]);
     }
 
     @Test

@@ -1,0 +1,221 @@
+package org.attnlab.experiments;
+
+import org.attnlab.Preset;
+import org.attnlab.Settings;
+import org.attnlab.attention.AttentionKind;
+import org.attnlab.data.BatchSource;
+import org.attnlab.data.tasks.FlipFlopTask;
+import org.attnlab.data.tasks.TaskBatch;
+import org.attnlab.data.tasks.Split;
+import org.attnlab.train.MetricsLog;
+import org.attnlab.train.ProgressListener;
+import org.attnlab.viz.Plots;
+import tech.tablesaw.api.DoubleColumn;
+import tech.tablesaw.api.IntColumn;
+import tech.tablesaw.api.StringColumn;
+import tech.tablesaw.api.Table;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Flip-flop language modelling (PaTH paper, Table 1): one-layer, two-head models with RoPE, NoPE, FoX, PaTH and
+ * PaTH-FoX attention are trained on in-distribution flip-flop ({@code p_ignore = 0.8}) and graded on the bits
+ * after each {@code r}, in distribution, on OOD-sparse sequences (98% ignore: long gaps since the last write) and
+ * on OOD-dense ones (10% ignore).
+ *
+ * <p>Error = 1 - accuracy over the read positions. Published (1 layer, 2 heads, d 64, length 512): RoPE 6.9% /
+ * 40.3% / 0.01%, FoX 8.3% / 36.3% / 0%, PaTH 0% / 0.0001% / 0% (ID / OOD-sparse / OOD-dense).
+ *
+ * <p>Tables: {@code errors} (variant, split, error, reads), {@code summary} (one row per variant: our three error
+ * rates in percent beside the paper's), {@code timing}. Figures: error by split per variant; training curves.
+ */
+public final class FlipFlopExperiment implements Experiment {
+
+    /** The variants in the paper's order, with their display names. */
+    static final List<Map.Entry<String, AttentionKind>> VARIANTS = List.of(
+            Map.entry("RoPE", AttentionKind.STANDARD),
+            Map.entry("NoPE", AttentionKind.NOPE),
+            Map.entry("FoX", AttentionKind.FOX),
+            Map.entry("PaTH", AttentionKind.PATH),
+            Map.entry("PaTH-FoX", AttentionKind.PATH_FOX));
+
+    /** Published error rates in percent (ID, OOD-sparse, OOD-dense); null where the paper has no row. */
+    static final Map<String, String[]> PAPER = Map.of(
+            "RoPE", new String[] {"6.9%", "40.3%", "0.01%"},
+            "FoX", new String[] {"8.3%", "36.3%", "0%"},
+            "PaTH", new String[] {"0%", "0.0001%", "0%"});
+
+    static final List<Split> EVAL_SPLITS = List.of(FlipFlopTask.IN_DISTRIBUTION, FlipFlopTask.OOD_SPARSE,
+            FlipFlopTask.OOD_DENSE);
+
+    /** Sizes per preset. */
+    record Size(int dModel, int length, int steps, int batchSize, double lr, int evalEvery, int testBatchSize,
+                int testBatches) {
+    }
+
+    static Size size(Preset preset) {
+        return preset.pick(
+                new Size(16, 16, 8, 8, 3e-3, 4, 8, 1),
+                new Size(32, 128, 150, 32, 3e-3, 25, 64, 8),
+                new Size(64, 512, 10000, 64, 1e-3, 500, 64, 64));
+    }
+
+    private final Size sizeOverride;
+
+    /** The experiment at the sizes of the run's preset. */
+    public FlipFlopExperiment() {
+        this(null);
+    }
+
+    /** The experiment at fixed sizes whatever the preset (for probes and tests; null: the preset's). */
+    FlipFlopExperiment(Size size) {
+        this.sizeOverride = size;
+    }
+
+    @Override
+    public String name() {
+        return "flip-flop";
+    }
+
+    @Override
+    public String title() {
+        return "Flip-flop: PaTH vs RoPE, NoPE, FoX, PaTH-FoX (1 layer, 2 heads)";
+    }
+
+    @Override
+    public String description() {
+        return "PaTH paper Table 1: one-layer, two-head models trained on flip-flop language modelling with 80% "
+                + "ignore instructions, then graded on the bit after every read in distribution, on OOD-sparse "
+                + "sequences (98% ignore) and OOD-dense ones (10% ignore). Paper: d 64, length 512; RoPE errs on "
+                + "40.3% of OOD-sparse reads, PaTH on 0.0001%. smoke: d 16, length 16, 8 steps; quick: d 32, "
+                + "length 128, 150 steps; full: d 64, length 512, 10000 steps.";
+    }
+
+    @Override
+    public ExperimentResult run(Settings settings, ProgressListener progress) {
+        RunClock clock = new RunClock();
+        Size s = sizeOverride != null ? sizeOverride : size(settings.preset());
+        MetricsLog log = new MetricsLog();
+        ExperimentResult result = new ExperimentResult(this, settings, log);
+        FlipFlopTask task = FlipFlopTask.standard();
+
+        StringColumn variant = StringColumn.create("variant");
+        StringColumn split = StringColumn.create("split");
+        DoubleColumn error = DoubleColumn.create("error");
+        IntColumn reads = IntColumn.create("reads");
+        StringColumn tVariant = StringColumn.create("variant");
+        DoubleColumn tWall = DoubleColumn.create("train_seconds");
+        IntColumn tSteps = IntColumn.create("steps");
+        for (Map.Entry<String, AttentionKind> v : VARIANTS) {
+            TaskModelRun.Spec spec = new TaskModelRun.Spec(v.getKey(), v.getValue(), 1, s.dModel(), 2, task,
+                    s.length(), s.batchSize(), s.steps(), s.lr(), s.evalEvery(), 2.0);
+            try (TaskModelRun run = TaskModelRun.train(spec, s.length(), settings, log, progress)) {
+                if (run.divergenceNote() != null) {
+                    result.note(run.divergenceNote());
+                }
+                tVariant.append(v.getKey());
+                tWall.append(run.result().seconds());
+                tSteps.append((int) run.result().steps());
+                for (Split sp : EVAL_SPLITS) {
+                    Map<String, Double> m = run.evaluate(sp, s.length(), s.testBatchSize(), s.testBatches());
+                    variant.append(v.getKey());
+                    split.append(sp.name());
+                    error.append(1 - m.get("accuracy"));
+                    reads.append(0); // set below: the same test batches for every variant
+                }
+            }
+        }
+        for (int i = 0; i < reads.size(); i++) {
+            reads.set(i, countReads(task, EVAL_SPLITS.get(i % EVAL_SPLITS.size()), s, settings));
+        }
+        Table errors = Table.create("errors", variant, split, error, reads);
+        result.table("errors", errors);
+        result.table("summary", summary(errors));
+        result.table("timing", Table.create("timing", tVariant, tSteps, tWall));
+
+        Table pct = errors.copy();
+        pct.addColumns(errors.doubleColumn("error").multiply(100).setName("error %"));
+        result.figure(Plots.bars(pct, "split", "error %", "variant")
+                .title("Flip-flop error by split (%, lower is better)"));
+        Table curves = log.table().where(log.table().stringColumn(MetricsLog.METRIC).isEqualTo("train_loss"));
+        result.figure(Plots.lines(curves, MetricsLog.STEP, MetricsLog.VALUE, MetricsLog.RUN).logY()
+                .title("Training loss (in-distribution flip-flop)"));
+        Table evalAcc = log.table().where(log.table().stringColumn(MetricsLog.METRIC).isEqualTo("eval_accuracy"));
+        if (evalAcc.rowCount() > 0) {
+            result.figure(Plots.lines(evalAcc, MetricsLog.STEP, MetricsLog.VALUE, MetricsLog.RUN)
+                    .title("In-distribution read accuracy during training"));
+        }
+
+        double ropeSparse = errorOf(errors, "RoPE", FlipFlopTask.OOD_SPARSE);
+        double pathSparse = errorOf(errors, "PaTH", FlipFlopTask.OOD_SPARSE);
+        result.note(String.format("OOD-sparse error: PaTH %.2f%% vs RoPE %.2f%% (paper: 0.0001%% vs 40.3%%)%s.",
+                100 * pathSparse, 100 * ropeSparse,
+                pathSparse < ropeSparse ? "" : "; the finding does NOT show at this scale"));
+        result.note(String.format("Scale: %s, %d sequences per step, lr %.0e (paper: d 64, length 512). Test: %d x %d "
+                + "sequences per split, the same for every variant.", scale(s), s.batchSize(), s.lr(), s.testBatches(),
+                s.testBatchSize()));
+        result.note("Time: " + clock.summary() + ".");
+        return result.seconds(clock.wallSeconds());
+    }
+
+    /** The scale a preset trains at, for findings tables: {@code 1 layer, 2 heads, d 32, length 128, 150 steps}. */
+    public static String scale(Preset preset) {
+        return scale(size(preset));
+    }
+
+    static String scale(Size s) {
+        return String.format("1 layer, 2 heads, d %d, length %d, %d steps", s.dModel(), s.length(), s.steps());
+    }
+
+    /** One row per variant: our error rates in percent beside the paper's (Table 1 layout). */
+    static Table summary(Table errors) {
+        StringColumn variant = StringColumn.create("variant");
+        DoubleColumn id = DoubleColumn.create("ID error % (here)");
+        DoubleColumn sparse = DoubleColumn.create("OOD-sparse error % (here)");
+        DoubleColumn dense = DoubleColumn.create("OOD-dense error % (here)");
+        StringColumn pId = StringColumn.create("ID (paper)");
+        StringColumn pSparse = StringColumn.create("OOD-sparse (paper)");
+        StringColumn pDense = StringColumn.create("OOD-dense (paper)");
+        for (Map.Entry<String, AttentionKind> v : VARIANTS) {
+            String name = v.getKey();
+            variant.append(name);
+            id.append(100 * errorOf(errors, name, FlipFlopTask.IN_DISTRIBUTION));
+            sparse.append(100 * errorOf(errors, name, FlipFlopTask.OOD_SPARSE));
+            dense.append(100 * errorOf(errors, name, FlipFlopTask.OOD_DENSE));
+            String[] p = PAPER.getOrDefault(name, new String[] {"not reported", "not reported", "not reported"});
+            pId.append(p[0]);
+            pSparse.append(p[1]);
+            pDense.append(p[2]);
+        }
+        return Table.create("summary", variant, id, sparse, dense, pId, pSparse, pDense);
+    }
+
+    /** The error rate in percent of {@code variant} on {@code split} in a flip-flop result (its {@code errors}). */
+    public static double errorPercent(ExperimentResult result, String variant, Split split) {
+        return 100 * errorOf(result.table("errors"), variant, split);
+    }
+
+    /** The error of {@code variant} on {@code split} in an {@code errors} table. */
+    static double errorOf(Table errors, String variant, Split split) {
+        for (int i = 0; i < errors.rowCount(); i++) {
+            if (errors.stringColumn("variant").get(i).equals(variant)
+                    && errors.stringColumn("split").get(i).equals(split.name())) {
+                return errors.doubleColumn("error").get(i);
+            }
+        }
+        throw new IllegalArgumentException("No error for variant '" + variant + "' on split '" + split + "'");
+    }
+
+    /** Graded reads in the test batches of one split (the same batches every variant is tested on). */
+    private static int countReads(FlipFlopTask task, Split split, Size s, Settings settings) {
+        BatchSource source = TaskModelRun.testSource(task, split, s.length(), s.testBatchSize(), settings);
+        int total = 0;
+        for (int b = 0; b < s.testBatches(); b++) {
+            for (int[] r : ((TaskBatch) source.batch(b)).positions(FlipFlopTask.READS)) {
+                total += r.length;
+            }
+        }
+        return total;
+    }
+}
