@@ -92,7 +92,7 @@ public final class InductionExperiment implements Experiment {
     @Override
     public ExperimentResult run(Settings settings, ProgressListener progress) {
         Sizes s = settings.preset().pick(SMOKE, QUICK, FULL);
-        RunCost cost = new RunCost();
+        RunClock clock = new RunClock();
         MetricsLog log = new MetricsLog();
         ExperimentResult result = new ExperimentResult(this, settings, log);
         RepeatedTokensTask task = new RepeatedTokensTask(s.vocab());
@@ -168,8 +168,8 @@ public final class InductionExperiment implements Experiment {
                 .table("scores_over_training", scoresOverTraining);
         addFigures(result, s, task, byPosition, finalScores, log, summary, heatmaps, heatmapHeads, heatmapTokens);
         addNotes(result, s, summary);
-        result.note(cost.describe());
-        return result.seconds(cost.wallSeconds());
+        result.note("Cost: " + clock.summary() + ".");
+        return result.seconds(clock.wallSeconds());
     }
 
     // ---------------------------------------------------------------- data and metrics
