@@ -329,8 +329,8 @@ public final class InductionExperiment implements Experiment {
         result.figure(Plots.headGrid(InductionScores.only(two, InductionScores.PREVIOUS_TOKEN), InductionScores.LAYER,
                 InductionScores.HEAD, InductionScores.VALUE).title("Previous token (2-layer)"));
         List<String> tokens = new ArrayList<>();
-        for (int id : heatmapTokens) {
-            tokens.add(task.vocabulary().token(id));
+        for (int id : heatmapTokens) {   // plotly reads "<s>" as a strike-through tag: spell it out
+            tokens.add(id == RepeatedTokensTask.BOS ? "BOS" : task.vocabulary().token(id));
         }
         heatmaps.forEach((model, w) -> result.figure(Plots.heatmap(w, tokens).title(model + ", " + heads.get(model)
                 + ", T = " + s.heatmapT())));

@@ -140,8 +140,9 @@ public final class ParityCotExperiment implements Experiment {
                         eoi = IterationHeadScores.eoiScore(w0, s.heatmapLength());
                         iteration = IterationHeadScores.iterationScore(w1, s.heatmapLength());
                         heatmap = new float[][][] {w0, w1};
-                        for (int id : seq) {
-                            heatmapTokens.add(task.vocabulary().token(id));
+                        for (int id : seq) {   // plotly may read "<bos>" as markup: spell the specials out
+                            heatmapTokens.add(id == ParityTask.BOS ? "BOS" : id == ParityTask.EOI ? "EoI"
+                                    : task.vocabulary().token(id));
                         }
                     }
                     summary.stringColumn("variant").append(variant);
