@@ -92,7 +92,7 @@ public final class InductionExperiment implements Experiment {
     @Override
     public ExperimentResult run(Settings settings, ProgressListener progress) {
         Sizes s = settings.preset().pick(SMOKE, QUICK, FULL);
-        RunCost cost = new RunCost();
+        RunClock clock = new RunClock();
         MetricsLog log = new MetricsLog();
         ExperimentResult result = new ExperimentResult(this, settings, log);
         RepeatedTokensTask task = new RepeatedTokensTask(s.vocab());
@@ -168,8 +168,8 @@ public final class InductionExperiment implements Experiment {
                 .table("scores_over_training", scoresOverTraining);
         addFigures(result, s, task, byPosition, finalScores, log, summary, heatmaps, heatmapHeads, heatmapTokens);
         addNotes(result, s, summary);
-        result.note(cost.describe());
-        return result.seconds(cost.wallSeconds());
+        result.note("Cost: " + clock.summary() + ".");
+        return result.seconds(clock.wallSeconds());
     }
 
     // ---------------------------------------------------------------- data and metrics
@@ -300,6 +300,10 @@ public final class InductionExperiment implements Experiment {
     private static void addFigures(ExperimentResult result, Sizes s, RepeatedTokensTask task, Table byPosition,
                                    Table finalScores, MetricsLog log, Table summary, Map<String, float[][]> heatmaps,
                                    Map<String, String> heads, int[] heatmapTokens) {
+        result.note("Figures: loss by position; the best prefix-matching score and the induction-position loss over "
+                + "training (dashed line: the 2-layer phase change); prefix-matching and previous-token scores per head "
+                + "of the 2-layer model; the attention of each model's best prefix-matching head on one sequence "
+                + "(an induction head lights the off-diagonal stripe one token right of the earlier copy).");
         result.figure(Plots.lines(byPosition, "position", "loss", "model").markX(s.maxT() - 0.5, "repeat starts")
                 .title("Loss by position, T = " + s.maxT() + " (second copy starts at position " + s.maxT() + ")"));
         Table metrics = log.table();
@@ -307,10 +311,13 @@ public final class InductionExperiment implements Experiment {
                 "eval_induction_loss"));
         Table scoreCurve = curve.where(curve.stringColumn(MetricsLog.METRIC).isEqualTo("max_prefix_matching"));
         double phase = summary.doubleColumn("phase_change_step").getDouble(1);
-        var scoreFig = Plots.lines(scoreCurve, MetricsLog.STEP, MetricsLog.VALUE, MetricsLog.RUN)
+        scoreCurve.column(MetricsLog.VALUE).setName("best prefix-matching score");
+        var scoreFig = Plots.lines(scoreCurve, MetricsLog.STEP, "best prefix-matching score", MetricsLog.RUN)
                 .title("Best prefix-matching score over training");
-        var lossFig = Plots.lines(curve.where(curve.stringColumn(MetricsLog.METRIC).isEqualTo("eval_induction_loss")),
-                MetricsLog.STEP, MetricsLog.VALUE, MetricsLog.RUN).title("Loss on the repeated half over training");
+        Table lossCurve = curve.where(curve.stringColumn(MetricsLog.METRIC).isEqualTo("eval_induction_loss"));
+        lossCurve.column(MetricsLog.VALUE).setName("loss at induction positions (nats)");
+        var lossFig = Plots.lines(lossCurve, MetricsLog.STEP, "loss at induction positions (nats)", MetricsLog.RUN)
+                .title("Loss on the repeated half over training");
         if (Double.isFinite(phase)) {
             scoreFig.markX(phase, "phase change (2-layer)");
             lossFig.markX(phase, "phase change (2-layer)");
@@ -318,15 +325,15 @@ public final class InductionExperiment implements Experiment {
         result.figure(scoreFig).figure(lossFig);
         Table two = finalScores.where(finalScores.stringColumn("model").isEqualTo("2-layer"));
         result.figure(Plots.headGrid(InductionScores.only(two, InductionScores.PREFIX_MATCHING), InductionScores.LAYER,
-                InductionScores.HEAD, InductionScores.VALUE).title("2-layer model: prefix-matching score per head"));
+                InductionScores.HEAD, InductionScores.VALUE).title("Prefix matching (2-layer)"));
         result.figure(Plots.headGrid(InductionScores.only(two, InductionScores.PREVIOUS_TOKEN), InductionScores.LAYER,
-                InductionScores.HEAD, InductionScores.VALUE).title("2-layer model: previous-token score per head"));
+                InductionScores.HEAD, InductionScores.VALUE).title("Previous token (2-layer)"));
         List<String> tokens = new ArrayList<>();
-        for (int id : heatmapTokens) {
-            tokens.add(task.vocabulary().token(id));
+        for (int id : heatmapTokens) {   // plotly reads "<s>" as a strike-through tag: spell it out
+            tokens.add(id == RepeatedTokensTask.BOS ? "BOS" : task.vocabulary().token(id));
         }
-        heatmaps.forEach((model, w) -> result.figure(Plots.heatmap(w, tokens).title(model + " model, head "
-                + heads.get(model) + " (best prefix-matching) on one sequence, T = " + s.heatmapT())));
+        heatmaps.forEach((model, w) -> result.figure(Plots.heatmap(w, tokens).title(model + ", " + heads.get(model)
+                + ", T = " + s.heatmapT())));
     }
 
     private static void addNotes(ExperimentResult result, Sizes s, Table summary) {

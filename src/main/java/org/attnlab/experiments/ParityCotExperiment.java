@@ -60,7 +60,7 @@ public final class ParityCotExperiment implements Experiment {
     }
 
     static final Sizes SMOKE = new Sizes(4, 32, 20, 16, 3e-3, 10, 16, 3);
-    static final Sizes QUICK = new Sizes(12, 64, 2500, 128, 1.5e-3, 100, 128, 8);
+    static final Sizes QUICK = new Sizes(12, 64, 2000, 128, 1.5e-3, 100, 128, 8);
     static final Sizes FULL = new Sizes(ParityTask.PAPER_MAX_LENGTH, 128, 10000, 128, 1e-3, 500, 1000, 12);
 
     static final String WITH_COT = "with CoT";
@@ -89,7 +89,7 @@ public final class ParityCotExperiment implements Experiment {
     @Override
     public ExperimentResult run(Settings settings, ProgressListener progress) {
         Sizes s = settings.preset().pick(SMOKE, QUICK, FULL);
-        RunCost cost = new RunCost();
+        RunClock clock = new RunClock();
         MetricsLog log = new MetricsLog();
         ExperimentResult result = new ExperimentResult(this, settings, log);
 
@@ -140,8 +140,9 @@ public final class ParityCotExperiment implements Experiment {
                         eoi = IterationHeadScores.eoiScore(w0, s.heatmapLength());
                         iteration = IterationHeadScores.iterationScore(w1, s.heatmapLength());
                         heatmap = new float[][][] {w0, w1};
-                        for (int id : seq) {
-                            heatmapTokens.add(task.vocabulary().token(id));
+                        for (int id : seq) {   // plotly may read "<bos>" as markup: spell the specials out
+                            heatmapTokens.add(id == ParityTask.BOS ? "BOS" : id == ParityTask.EOI ? "EoI"
+                                    : task.vocabulary().token(id));
                         }
                     }
                     summary.stringColumn("variant").append(variant);
@@ -183,8 +184,8 @@ public final class ParityCotExperiment implements Experiment {
                             summary.doubleColumn("eoi_score_layer0").getDouble(r),
                             summary.doubleColumn("iteration_score_layer1").getDouble(r)) : ""));
         }
-        result.note(cost.describe());
-        return result.seconds(cost.wallSeconds());
+        result.note("Cost: " + clock.summary() + ".");
+        return result.seconds(clock.wallSeconds());
     }
 
     /** Training or evaluation batches of lengths uniform in 1..maxLength, padded to the longest. */
