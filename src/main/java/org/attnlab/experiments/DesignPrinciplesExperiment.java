@@ -24,6 +24,8 @@ import org.attnlab.train.TrainConfig;
 import org.attnlab.train.TrainResult;
 import org.attnlab.train.Trainer;
 import org.attnlab.train.TrainingData;
+import org.attnlab.viz.BarFigure;
+import org.attnlab.viz.LineFigure;
 import org.attnlab.viz.Plots;
 import tech.tablesaw.api.DoubleColumn;
 import tech.tablesaw.api.IntColumn;
@@ -306,14 +308,17 @@ public final class DesignPrinciplesExperiment implements Experiment {
         return Double.NaN;
     }
 
-    /** Validation perplexity per variant (uniform, hybrid, hybrid-skip) beside the paper's WikiText perplexity. */
+    /**
+     * Validation perplexity per variant (uniform, hybrid, hybrid-skip) and its ratio to standard, beside the paper's
+     * WikiText perplexity at 500M and its ratio (the paper's columns as text, in the paper's precision).
+     */
     static Table table1(Table results) {
         double std = value(results, AttentionKind.STANDARD.label(), STANDARD, "perplexity");
         Table t = Table.create("table1", StringColumn.create("variant"), DoubleColumn.create("uniform ppl"),
                 DoubleColumn.create("hybrid ppl"), DoubleColumn.create("hybrid-skip ppl"),
                 DoubleColumn.create("uniform / standard"), DoubleColumn.create("hybrid / standard"),
-                DoubleColumn.create("paper uniform ppl"), DoubleColumn.create("paper hybrid ppl"),
-                DoubleColumn.create("paper uniform / standard"), DoubleColumn.create("paper hybrid / standard"));
+                StringColumn.create("paper uniform ppl"), StringColumn.create("paper hybrid ppl"),
+                StringColumn.create("paper uniform / standard"), StringColumn.create("paper hybrid / standard"));
         t.stringColumn(0).append(AttentionKind.STANDARD.label());
         appendRow(t, std, std, Double.NaN, std, PAPER_STANDARD_PPL, PAPER_STANDARD_PPL);
         for (AttentionKind v : VARIANTS) {
@@ -327,11 +332,18 @@ public final class DesignPrinciplesExperiment implements Experiment {
 
     private static void appendRow(Table t, double uniform, double hybrid, double skip, double std, double paperU,
                                   double paperH) {
-        double[] v = {uniform, hybrid, skip, uniform / std, hybrid / std, paperU, paperH, paperU / PAPER_STANDARD_PPL,
-                paperH / PAPER_STANDARD_PPL};
+        double[] v = {uniform, hybrid, skip, uniform / std, hybrid / std};
         for (int c = 0; c < v.length; c++) {
             t.doubleColumn(c + 1).append(round(v[c]));
         }
+        t.stringColumn(6).append(paperPpl(paperU));
+        t.stringColumn(7).append(paperPpl(paperH));
+        t.stringColumn(8).append(String.format(Locale.ROOT, "%.2f", paperU / PAPER_STANDARD_PPL));
+        t.stringColumn(9).append(String.format(Locale.ROOT, "%.2f", paperH / PAPER_STANDARD_PPL));
+    }
+
+    private static String paperPpl(double p) {
+        return p >= 1e4 ? String.format(Locale.ROOT, "%.0E", p).replace("E+0", "E+") : String.format(Locale.ROOT, "%.1f", p);
     }
 
     /** Placement configs of one variant: which layers keep standard attention and the perplexity. */
@@ -357,35 +369,106 @@ public final class DesignPrinciplesExperiment implements Experiment {
     }
 
     private static void figures(ExperimentResult result, Table results, MetricsLog log, Table diagnostics, Sizes z) {
-        Table ppl = results.where(results.stringColumn("metric").isEqualTo("perplexity")
-                .and(results.stringColumn("config").isIn(STANDARD, UNIFORM, HYBRID)));
-        result.figure(Plots.bars(ppl, "variant", "value", "config")
-                .title("Validation perplexity: uniform vs hybrid (standard for reference)"));
-        Table skip = results.where(results.stringColumn("metric").isEqualTo("perplexity")
-                .and(results.stringColumn("config").isIn(HYBRID, HYBRID_SKIP)));
-        if (skip.rowCount() > 0) {
-            result.figure(Plots.bars(skip, "variant", "value", "config")
-                    .title("Hybrid vs hybrid-skip (variant layers dropped, no retraining)"));
+        result.figure(perplexityBars(results));
+        if (results.stringColumn("config").contains(HYBRID_SKIP)) {
+            result.figure(skipBars(results));
         }
-        Table curves = log.table();
-        curves = curves.where(curves.stringColumn("metric").isEqualTo("eval_perplexity"));
-        if (curves.rowCount() > 0) {
-            result.figure(Plots.lines(curves, "step", "value", "run").logY()
-                    .title("Validation perplexity during training"));
+        if (log.metricNames().contains("eval_perplexity")) {
+            result.figure(trainingCurves(log));
         }
-        Table place = placementTable(results, z);
-        result.figure(Plots.bars(place, "placement", "perplexity", null)
-                .title("Placement: which layers keep standard attention (" + z.placementVariant().label()
-                        + " in the rest)"));
+        result.figure(placementBars(placementTable(results, z), z.placementVariant()));
         Table perLayer = perLayer(diagnostics);
         for (String metric : List.of(AttentionDiagnostics.NORMALISED_ENTROPY, AttentionDiagnostics.SINK_MASS,
                 AttentionDiagnostics.LOCAL_FOCUS)) {
-            Table m = perLayer.where(perLayer.stringColumn("metric").isEqualTo(metric));
-            if (m.rowCount() > 0) {
-                result.figure(Plots.bars(m, "run", "value", "layer").title(metric + " per layer (mean over heads)")
-                        .size(900, 380));
+            if (perLayer.stringColumn("metric").contains(metric)) {
+                result.figure(diagnosticBars(perLayer, metric));
             }
         }
+    }
+
+    /** Grouped bars of validation perplexity: per variant, uniform and hybrid (and standard) from {@code results}. */
+    public static BarFigure perplexityBars(Table results) {
+        Table ppl = results.where(results.stringColumn("metric").isEqualTo("perplexity")
+                .and(results.stringColumn("config").isIn(STANDARD, UNIFORM, HYBRID)));
+        return Plots.bars(renameValue(ppl, "validation perplexity"), "variant", "validation perplexity", "config")
+                .title("Validation perplexity: uniform vs hybrid (standard for reference)");
+    }
+
+    /** Grouped bars: each trained hybrid's perplexity and the same model with its variant layers dropped. */
+    public static BarFigure skipBars(Table results) {
+        Table skip = results.where(results.stringColumn("metric").isEqualTo("perplexity")
+                .and(results.stringColumn("config").isIn(HYBRID, HYBRID_SKIP)));
+        return Plots.bars(renameValue(skip, "validation perplexity"), "variant", "validation perplexity", "config")
+                .title("Hybrid vs hybrid-skip (variant layers dropped, no retraining)");
+    }
+
+    /** Validation perplexity against step, one line per run, log y. */
+    public static LineFigure trainingCurves(MetricsLog log) {
+        Table curves = log.table();
+        curves = curves.where(curves.stringColumn("metric").isEqualTo("eval_perplexity"));
+        return Plots.lines(renameValue(curves, "validation perplexity"), "step", "validation perplexity", "run").logY().title("Validation perplexity during training")
+                .size(900, 460);
+    }
+
+    /** Bars of the {@code placement} table's perplexity per placement config. */
+    public static BarFigure placementBars(Table placement, AttentionKind variant) {
+        return Plots.bars(placement, "placement", "perplexity", null)
+                .title("Placement: which layers keep standard attention (" + variant.label() + " in the rest)");
+    }
+
+    /** One diagnostic per layer (mean over heads) for every trained model, from {@code diagnostics_per_layer}. */
+    public static BarFigure diagnosticBars(Table perLayer, String metric) {
+        Table m = perLayer.where(perLayer.stringColumn("metric").isEqualTo(metric));
+        return Plots.bars(renameValue(m, metric), "run", metric, "layer").title(metric + " per layer (mean over heads)").size(900, 380);
+    }
+
+    /**
+     * The validation perplexity of one run in a result: {@code config} one of {@value #STANDARD} (any variant),
+     * {@value #UNIFORM}, {@value #HYBRID}, {@value #HYBRID_SKIP}, {@code placement:LABEL}; NaN when not run.
+     */
+    public static double perplexity(ExperimentResult result, AttentionKind variant, String config) {
+        if (config.equals(STANDARD)) {
+            return value(result.table("results"), AttentionKind.STANDARD.label(), STANDARD, "perplexity");
+        }
+        return value(result.table("results"), variant.label(), config, "perplexity");
+    }
+
+    /** The variant whose uniform model has the highest validation perplexity (a diverged run counts as highest). */
+    public static AttentionKind worstUniform(ExperimentResult result) {
+        AttentionKind worst = null;
+        double worstPpl = Double.NEGATIVE_INFINITY;
+        for (AttentionKind v : VARIANTS) {
+            double p = perplexity(result, v, UNIFORM);
+            double key = Double.isNaN(p) ? Double.POSITIVE_INFINITY : p;
+            if (key > worstPpl) {
+                worst = v;
+                worstPpl = key;
+            }
+        }
+        return worst;
+    }
+
+    /**
+     * The layer number (1-based, as in the paper) where {@code run}'s mean-over-heads {@code metric} is largest,
+     * from {@code diagnostics_per_layer}; -1 when the run has no such rows.
+     */
+    public static int layerWithLargest(ExperimentResult result, String run, String metric) {
+        Table t = result.table("diagnostics_per_layer");
+        int best = -1;
+        double bestValue = Double.NEGATIVE_INFINITY;
+        for (int r = 0; r < t.rowCount(); r++) {
+            if (t.stringColumn("run").get(r).equals(run) && t.stringColumn("metric").get(r).equals(metric)
+                    && t.doubleColumn("value").getDouble(r) > bestValue) {
+                bestValue = t.doubleColumn("value").getDouble(r);
+                best = Integer.parseInt(t.stringColumn("layer").get(r).substring("layer ".length()));
+            }
+        }
+        return best;
+    }
+
+    /** What a preset trains, in words (for the "scale here" column of a findings table). */
+    public static String scale(Preset preset) {
+        return sizes(preset).scale();
     }
 
     private static void findingNotes(ExperimentResult result, Map<String, Double> ppl, Table diagnostics) {
@@ -429,6 +512,13 @@ public final class DesignPrinciplesExperiment implements Experiment {
         }
         result.note(String.format(Locale.ROOT, "Standard model: %.0f%% of heads are sink heads (mean attention to "
                 + "token 0 > 0.3).", 100 * AttentionDiagnostics.sinkHeadFraction(t)));
+    }
+
+    /** A copy of {@code t} whose {@code value} column is called {@code name} (it becomes the y-axis title). */
+    private static Table renameValue(Table t, String name) {
+        Table copy = t.copy();
+        copy.column("value").setName(name);
+        return copy;
     }
 
     private static double round(double v) {

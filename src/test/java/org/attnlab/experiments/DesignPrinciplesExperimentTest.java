@@ -32,7 +32,9 @@ class DesignPrinciplesExperimentTest {
         assertEquals(List.of("variant", "uniform ppl", "hybrid ppl", "hybrid-skip ppl", "uniform / standard",
                 "hybrid / standard", "paper uniform ppl", "paper hybrid ppl", "paper uniform / standard",
                 "paper hybrid / standard"), t1.columnNames());
-        for (String c : List.of("uniform ppl", "hybrid ppl", "paper uniform ppl")) {
+        assertEquals("993.5", t1.stringColumn("paper uniform ppl").get(1));
+        assertEquals("9E+4", t1.stringColumn("paper uniform ppl").get(3));
+        for (String c : List.of("uniform ppl", "hybrid ppl")) {
             DoubleColumn col = t1.doubleColumn(c);
             for (int i = 0; i < col.size(); i++) {
                 assertTrue(Double.isFinite(col.get(i)) && col.get(i) > 1, c + " row " + i + " = " + col.get(i));
