@@ -82,8 +82,8 @@ public final class DesignPrinciplesExperiment implements Experiment {
                  List<Placement> placements) {
 
         String scale() {
-            return String.format(Locale.ROOT, "%s, d %d, %d layers, %d heads, context %d, %d steps x %d seqs",
-                    bpeVocab > 0 ? "BPE " + bpeVocab : "char-level", dModel, layers, heads, context, steps, batch);
+            return String.format(Locale.ROOT, "%s, d %d, %d layers, %d heads, %d steps of %d x %d tokens",
+                    bpeVocab > 0 ? "BPE " + bpeVocab : "characters", dModel, layers, heads, steps, batch, context);
         }
     }
 
@@ -419,7 +419,8 @@ public final class DesignPrinciplesExperiment implements Experiment {
     /** One diagnostic per layer (mean over heads) for every trained model, from {@code diagnostics_per_layer}. */
     public static BarFigure diagnosticBars(Table perLayer, String metric) {
         Table m = perLayer.where(perLayer.stringColumn("metric").isEqualTo(metric));
-        return Plots.bars(renameValue(m, metric), "run", metric, "layer").title(metric + " per layer (mean over heads)").size(900, 380);
+        Table named = renameValue(m, metric);
+        return Plots.bars(named, "run", metric, "layer").title(metric + " per layer (mean over heads)").size(1000, 440);
     }
 
     /**
