@@ -12,6 +12,7 @@ public final class Experiments {
     /** All experiments, in the order the notebooks meet them. */
     public static List<Experiment> all() {
         return List.of(
+                new DesignPrinciplesExperiment(),
                 new FlipFlopExperiment(),
                 new WordProblemsExperiment(),
                 new MqrarExperiment(),

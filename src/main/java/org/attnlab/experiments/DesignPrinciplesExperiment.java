@@ -1,0 +1,540 @@
+package org.attnlab.experiments;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.ParameterStore;
+import org.attnlab.Preset;
+import org.attnlab.Seeds;
+import org.attnlab.Settings;
+import org.attnlab.attention.AttentionKind;
+import org.attnlab.data.BatchSource;
+import org.attnlab.data.Batches;
+import org.attnlab.data.BpeTokenizer;
+import org.attnlab.data.CharTokenizer;
+import org.attnlab.data.Corpus;
+import org.attnlab.data.Tokenizer;
+import org.attnlab.model.DecoderLM;
+import org.attnlab.model.LayerPlan;
+import org.attnlab.model.LayerPlan.Placement;
+import org.attnlab.model.ModelConfig;
+import org.attnlab.probe.AttentionDiagnostics;
+import org.attnlab.train.MetricsLog;
+import org.attnlab.train.ProgressListener;
+import org.attnlab.train.TrainConfig;
+import org.attnlab.train.TrainResult;
+import org.attnlab.train.Trainer;
+import org.attnlab.train.TrainingData;
+import org.attnlab.viz.BarFigure;
+import org.attnlab.viz.LineFigure;
+import org.attnlab.viz.Plots;
+import tech.tablesaw.api.DoubleColumn;
+import tech.tablesaw.api.IntColumn;
+import tech.tablesaw.api.StringColumn;
+import tech.tablesaw.api.Table;
+
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * <i>Deconstructing Attention</i> (Xue, Moosavi, Aletras 2025) at toy scale on Moby Dick: train standard attention,
+ * then each variant relaxing one design principle (MLP, Approximate, Non-approximate, RndEmbQK, FixedSeqQK,
+ * StaticEmbQK) in every layer (uniform) and in the odd layers only (hybrid), with the same budget; report validation
+ * perplexity beside the paper's Table 1 (WikiText perplexity at 500M parameters); the placement ablation for one
+ * variant; the skip ablation (drop a trained hybrid's variant layers, no retraining); and attention diagnostics per
+ * layer (entropy, sink mass, local focus, concentration, head diversity, max logit) of every trained model.
+ *
+ * <p>Tables: {@code results} (long: variant, config, metric, value), {@code table1} (wide, beside the paper),
+ * {@code placement}, {@code diagnostics} (long: run, layer, head, metric, value), {@code diagnostics_per_layer},
+ * {@code runs} (time and parameters per run).
+ */
+public final class DesignPrinciplesExperiment implements Experiment {
+
+    /** The variants of the paper's Table 1, in its order. */
+    public static final List<AttentionKind> VARIANTS = List.of(AttentionKind.MLP, AttentionKind.APPROXIMATE,
+            AttentionKind.NON_APPROXIMATE, AttentionKind.RND_EMB_QK, AttentionKind.FIXED_SEQ_QK,
+            AttentionKind.STATIC_EMB_QK);
+
+    /** Table 1 of the paper, WikiText perplexity at 500M parameters: {uniform, hybrid}; standard 38.1. */
+    static final Map<AttentionKind, double[]> PAPER_WIKITEXT_PPL = Map.of(
+            AttentionKind.MLP, new double[] {993.5, 45.8},
+            AttentionKind.APPROXIMATE, new double[] {47.9, 39.4},
+            AttentionKind.NON_APPROXIMATE, new double[] {9e4, 39.4},
+            AttentionKind.RND_EMB_QK, new double[] {84.8, 39.3},
+            AttentionKind.FIXED_SEQ_QK, new double[] {79.1, 38.5},
+            AttentionKind.STATIC_EMB_QK, new double[] {79.9, 38.7});
+    static final double PAPER_STANDARD_PPL = 38.1;
+
+    /** The run names' config parts. */
+    public static final String STANDARD = "standard";
+    public static final String UNIFORM = "uniform";
+    public static final String HYBRID = "hybrid";
+    public static final String HYBRID_SKIP = "hybrid-skip";
+
+    /** The sizes of one preset. */
+    record Sizes(int corpusChars, int bpeVocab, int dModel, int heads, int layers, int context, int batch, int steps,
+                 double lr, int evalEvery, int evalBatches, int diagnosticBatch, AttentionKind placementVariant,
+                 List<Placement> placements) {
+
+        String scale() {
+            return String.format(Locale.ROOT, "%s, d %d, %d layers, %d heads, %d steps of %d x %d tokens",
+                    bpeVocab > 0 ? "BPE " + bpeVocab : "characters", dModel, layers, heads, steps, batch, context);
+        }
+    }
+
+    static Sizes sizes(Preset preset) {
+        return preset.pick(
+                new Sizes(30_000, 0, 16, 2, 2, 16, 4, 3, 3e-3, 0, 1, 2, AttentionKind.MLP,
+                        List.of(Placement.FIRST, Placement.LAST)),
+                new Sizes(0, 0, 64, 4, 4, 64, 16, 250, 3e-3, 50, 8, 8, AttentionKind.MLP,
+                        List.of(Placement.FIRST, Placement.LAST, Placement.BILATERAL, Placement.TOP,
+                                Placement.EVEN)),
+                new Sizes(0, 2048, 256, 8, 6, 256, 32, 4000, 1e-3, 250, 32, 8, AttentionKind.MLP,
+                        List.of(Placement.values())));
+    }
+
+    @Override
+    public String name() {
+        return "design-principles";
+    }
+
+    @Override
+    public String title() {
+        return "Deconstructing attention: every design principle relaxed, uniform and hybrid, on Moby Dick";
+    }
+
+    @Override
+    public String description() {
+        return "Xue, Moosavi, Aletras (2025) relax each of attention's four design principles (token mixing: MLP; "
+                + "exact form: Approximate, Non-approximate; sequence-dependent Q,K: RndEmbQK, FixedSeqQK; Q,K from the "
+                + "current layer: StaticEmbQK) in every layer (uniform) or in the odd layers only (hybrid). Here: "
+                + "decoders trained on Moby Dick with one budget each; validation perplexity beside the paper's "
+                + "WikiText perplexity at 500M; placement configs for one variant; hybrid-skip (variant layers dropped "
+                + "after training); attention diagnostics per layer. Presets: smoke (2 layers, 3 steps), quick "
+                + "(char-level, d 64, 4 layers, 250 steps; placements first/last/bilateral/top/even), full (BPE 2048, "
+                + "d 256, 6 layers, 4000 steps; all nine placements).";
+    }
+
+    @Override
+    public ExperimentResult run(Settings settings, ProgressListener progress) {
+        long wall0 = System.nanoTime();
+        double cpu0 = processCpuSeconds();
+        double load0 = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+        Sizes z = sizes(settings.preset());
+        MetricsLog log = new MetricsLog();
+        ExperimentResult result = new ExperimentResult(this, settings, log);
+
+        // data: Moby Dick, 90/10 split, char-level (smoke, quick) or BPE (full)
+        Corpus corpus = Corpus.mobyDick();
+        if (z.corpusChars() > 0) {
+            corpus = corpus.head(z.corpusChars());
+        }
+        Corpus.TrainValidation tv = corpus.split(0.9);
+        Tokenizer tok = z.bpeVocab() > 0 ? BpeTokenizer.train(tv.train().text(), z.bpeVocab())
+                : CharTokenizer.fit(tv.train().text());
+        int[] trainTokens = tok.encode(tv.train().text());
+        int[] valTokens = tok.encode(tv.validation().text());
+        Batches trainBatches = Batches.of(trainTokens);
+        Batches valBatches = Batches.of(valTokens);
+        List<Integer> fixedText = Arrays.stream(Arrays.copyOf(trainTokens, z.context())).boxed().toList();
+        ModelConfig base = ModelConfig.builder(tok.vocabSize(), z.dModel(), z.heads(), z.layers())
+                .maxLength(z.context()).fixedQkTokens(fixedText).build();
+        TrainingData train = TrainingData.from(BatchSource.of(trainBatches, z.batch(), z.context(), settings.seed()));
+        TrainingData val = TrainingData.from(BatchSource.of(valBatches, z.batch(), z.context(),
+                Seeds.derive(settings.seed(), "validation")));
+        int[][] diagRows = valBatches.sample(z.diagnosticBatch(), z.context(),
+                Seeds.derive(settings.seed(), "diagnostics")).inputs();
+
+        // the runs: standard; each variant uniform and hybrid; placements of one variant
+        List<RunSpec> specs = new ArrayList<>();
+        specs.add(new RunSpec(AttentionKind.STANDARD, STANDARD, LayerPlan.uniform(AttentionKind.STANDARD, z.layers())));
+        for (AttentionKind v : VARIANTS) {
+            specs.add(new RunSpec(v, UNIFORM, LayerPlan.uniform(v, z.layers())));
+            specs.add(new RunSpec(v, HYBRID, LayerPlan.hybrid(v, z.layers())));
+        }
+        for (Placement p : z.placements()) {
+            LayerPlan plan = LayerPlan.placement(p, z.placementVariant(), z.layers());
+            if (!plan.equals(LayerPlan.hybrid(z.placementVariant(), z.layers()))) {   // even = hybrid: trained above
+                specs.add(new RunSpec(z.placementVariant(), "placement:" + p.label(), plan));
+            }
+        }
+
+        Table results = Table.create("results", StringColumn.create("variant"), StringColumn.create("config"),
+                StringColumn.create("metric"), DoubleColumn.create("value"));
+        Table runs = Table.create("runs", StringColumn.create("run"), StringColumn.create("plan"),
+                IntColumn.create("parameters"), DoubleColumn.create("train_seconds"), StringColumn.create("status"));
+        Table diagnostics = Table.create("diagnostics", StringColumn.create("run"), IntColumn.create("layer"),
+                IntColumn.create("head"), StringColumn.create("metric"), DoubleColumn.create("value"));
+        Map<String, Double> ppl = new LinkedHashMap<>();
+        for (RunSpec spec : specs) {
+            String run = spec.runName();
+            ModelConfig cfg = base.withPlan(spec.plan());
+            TrainConfig tc = TrainConfig.builder(settings.seed(), settings.device()).steps(z.steps())
+                    .batchSize(z.batch()).context(z.context()).lr(z.lr()).warmup(Math.max(1, z.steps() / 10))
+                    .evalEvery(z.evalEvery()).evalBatches(z.evalBatches()).build();
+            try (NDManager manager = NDManager.newBaseManager(settings.device())) {
+                DecoderLM model = DecoderLM.create(cfg, manager, settings.seed());
+                String status = "ok";
+                double seconds;
+                try (Trainer trainer = Trainer.builder().model(model).config(tc).trainData(train).evalData(val)
+                        .runName(run).listener(progress).metrics(log).build()) {
+                    long t0 = System.nanoTime();
+                    try {
+                        TrainResult r = trainer.run();
+                        add(results, spec, spec.config(), r.finalEval());
+                        ppl.put(run, r.finalEval().get("eval_perplexity"));
+                    } catch (IllegalStateException diverged) {
+                        status = "diverged: " + diverged.getMessage();
+                        add(results, spec, spec.config(), Map.of("eval_perplexity", Double.NaN,
+                                "eval_loss", Double.NaN, "eval_accuracy", Double.NaN));
+                        ppl.put(run, Double.NaN);
+                        result.note(run + " " + status);
+                    }
+                    seconds = (System.nanoTime() - t0) / 1e9;
+                    if (spec.config().equals(HYBRID) && status.equals("ok")) {
+                        model.setSkip(DecoderLM.Skip.VARIANT_LAYERS);
+                        Map<String, Double> skip = new LinkedHashMap<>();
+                        trainer.evaluate(val, z.evalBatches()).forEach((k, v) -> skip.put("eval_" + k, v));
+                        model.setSkip(DecoderLM.Skip.NONE);
+                        add(results, spec, HYBRID_SKIP, skip);
+                        ppl.put(spec.variant().label() + "/" + HYBRID_SKIP, skip.get("eval_perplexity"));
+                    }
+                }
+                runs.stringColumn("run").append(run);
+                runs.stringColumn("plan").append(spec.plan().toString());
+                runs.intColumn("parameters").append((int) model.parameterCount());
+                runs.doubleColumn("train_seconds").append(seconds);
+                runs.stringColumn("status").append(status);
+                if (status.equals("ok") && !spec.config().startsWith("placement")) {
+                    diagnose(model, manager, diagRows, run, diagnostics);
+                }
+            }
+        }
+
+        result.table("table1", table1(results));
+        result.table("placement", placementTable(results, z));
+        result.table("results", results);
+        result.table("diagnostics_per_layer", perLayer(diagnostics));
+        result.table("diagnostics", diagnostics);
+        result.table("runs", runs);
+        figures(result, results, log, diagnostics, z);
+
+        double wall = (System.nanoTime() - wall0) / 1e9;
+        double cpu = processCpuSeconds() - cpu0;
+        double load1 = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+        result.note(String.format(Locale.ROOT, "Scale here: %s, %s tokens (train %d, validation %d), vocab %d. "
+                        + "Paper: 500M parameters, 24 layers, d 896, SlimPajama, WikiText perplexity.", z.scale(),
+                tok instanceof BpeTokenizer ? "BPE" : "character", trainTokens.length, valTokens.length,
+                tok.vocabSize()));
+        findingNotes(result, ppl, diagnostics);
+        result.note(String.format(Locale.ROOT, "Time: wall %.0f s, JVM CPU %.0f s (%.2f cores busy), load average "
+                + "%.1f at start, %.1f at end.", wall, cpu, cpu / Math.max(wall, 1e-9), load0, load1));
+        return result.seconds(wall);
+    }
+
+    /** One training run: which variant, which config (standard, uniform, hybrid, placement:X), which plan. */
+    record RunSpec(AttentionKind variant, String config, LayerPlan plan) {
+        String runName() {
+            return config.equals(STANDARD) ? STANDARD : variant.label() + "/" + config;
+        }
+    }
+
+    private static void add(Table results, RunSpec spec, String config, Map<String, Double> eval) {
+        for (String m : List.of("eval_perplexity", "eval_loss", "eval_accuracy")) {
+            results.stringColumn("variant").append(spec.variant().label());
+            results.stringColumn("config").append(config);
+            results.stringColumn("metric").append(m.substring("eval_".length()));
+            results.doubleColumn("value").append(eval.getOrDefault(m, Double.NaN));
+        }
+    }
+
+    /** Diagnostics of the model's patterns and its max logits on fixed validation windows. */
+    private static void diagnose(DecoderLM model, NDManager manager, int[][] rows, String run, Table into) {
+        try (NDManager sub = manager.newSubManager()) {
+            NDArray tokens = Batches.toArray(sub, rows, ai.djl.ndarray.types.DataType.INT64);
+            ParameterStore ps = new ParameterStore(sub, false);
+            Table d = AttentionDiagnostics.of(model, ps, tokens);
+            d.append(AttentionDiagnostics.maxLogits(model, ps, tokens));
+            for (int r = 0; r < d.rowCount(); r++) {
+                into.stringColumn("run").append(run);
+                into.intColumn("layer").append(d.intColumn(AttentionDiagnostics.LAYER).getInt(r));
+                into.intColumn("head").append(d.intColumn(AttentionDiagnostics.HEAD).getInt(r));
+                into.stringColumn("metric").append(d.stringColumn(AttentionDiagnostics.METRIC).get(r));
+                into.doubleColumn("value").append(d.doubleColumn(AttentionDiagnostics.VALUE).getDouble(r));
+            }
+        }
+    }
+
+    /** Means over heads per (run, layer, metric); layer as the paper's number 1..depth. */
+    static Table perLayer(Table diagnostics) {
+        Map<String, double[]> sums = new LinkedHashMap<>();
+        for (int r = 0; r < diagnostics.rowCount(); r++) {
+            String key = diagnostics.stringColumn("run").get(r) + "\0" + diagnostics.intColumn("layer").getInt(r)
+                    + "\0" + diagnostics.stringColumn("metric").get(r);
+            double[] acc = sums.computeIfAbsent(key, k -> new double[2]);
+            if (diagnostics.stringColumn("metric").get(r).equals(AttentionDiagnostics.MAX_LOGIT)) {
+                acc[0] = Math.max(acc[0], diagnostics.doubleColumn("value").getDouble(r));   // max over heads
+                acc[1] = 1;
+            } else {
+                acc[0] += diagnostics.doubleColumn("value").getDouble(r);
+                acc[1] += 1;
+            }
+        }
+        Table t = Table.create("diagnostics_per_layer", StringColumn.create("run"), StringColumn.create("layer"),
+                StringColumn.create("metric"), DoubleColumn.create("value"));
+        sums.forEach((k, acc) -> {
+            String[] p = k.split("\0");
+            t.stringColumn("run").append(p[0]);
+            t.stringColumn("layer").append("layer " + (Integer.parseInt(p[1]) + 1));
+            t.stringColumn("metric").append(p[2]);
+            t.doubleColumn("value").append(acc[0] / acc[1]);
+        });
+        return t;
+    }
+
+    private static double value(Table results, String variant, String config, String metric) {
+        for (int r = 0; r < results.rowCount(); r++) {
+            if (results.stringColumn("variant").get(r).equals(variant)
+                    && results.stringColumn("config").get(r).equals(config)
+                    && results.stringColumn("metric").get(r).equals(metric)) {
+                return results.doubleColumn("value").getDouble(r);
+            }
+        }
+        return Double.NaN;
+    }
+
+    /**
+     * Validation perplexity per variant (uniform, hybrid, hybrid-skip) and its ratio to standard, beside the paper's
+     * WikiText perplexity at 500M and its ratio (the paper's columns as text, in the paper's precision).
+     */
+    static Table table1(Table results) {
+        double std = value(results, AttentionKind.STANDARD.label(), STANDARD, "perplexity");
+        Table t = Table.create("table1", StringColumn.create("variant"), DoubleColumn.create("uniform ppl"),
+                DoubleColumn.create("hybrid ppl"), DoubleColumn.create("hybrid-skip ppl"),
+                DoubleColumn.create("uniform / standard"), DoubleColumn.create("hybrid / standard"),
+                StringColumn.create("paper uniform ppl"), StringColumn.create("paper hybrid ppl"),
+                StringColumn.create("paper uniform / standard"), StringColumn.create("paper hybrid / standard"));
+        t.stringColumn(0).append(AttentionKind.STANDARD.label());
+        appendRow(t, std, std, Double.NaN, std, PAPER_STANDARD_PPL, PAPER_STANDARD_PPL);
+        for (AttentionKind v : VARIANTS) {
+            t.stringColumn(0).append(v.label());
+            double[] paper = PAPER_WIKITEXT_PPL.get(v);
+            appendRow(t, value(results, v.label(), UNIFORM, "perplexity"), value(results, v.label(), HYBRID, "perplexity"),
+                    value(results, v.label(), HYBRID_SKIP, "perplexity"), std, paper[0], paper[1]);
+        }
+        return t;
+    }
+
+    private static void appendRow(Table t, double uniform, double hybrid, double skip, double std, double paperU,
+                                  double paperH) {
+        double[] v = {uniform, hybrid, skip, uniform / std, hybrid / std};
+        for (int c = 0; c < v.length; c++) {
+            t.doubleColumn(c + 1).append(round(v[c]));
+        }
+        t.stringColumn(6).append(paperPpl(paperU));
+        t.stringColumn(7).append(paperPpl(paperH));
+        t.stringColumn(8).append(String.format(Locale.ROOT, "%.2f", paperU / PAPER_STANDARD_PPL));
+        t.stringColumn(9).append(String.format(Locale.ROOT, "%.2f", paperH / PAPER_STANDARD_PPL));
+    }
+
+    private static String paperPpl(double p) {
+        return p >= 1e4 ? String.format(Locale.ROOT, "%.0E", p).replace("E+0", "E+") : String.format(Locale.ROOT, "%.1f", p);
+    }
+
+    /** Placement configs of one variant: which layers keep standard attention and the perplexity. */
+    static Table placementTable(Table results, Sizes z) {
+        AttentionKind v = z.placementVariant();
+        Table t = Table.create("placement", StringColumn.create("placement"),
+                StringColumn.create("standard layers"), DoubleColumn.create("perplexity"));
+        t.stringColumn(0).append("none (uniform " + v.label() + ")");
+        t.stringColumn(1).append("-");
+        t.doubleColumn(2).append(round(value(results, v.label(), UNIFORM, "perplexity")));
+        for (Placement p : z.placements()) {
+            t.stringColumn(0).append(p.label());
+            t.stringColumn(1).append(p.standardLayers(z.layers()).stream().map(String::valueOf)
+                    .collect(Collectors.joining(",")));
+            boolean isHybrid = LayerPlan.placement(p, v, z.layers()).equals(LayerPlan.hybrid(v, z.layers()));
+            String config = isHybrid ? HYBRID : "placement:" + p.label();
+            t.doubleColumn(2).append(round(value(results, v.label(), config, "perplexity")));
+        }
+        t.stringColumn(0).append("all (standard)");
+        t.stringColumn(1).append("1-" + z.layers());
+        t.doubleColumn(2).append(round(value(results, AttentionKind.STANDARD.label(), STANDARD, "perplexity")));
+        return t;
+    }
+
+    private static void figures(ExperimentResult result, Table results, MetricsLog log, Table diagnostics, Sizes z) {
+        result.figure(perplexityBars(results));
+        if (results.stringColumn("config").contains(HYBRID_SKIP)) {
+            result.figure(skipBars(results));
+        }
+        if (log.metricNames().contains("eval_perplexity")) {
+            result.figure(trainingCurves(log));
+        }
+        result.figure(placementBars(placementTable(results, z), z.placementVariant()));
+        Table perLayer = perLayer(diagnostics);
+        for (String metric : List.of(AttentionDiagnostics.NORMALISED_ENTROPY, AttentionDiagnostics.SINK_MASS,
+                AttentionDiagnostics.LOCAL_FOCUS)) {
+            if (perLayer.stringColumn("metric").contains(metric)) {
+                result.figure(diagnosticBars(perLayer, metric));
+            }
+        }
+    }
+
+    /** Grouped bars of validation perplexity: per variant, uniform and hybrid (and standard) from {@code results}. */
+    public static BarFigure perplexityBars(Table results) {
+        Table ppl = results.where(results.stringColumn("metric").isEqualTo("perplexity")
+                .and(results.stringColumn("config").isIn(STANDARD, UNIFORM, HYBRID)));
+        return Plots.bars(renameValue(ppl, "validation perplexity"), "variant", "validation perplexity", "config")
+                .title("Validation perplexity: uniform vs hybrid (standard for reference)");
+    }
+
+    /**
+     * Grouped bars: each trained hybrid's validation loss and the same model's with its variant layers dropped. Loss
+     * (nats per token) is log perplexity: skip perplexities span 4 to 1000+ times the hybrid's, a log axis.
+     */
+    public static BarFigure skipBars(Table results) {
+        Table skip = results.where(results.stringColumn("metric").isEqualTo("loss")
+                .and(results.stringColumn("config").isIn(HYBRID, HYBRID_SKIP)));
+        return Plots.bars(renameValue(skip, "validation loss = ln(perplexity)"), "variant",
+                        "validation loss = ln(perplexity)", "config")
+                .title("Hybrid vs hybrid-skip (variant layers dropped, no retraining)");
+    }
+
+    /** Validation perplexity against step, one line per run, log y. */
+    public static LineFigure trainingCurves(MetricsLog log) {
+        Table curves = log.table();
+        curves = curves.where(curves.stringColumn("metric").isEqualTo("eval_perplexity"));
+        return Plots.lines(renameValue(curves, "validation perplexity"), "step", "validation perplexity", "run").logY().title("Validation perplexity during training")
+                .size(900, 460);
+    }
+
+    /** Bars of the {@code placement} table's perplexity per placement config. */
+    public static BarFigure placementBars(Table placement, AttentionKind variant) {
+        return Plots.bars(placement, "placement", "perplexity", null)
+                .title("Placement: which layers keep standard attention (" + variant.label() + " in the rest)");
+    }
+
+    /** One diagnostic per layer (mean over heads) for every trained model, from {@code diagnostics_per_layer}. */
+    public static BarFigure diagnosticBars(Table perLayer, String metric) {
+        Table m = perLayer.where(perLayer.stringColumn("metric").isEqualTo(metric));
+        Table named = renameValue(m, metric);
+        return Plots.bars(named, "run", metric, "layer").title(metric + " per layer (mean over heads)").size(1000, 440);
+    }
+
+    /**
+     * The validation perplexity of one run in a result: {@code config} one of {@value #STANDARD} (any variant),
+     * {@value #UNIFORM}, {@value #HYBRID}, {@value #HYBRID_SKIP}, {@code placement:LABEL}; NaN when not run.
+     */
+    public static double perplexity(ExperimentResult result, AttentionKind variant, String config) {
+        if (config.equals(STANDARD)) {
+            return value(result.table("results"), AttentionKind.STANDARD.label(), STANDARD, "perplexity");
+        }
+        return value(result.table("results"), variant.label(), config, "perplexity");
+    }
+
+    /** The variant whose uniform model has the highest validation perplexity (a diverged run counts as highest). */
+    public static AttentionKind worstUniform(ExperimentResult result) {
+        AttentionKind worst = null;
+        double worstPpl = Double.NEGATIVE_INFINITY;
+        for (AttentionKind v : VARIANTS) {
+            double p = perplexity(result, v, UNIFORM);
+            double key = Double.isNaN(p) ? Double.POSITIVE_INFINITY : p;
+            if (key > worstPpl) {
+                worst = v;
+                worstPpl = key;
+            }
+        }
+        return worst;
+    }
+
+    /**
+     * The layer number (1-based, as in the paper) where {@code run}'s mean-over-heads {@code metric} is largest,
+     * from {@code diagnostics_per_layer}; -1 when the run has no such rows.
+     */
+    public static int layerWithLargest(ExperimentResult result, String run, String metric) {
+        Table t = result.table("diagnostics_per_layer");
+        int best = -1;
+        double bestValue = Double.NEGATIVE_INFINITY;
+        for (int r = 0; r < t.rowCount(); r++) {
+            if (t.stringColumn("run").get(r).equals(run) && t.stringColumn("metric").get(r).equals(metric)
+                    && t.doubleColumn("value").getDouble(r) > bestValue) {
+                bestValue = t.doubleColumn("value").getDouble(r);
+                best = Integer.parseInt(t.stringColumn("layer").get(r).substring("layer ".length()));
+            }
+        }
+        return best;
+    }
+
+    /** What a preset trains, in words (for the "scale here" column of a findings table). */
+    public static String scale(Preset preset) {
+        return sizes(preset).scale();
+    }
+
+    private static void findingNotes(ExperimentResult result, Map<String, Double> ppl, Table diagnostics) {
+        double std = ppl.getOrDefault(STANDARD, Double.NaN);
+        double mlp = ppl.getOrDefault(AttentionKind.MLP.label() + "/" + UNIFORM, Double.NaN);
+        double worstHybrid = 0;
+        String worstHybridRun = "";
+        double worstUniform = 0;
+        String worstUniformRun = "";
+        double minSkipRatio = Double.POSITIVE_INFINITY;
+        for (AttentionKind v : VARIANTS) {
+            double h = ppl.getOrDefault(v.label() + "/" + HYBRID, Double.NaN);
+            double u = ppl.getOrDefault(v.label() + "/" + UNIFORM, Double.NaN);
+            double s = ppl.getOrDefault(v.label() + "/" + HYBRID_SKIP, Double.NaN);
+            if (h / std > worstHybrid) {
+                worstHybrid = h / std;
+                worstHybridRun = v.label();
+            }
+            if (!(u / std <= worstUniform)) {
+                worstUniform = Double.isNaN(u) ? Double.POSITIVE_INFINITY : u / std;
+                worstUniformRun = v.label();
+            }
+            if (s / h < minSkipRatio) {
+                minSkipRatio = s / h;
+            }
+        }
+        result.note(String.format(Locale.ROOT, "Uniform MLP: perplexity %.2f vs standard %.2f (x%.2f; paper x%.1f). "
+                        + "Worst uniform variant here: %s.", mlp, std, mlp / std,
+                PAPER_WIKITEXT_PPL.get(AttentionKind.MLP)[0] / PAPER_STANDARD_PPL, worstUniformRun));
+        result.note(String.format(Locale.ROOT, "Hybrids: worst hybrid/standard ratio %.3f (%s); paper's worst 1.20 "
+                + "(MLP).", worstHybrid, worstHybridRun));
+        result.note(String.format(Locale.ROOT, "Hybrid-skip: perplexity at least x%.1f the trained hybrid's "
+                + "(collapse; the paper's LAMBADA accuracy falls to 0).", minSkipRatio));
+        Table stdDiag = diagnostics.where(diagnostics.stringColumn("run").isEqualTo(STANDARD));
+        Table t = AttentionDiagnostics.emptyTable();
+        for (int r = 0; r < stdDiag.rowCount(); r++) {
+            t.intColumn(AttentionDiagnostics.LAYER).append(stdDiag.intColumn("layer").getInt(r));
+            t.intColumn(AttentionDiagnostics.HEAD).append(stdDiag.intColumn("head").getInt(r));
+            t.stringColumn(AttentionDiagnostics.METRIC).append(stdDiag.stringColumn("metric").get(r));
+            t.doubleColumn(AttentionDiagnostics.VALUE).append(stdDiag.doubleColumn("value").getDouble(r));
+        }
+        result.note(String.format(Locale.ROOT, "Standard model: %.0f%% of heads are sink heads (mean attention to "
+                + "token 0 > 0.3).", 100 * AttentionDiagnostics.sinkHeadFraction(t)));
+    }
+
+    /** A copy of {@code t} whose {@code value} column is called {@code name} (it becomes the y-axis title). */
+    private static Table renameValue(Table t, String name) {
+        Table copy = t.copy();
+        copy.column("value").setName(name);
+        return copy;
+    }
+
+    private static double round(double v) {
+        return Double.isFinite(v) ? Math.round(v * 1000) / 1000.0 : v;
+    }
+
+    /** CPU seconds this JVM has used (all threads, including PyTorch's). */
+    static double processCpuSeconds() {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            return os.getProcessCpuTime() / 1e9;
+        }
+        return Double.NaN;
+    }
+}

@@ -1,0 +1,177 @@
+package org.attnlab.probe;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.ParameterStore;
+import org.attnlab.model.DecoderLM;
+import org.attnlab.model.ModelConfig;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import tech.tablesaw.api.Table;
+
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Diagnostics on hand-made maps with known values, and on a real model's patterns. */
+class AttentionDiagnosticsTest {
+
+    private static final int L = 6;
+    private static NDManager manager;
+
+    @BeforeAll
+    static void open() {
+        manager = NDManager.newBaseManager();
+    }
+
+    @AfterAll
+    static void close() {
+        manager.close();
+    }
+
+    /** Head 0 uniform over the prefix, head 1 one-hot on token 0 (a sink), head 2 the diagonal. */
+    private static float[][][] threeHeads() {
+        float[][][] w = new float[3][L][L];
+        for (int i = 0; i < L; i++) {
+            for (int j = 0; j <= i; j++) {
+                w[0][i][j] = 1f / (i + 1);
+            }
+            w[1][i][0] = 1f;
+            w[2][i][i] = 1f;
+        }
+        return w;
+    }
+
+    private static NDArray pattern(float[][][] heads) {
+        float[] flat = new float[heads.length * L * L];
+        for (int h = 0; h < heads.length; h++) {
+            for (int i = 0; i < L; i++) {
+                System.arraycopy(heads[h][i], 0, flat, (h * L + i) * L, L);
+            }
+        }
+        return manager.create(flat, new Shape(1, heads.length, L, L));
+    }
+
+    @Test
+    void knownValuesOfUniformSinkAndDiagonalHeads() {
+        Map<String, double[]> m = AttentionDiagnostics.perHead(pattern(threeHeads()));
+        double entropyUniform = 0, sinkUniform = 0, localUniform = 0, frobUniform = 0;
+        for (int i = 1; i < L; i++) {
+            entropyUniform += Math.log(i + 1) / (L - 1);
+            sinkUniform += 1.0 / (i + 1) / (L - 1);
+            localUniform += Math.min(i + 1, 4) / (double) (i + 1) / (L - 1);
+        }
+        for (int i = 0; i < L; i++) {
+            frobUniform += 1.0 / (i + 1);                      // row i: (i+1) entries of 1/(i+1)^2
+        }
+        // uniform head
+        assertEquals(entropyUniform, m.get(AttentionDiagnostics.ENTROPY)[0], 1e-6);
+        assertEquals(1.0, m.get(AttentionDiagnostics.NORMALISED_ENTROPY)[0], 1e-6);
+        assertEquals(sinkUniform, m.get(AttentionDiagnostics.SINK_MASS)[0], 1e-6);
+        assertEquals(localUniform, m.get(AttentionDiagnostics.LOCAL_FOCUS)[0], 1e-6);
+        assertEquals(Math.sqrt(frobUniform), m.get(AttentionDiagnostics.CONCENTRATION)[0], 1e-6);
+        // sink head
+        assertEquals(0.0, m.get(AttentionDiagnostics.ENTROPY)[1], 1e-6);
+        assertEquals(1.0, m.get(AttentionDiagnostics.SINK_MASS)[1], 1e-6);
+        assertEquals(3.0 / 5.0, m.get(AttentionDiagnostics.LOCAL_FOCUS)[1], 1e-6);   // queries 1,2,3 of 1..5
+        assertEquals(Math.sqrt(L), m.get(AttentionDiagnostics.CONCENTRATION)[1], 1e-6);
+        // diagonal head
+        assertEquals(0.0, m.get(AttentionDiagnostics.ENTROPY)[2], 1e-6);
+        assertEquals(0.0, m.get(AttentionDiagnostics.SINK_MASS)[2], 1e-6);
+        assertEquals(1.0, m.get(AttentionDiagnostics.LOCAL_FOCUS)[2], 1e-6);
+        assertEquals(Math.sqrt(L), m.get(AttentionDiagnostics.CONCENTRATION)[2], 1e-6);
+    }
+
+    @Test
+    void headDiversityIsMeanJensenShannonDistance() {
+        // sink vs diagonal: disjoint rows for i >= 1 -> JS = 1 bit, distance 1
+        float[][][] w = threeHeads();
+        Map<String, double[]> two = AttentionDiagnostics.perHead(pattern(new float[][][] {w[1], w[2]}));
+        assertEquals(1.0, two.get(AttentionDiagnostics.HEAD_DIVERSITY)[0], 1e-6);
+        assertEquals(1.0, two.get(AttentionDiagnostics.HEAD_DIVERSITY)[1], 1e-6);
+        Map<String, double[]> same = AttentionDiagnostics.perHead(pattern(new float[][][] {w[0], w[0]}));
+        assertEquals(0.0, same.get(AttentionDiagnostics.HEAD_DIVERSITY)[0], 1e-6);
+        // uniform vs sink at row i: p = uniform over i+1, q = one-hot at 0 (slow reference)
+        double expected = 0;
+        for (int i = 1; i < L; i++) {
+            double n = i + 1, p0 = 1 / n, m0 = 0.5 * (p0 + 1), js = 0.5 * p0 * Math.log(p0 / m0)
+                    + 0.5 * Math.log(1 / m0) + (n - 1) * 0.5 * p0 * Math.log(p0 / (0.5 * p0));
+            expected += Math.sqrt(js / Math.log(2)) / (L - 1);
+        }
+        Map<String, double[]> us = AttentionDiagnostics.perHead(pattern(new float[][][] {w[0], w[1]}));
+        assertEquals(expected, us.get(AttentionDiagnostics.HEAD_DIVERSITY)[0], 1e-6);
+        Map<String, double[]> one = AttentionDiagnostics.perHead(pattern(new float[][][] {w[0]}));
+        assertEquals(0.0, one.get(AttentionDiagnostics.HEAD_DIVERSITY)[0], 0);
+    }
+
+    @Test
+    void longTableAndSinkFraction() {
+        Table t = AttentionDiagnostics.of(Map.of(DecoderLM.patternName(2), pattern(threeHeads())));
+        assertEquals(3 * AttentionDiagnostics.PATTERN_METRICS.size(), t.rowCount());
+        assertEquals(2, t.intColumn("layer").getInt(0));
+        assertEquals(1.0 / 3, AttentionDiagnostics.sinkHeadFraction(t), 1e-12);   // only the one-hot head
+        Table per = AttentionDiagnostics.perLayer(t);
+        assertEquals(AttentionDiagnostics.PATTERN_METRICS.size(), per.rowCount());
+        assertThrows(IllegalArgumentException.class,
+                () -> AttentionDiagnostics.of(Map.of("blocks.0.attn.q", pattern(threeHeads()))));
+        assertThrows(IllegalArgumentException.class,
+                () -> AttentionDiagnostics.perHead(manager.zeros(new Shape(1, 2, 3, 4))));
+    }
+
+    @Test
+    void maxLogitMatchesALoop() {
+        NDArray q = manager.randomNormal(new Shape(2, 2, 5, 4));
+        NDArray k = manager.randomNormal(new Shape(2, 2, 5, 4));
+        float[] qa = q.toFloatArray(), ka = k.toFloatArray();
+        float scale = 0.5f;
+        double[] pair = AttentionDiagnostics.maxLogit(q, k, scale, false);
+        double[] diag = AttentionDiagnostics.maxLogit(q, k, scale, true);
+        for (int h = 0; h < 2; h++) {
+            double mp = 0, md = 0;
+            for (int b = 0; b < 2; b++) {
+                for (int i = 0; i < 5; i++) {
+                    for (int j = 0; j <= i; j++) {
+                        double s = 0;
+                        for (int d = 0; d < 4; d++) {
+                            s += qa[((b * 2 + h) * 5 + i) * 4 + d] * ka[((b * 2 + h) * 5 + j) * 4 + d];
+                        }
+                        mp = Math.max(mp, Math.abs(s * scale));
+                        if (i == j) {
+                            md = Math.max(md, Math.abs(s * scale));
+                        }
+                    }
+                }
+            }
+            assertEquals(mp, pair[h], 1e-5);
+            assertEquals(md, diag[h], 1e-5);
+        }
+    }
+
+    @Test
+    void realModelPatternsGiveMetricsInRange() {
+        ModelConfig cfg = ModelConfig.builder(11, 16, 2, 2).plan("hybrid:non-approximate").build();
+        try (NDManager m = NDManager.newBaseManager()) {
+            DecoderLM model = DecoderLM.create(cfg, m, 3);
+            ParameterStore ps = new ParameterStore(m, false);
+            NDArray tokens = m.randomInteger(0, 11, new Shape(2, 8), ai.djl.ndarray.types.DataType.INT32);
+            Table t = AttentionDiagnostics.of(model, ps, tokens);
+            assertEquals(2 * 2 * AttentionDiagnostics.PATTERN_METRICS.size(), t.rowCount());
+            for (int r = 0; r < t.rowCount(); r++) {
+                double v = t.doubleColumn("value").getDouble(r);
+                assertTrue(Double.isFinite(v) && v >= -1e-9, t.stringColumn("metric").get(r) + "=" + v);
+                if (!t.stringColumn("metric").get(r).equals(AttentionDiagnostics.ENTROPY)
+                        && !t.stringColumn("metric").get(r).equals(AttentionDiagnostics.CONCENTRATION)) {
+                    assertTrue(v <= 1 + 1e-5, t.stringColumn("metric").get(r) + "=" + v);
+                }
+            }
+            Table logits = AttentionDiagnostics.maxLogits(model, ps, tokens);
+            assertEquals(2 * 2, logits.rowCount());
+            assertFalse(logits.doubleColumn("value").isMissing().size() > 0);
+        }
+    }
+}
