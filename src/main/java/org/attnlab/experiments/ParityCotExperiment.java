@@ -160,7 +160,8 @@ public final class ParityCotExperiment implements Experiment {
 
         result.table("summary", summary).table("accuracy_by_length", accuracy);
         Table answers = accuracy.where(accuracy.stringColumn("metric").isEqualTo("answer accuracy"));
-        result.figure(Plots.accuracyByLength(answers, "length", "value", "variant")
+        answers.column("value").setName("answer accuracy");
+        result.figure(Plots.accuracyByLength(answers, "length", "answer accuracy", "variant")
                 .markX(s.maxLength(), "longest trained length")
                 .title("Parity: final-answer accuracy by number of bits (chance = 0.5)"));
         if (heatmap != null) {
