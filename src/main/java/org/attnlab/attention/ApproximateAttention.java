@@ -28,9 +28,9 @@ public final class ApproximateAttention extends AttentionBlock {
     @Override
     protected NDArray forwardAttention(ParameterStore ps, AttentionInput input, boolean training, Hooks hooks) {
         NDArray x = input.hidden();
-        NDArray q = hooks.apply("q", AttentionOps.rope(splitHeads(x.matMul(value(ps, wq, x, training))), config.ropeBase()));
-        NDArray k = hooks.apply("k", AttentionOps.rope(splitHeads(x.matMul(value(ps, wk, x, training))), config.ropeBase()));
-        NDArray v = hooks.apply("v", splitHeads(x.matMul(value(ps, wv, x, training))));
+        NDArray q = hooks.apply("q", AttentionOps.rope(project(ps, x, wq, training), config.ropeBase()));
+        NDArray k = hooks.apply("k", AttentionOps.rope(project(ps, x, wk, training), config.ropeBase()));
+        NDArray v = hooks.apply("v", project(ps, x, wv, training));
         float scale = config.scale();
         NDArray z = mix(hooks, () -> AttentionOps.taylorWeights(q, k, scale),
                 () -> AttentionOps.taylor(q, k, v, scale), v);

@@ -137,6 +137,14 @@ public abstract class AttentionBlock extends AbstractBlock {
         return derived;
     }
 
+    /**
+     * One projection into heads: {@code source W -> [B, H, L, D]} (source {@code [B|1, L, d]}: the residual stream, or
+     * the Q,K source of the fixed-input variants). The weight is used in the source's dtype.
+     */
+    protected final NDArray project(ParameterStore ps, NDArray source, Parameter w, boolean training) {
+        return splitHeads(source.matMul(value(ps, w, source, training, source.getDataType())));
+    }
+
     /** {@code [B, L, H*D] -> [B, H, L, D]}. */
     protected final NDArray splitHeads(NDArray x) {
         Shape s = x.getShape();

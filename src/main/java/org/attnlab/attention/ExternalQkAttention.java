@@ -39,9 +39,9 @@ public final class ExternalQkAttention extends AttentionBlock {
     protected NDArray forwardAttention(ParameterStore ps, AttentionInput input, boolean training, Hooks hooks) {
         NDArray x = input.hidden();
         NDArray s = input.qkSource();
-        NDArray q = hooks.apply("q", AttentionOps.rope(splitHeads(s.matMul(value(ps, wq, x, training))), config.ropeBase())); // (B|1,H,L,D)
-        NDArray k = hooks.apply("k", AttentionOps.rope(splitHeads(s.matMul(value(ps, wk, x, training))), config.ropeBase()));
-        NDArray v = hooks.apply("v", splitHeads(x.matMul(value(ps, wv, x, training))));            // (B,H,L,D)
+        NDArray q = hooks.apply("q", AttentionOps.rope(project(ps, s, wq, training), config.ropeBase())); // (B|1,H,L,D)
+        NDArray k = hooks.apply("k", AttentionOps.rope(project(ps, s, wk, training), config.ropeBase()));
+        NDArray v = hooks.apply("v", project(ps, x, wv, training));            // (B,H,L,D)
         float scale = config.scale();
         // (B|1,H,L,L) x (B,H,L,D): matMul broadcasts a shared pattern over the batch
         NDArray z = mix(hooks, () -> AttentionOps.softmaxWeights(q, k, scale),

@@ -30,9 +30,9 @@ public final class NonApproximateAttention extends AttentionBlock {
     @Override
     protected NDArray forwardAttention(ParameterStore ps, AttentionInput input, boolean training, Hooks hooks) {
         NDArray x = input.hidden();
-        NDArray q = hooks.apply("q", splitHeads(silu(x.matMul(value(ps, wq, x, training)))));     // (B,H,L,D)
-        NDArray k = hooks.apply("k", splitHeads(x.matMul(value(ps, wk, x, training))));
-        NDArray v = hooks.apply("v", splitHeads(x.matMul(value(ps, wv, x, training))));
+        NDArray q = hooks.apply("q", silu(project(ps, x, wq, training)));     // (B,H,L,D)
+        NDArray k = hooks.apply("k", project(ps, x, wk, training));
+        NDArray v = hooks.apply("v", project(ps, x, wv, training));
         float scale = config.scale();
         NDArray z = mix(hooks, () -> AttentionOps.scalarScoreWeights(q, k, scale),
                 () -> AttentionOps.scalarScore(q, k, v, scale), v);

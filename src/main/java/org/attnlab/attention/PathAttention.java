@@ -76,9 +76,9 @@ public final class PathAttention extends AttentionBlock {
         DataType ct = atLeastFloat32(x0.getDataType());
         NDArray x = x0.toType(ct, false);
         long len = x.getShape().get(1);
-        NDArray q = hooks.apply("q", splitHeads(x.matMul(p(ps, wq, x, training)))); // (B,H,L,D)
-        NDArray k = hooks.apply("k", splitHeads(x.matMul(p(ps, wk, x, training))));
-        NDArray v = hooks.apply("v", splitHeads(x.matMul(p(ps, wv, x, training))));
+        NDArray q = hooks.apply("q", project(ps, x, wq, training)); // (B,H,L,D)
+        NDArray k = hooks.apply("k", project(ps, x, wk, training));
+        NDArray v = hooks.apply("v", project(ps, x, wv, training));
 
         NDArray u = x.matMul(p(ps, wDown, x, training)).matMul(p(ps, wUp, x, training)); // (B,L,dModel)
         NDArray w = splitHeads(silu(causalConv(u, p(ps, wConv, x, training))));

@@ -31,9 +31,9 @@ public final class SoftmaxAttention extends AttentionBlock {
     @Override
     protected NDArray forwardAttention(ParameterStore ps, AttentionInput input, boolean training, Hooks hooks) {
         NDArray x = input.hidden();
-        NDArray q = splitHeads(x.matMul(value(ps, wq, x, training)));            // (B,H,L,D)
-        NDArray k = splitHeads(x.matMul(value(ps, wk, x, training)));
-        NDArray v0 = splitHeads(x.matMul(value(ps, wv, x, training)));
+        NDArray q = project(ps, x, wq, training);            // (B,H,L,D)
+        NDArray k = project(ps, x, wk, training);
+        NDArray v0 = project(ps, x, wv, training);
         if (kind.usesRope()) {
             q = AttentionOps.rope(q, config.ropeBase());
             k = AttentionOps.rope(k, config.ropeBase());
