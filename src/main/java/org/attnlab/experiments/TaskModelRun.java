@@ -30,8 +30,7 @@ import java.util.Map;
  * evaluated on any split and length: the shared engine of the state-tracking experiments (flip-flop, word
  * problems, MQRAR). Owns the model's manager and the trainer; {@link #close()} frees both.
  *
- * <p>An update with a non-finite gradient norm is retried once; a run that fails twice at one step is kept at its
- * last good step ({@link #divergence()}).
+ * <p>A run that diverges (non-finite loss or gradient norm) is kept at its last good step ({@link #divergence()}).
  *
  * <p>Evaluation reports {@code accuracy} pooled over the graded positions (as the trainer does), and
  * {@code final_accuracy}: the share of sequences whose last graded position is right (for word problems, the
@@ -127,32 +126,22 @@ final class TaskModelRun implements AutoCloseable {
                     .batchMetric(FINAL_ACCURACY)
                     .runName(spec.run()).listener(progress).metrics(log).build();
             long start = System.nanoTime();
-            TrainResult result = null;
-            StringBuilder divergence = null;
-            // A non-finite gradient norm is not applied; the run resumes from the same step (same batch, same seed).
-            // If that step fails again the divergence is real: keep the model as of its last good step.
-            long failedAt = -1;
-            while (result == null) {
-                try {
-                    result = trainer.run();
-                } catch (IllegalStateException e) {
-                    if (e.getMessage() == null || !e.getMessage().contains("diverged")) {
-                        trainer.close();
-                        throw e;
-                    }
-                    divergence = divergence == null ? new StringBuilder() : divergence.append("; ");
-                    divergence.append(e.getMessage());
-                    if (trainer.stepsDone() == failedAt) {
-                        result = new TrainResult(spec.run(), trainer.stepsDone(), true, trainer.lastEval(), Double.NaN,
-                                (System.nanoTime() - start) / 1e9, Double.NaN, log);
-                    } else {
-                        divergence.append(" -> retried that step");
-                        failedAt = trainer.stepsDone();
-                    }
+            TrainResult result;
+            String divergence = null;
+            // A diverged run (non-finite loss or gradient norm) is kept as of its last good step, and said so.
+            try {
+                result = trainer.run();
+            } catch (IllegalStateException e) {
+                if (e.getMessage() == null || !e.getMessage().contains("diverged")) {
+                    trainer.close();
+                    throw e;
                 }
+                divergence = e.getMessage();
+                result = new TrainResult(spec.run(), trainer.stepsDone(), true, trainer.lastEval(), Double.NaN,
+                        (System.nanoTime() - start) / 1e9, Double.NaN, log);
             }
             return new TaskModelRun(spec, settings, manager, model, trainer, result,
-                    divergence == null ? null : divergence.toString());
+                    divergence);
         } catch (RuntimeException e) {
             manager.close();
             throw e;
@@ -225,9 +214,8 @@ final class TaskModelRun implements AutoCloseable {
     }
 
     /**
-     * Null if no update failed; else the trainer's messages about non-finite losses or gradient norms. A failed
-     * update is retried once (same batch and seed); if it fails again the model stays at its last good step.
-     * Experiments note it either way.
+     * Null if the run did not diverge; else the trainer's message about the non-finite loss or gradient norm (the
+     * model stays at its last good step). Experiments note it.
      */
     String divergence() {
         return divergence;
