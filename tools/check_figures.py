@@ -105,6 +105,8 @@ class DrawnFigures(html.parser.HTMLParser):
         super().__init__(convert_charrefs=True)
         self.figures = []
         self.stack = []  # (tag, figure index or None)
+        self.tick = None  # the tick label being read: {"figure": index, "text": ...}
+        self.tick_depth = 0
 
     def current(self):
         for _, fig in reversed(self.stack):
@@ -119,12 +121,17 @@ class DrawnFigures(html.parser.HTMLParser):
         if tag == "div" and FIGURE_CLASS in classes:
             self.figures.append({"id": a.get("id"), "plotly": "js-plotly-plot" in classes,
                                  "expected": int(a["data-traces"]) if a.get("data-traces", "").isdigit() else None,
-                                 "traces": 0})
+                                 "traces": 0, "ticks": []})
             fig = len(self.figures) - 1
         elif tag == "g" and ("trace" in classes or "hm" in classes):
             cur = self.current()
             if cur is not None:
                 self.figures[cur]["traces"] += 1
+        elif tag == "g" and ("xtick" in classes or "ytick" in classes) and self.tick is None:
+            cur = self.current()
+            if cur is not None:
+                self.tick = {"figure": cur, "text": ""}
+                self.tick_depth = len(self.stack)
         if tag not in ("br", "img", "input", "meta", "link", "hr", "col", "area", "base", "wbr", "source"):
             self.stack.append((tag, fig))
 
@@ -133,11 +140,18 @@ class DrawnFigures(html.parser.HTMLParser):
         if self.stack and self.stack[-1][0] == tag:
             self.stack.pop()
 
+    def handle_data(self, data):
+        if self.tick is not None:
+            self.tick["text"] += data
+
     def handle_endtag(self, tag):
         for i in range(len(self.stack) - 1, -1, -1):
             if self.stack[i][0] == tag:
                 del self.stack[i:]
-                return
+                break
+        if self.tick is not None and len(self.stack) <= self.tick_depth:
+            self.figures[self.tick["figure"]]["ticks"].append(self.tick["text"])
+            self.tick = None
 
 
 def check(page, ipynb, chromium, budget_ms, timeout, pages_only=False):
@@ -172,6 +186,10 @@ def check(page, ipynb, chromium, budget_ms, timeout, pages_only=False):
             problems.append("figure %d (%s) was not drawn by plotly.js (static fallback only)" % (i + 1, f["id"]))
         elif want is not None and f["traces"] != want:
             problems.append("figure %d (%s) has %d traces drawn, expected %d" % (i + 1, f["id"], f["traces"], want))
+        empty = sum(1 for t in f.get("ticks", []) if not t.strip())
+        if f["plotly"] and empty:
+            problems.append("figure %d (%s) has %d empty tick labels of %d (a label read as markup, e.g. '<s>'?)"
+                            % (i + 1, f["id"], empty, len(f["ticks"])))
     summary = ", ".join("%d/%s" % (f["traces"], f["expected"]) for f in drawn)
     return problems, "%d figures drawn (traces drawn/expected: %s)" % (sum(f["plotly"] for f in drawn), summary or "-")
 

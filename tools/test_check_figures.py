@@ -54,6 +54,15 @@ class DrawnFiguresTest(unittest.TestCase):
         self.assertEqual([("a", True, 2), ("b", True, 1), ("c", False, 0)],
                          [(f["id"], f["plotly"], f["traces"]) for f in p.figures])
 
+    def test_reads_tick_label_texts_so_an_empty_one_is_seen(self):
+        dom = ('<div class="attnlab-figure js-plotly-plot" id="a" data-traces="1"><svg><g class="trace"></g>'
+               '<g class="xaxislayer-above"><g class="xtick"><text>&lt;s&gt;</text></g>'
+               '<g class="xtick"><text><tspan style="text-decoration: line-through"></tspan></text></g>'
+               '<g class="xtick"><text>cat</text></g></g></svg></div>')
+        p = cf.DrawnFigures()
+        p.feed(dom)
+        self.assertEqual(["<s>", "", "cat"], p.figures[0]["ticks"])
+
 
 if __name__ == "__main__":
     unittest.main()

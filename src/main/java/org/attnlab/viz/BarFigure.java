@@ -81,8 +81,10 @@ public final class BarFigure extends Figure {
     protected Map<String, Object> layoutPatch() {
         Map<String, Object> m = baseLayoutPatch();
         m.put("margin", Map.of("l", 70, "r", 20, "t", 50, "b", 70));
-        m.put("xaxis", Map.of("type", "category", "title", Map.of("text", xTitle)));
-        m.put("yaxis", Map.of("title", Map.of("text", yTitle)));
+        // tick texts escaped (the categories stay the data); automargin keeps long, rotated labels off the title
+        m.put("xaxis", Map.of("type", "category", "title", Map.of("text", plotlyText(xTitle)), "tickmode", "array",
+                "tickvals", categories, "ticktext", plotlyText(categories), "automargin", true));
+        m.put("yaxis", Map.of("title", Map.of("text", plotlyText(yTitle))));
         return m;
     }
 
@@ -91,7 +93,7 @@ public final class BarFigure extends Figure {
         List<Map<String, Object>> out = new ArrayList<>();
         for (int s = 0; s < seriesNames.size(); s++) {
             Map<String, Object> p = new LinkedHashMap<>();
-            p.put("name", seriesNames.get(s));
+            p.put("name", plotlyText(seriesNames.get(s)));
             p.put("x", categories); // exact labels (jsplot escapes text)
             p.put("y", values[s]);
             out.add(p);

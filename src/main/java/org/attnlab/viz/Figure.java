@@ -1,6 +1,7 @@
 package org.attnlab.viz;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -188,6 +189,24 @@ function hint(){var p=document.createElement('div');el.style.position='relative'
     }
 
     /** Text for jsplot's templates, which put it in single-quoted JS strings: no line breaks or backslashes. */
+    /**
+     * Text as plotly shows it literally: plotly reads a small set of HTML-like tags in titles, tick labels and
+     * names ({@code <b>}, {@code <s>}, {@code <br>}...), so a token such as {@code <s>} or {@code <eoi>} is escaped
+     * ({@code &lt;s&gt;}), which plotly turns back into the characters.
+     */
+    protected static String plotlyText(String s) {
+        return s == null ? "" : s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
+    }
+
+    /** Each of {@code labels} through {@link #plotlyText}. */
+    protected static List<String> plotlyText(List<String> labels) {
+        List<String> out = new ArrayList<>(labels.size());
+        for (String s : labels) {
+            out.add(plotlyText(s));
+        }
+        return out;
+    }
+
     protected static String forJsplot(String s) {
         return s == null ? "" : s.replaceAll("[\\r\\n\\\\]+", " ");
     }
@@ -196,7 +215,7 @@ function hint(){var p=document.createElement('div');el.style.position='relative'
     protected Map<String, Object> baseLayoutPatch() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("colorway", Svg.COLORWAY);
-        m.put("title", Map.of("text", title, "x", 0.5, "xanchor", "center"));
+        m.put("title", Map.of("text", plotlyText(title), "x", 0.5, "xanchor", "center"));
         return m;
     }
 }

@@ -277,7 +277,7 @@ public final class HeatmapFigure extends Figure {
         colorbar.put("x", 1 + 10 / plotW);
         colorbar.put("xpad", 0);
         if (!valueName.isEmpty()) {
-            colorbar.put("title", Map.of("text", valueName, "side", "right"));
+            colorbar.put("title", Map.of("text", plotlyText(valueName), "side", "right"));
         }
         m.put("coloraxis", Map.of("colorscale", Svg.viridisScale(), "cmin", zMin, "cmax", zMax, "colorbar", colorbar));
         List<Object> annotations = new ArrayList<>();
@@ -292,6 +292,7 @@ public final class HeatmapFigure extends Figure {
             xa.put("type", "category");
             xa.put("tickmode", "array"); // every label, never thinned out
             xa.put("tickvals", uniqueLabels(panels.get(k).colLabels()));
+            xa.put("ticktext", plotlyText(uniqueLabels(panels.get(k).colLabels())));
             xa.put("showticklabels", bottomRow);
             xa.put("tickfont", Map.of("size", font));
             xa.put("tickangle", tokenAxes ? -90 : 0);
@@ -299,13 +300,14 @@ public final class HeatmapFigure extends Figure {
             xa.put("zeroline", false);
             xa.put("ticks", "");
             xa.put("automargin", false);
-            xa.put("title", Map.of("text", bottomRow ? colName : ""));
+            xa.put("title", Map.of("text", bottomRow ? plotlyText(colName) : ""));
             Map<String, Object> ya = new LinkedHashMap<>();
             ya.put("domain", List.of(1 - (bx[3] - t) / plotH, 1 - (bx[1] - t) / plotH));
             ya.put("anchor", axisRef("x", k));
             ya.put("type", "category");
             ya.put("tickmode", "array");
             ya.put("tickvals", uniqueLabels(panels.get(k).rowLabels()));
+            ya.put("ticktext", plotlyText(uniqueLabels(panels.get(k).rowLabels())));
             ya.put("autorange", "reversed");
             ya.put("showticklabels", leftCol);
             ya.put("tickfont", Map.of("size", font));
@@ -313,11 +315,11 @@ public final class HeatmapFigure extends Figure {
             ya.put("zeroline", false);
             ya.put("ticks", "");
             ya.put("automargin", false);
-            ya.put("title", Map.of("text", leftCol ? rowName : ""));
+            ya.put("title", Map.of("text", leftCol ? plotlyText(rowName) : ""));
             m.put(axisKey("x", k), xa);
             m.put(axisKey("y", k), ya);
             if (panels.size() > 1) {
-                annotations.add(Map.of("text", panels.get(k).title(), "showarrow", false, "xref", "paper", "yref", "paper",
+                annotations.add(Map.of("text", plotlyText(panels.get(k).title()), "showarrow", false, "xref", "paper", "yref", "paper",
                         "x", ((bx[0] + bx[2]) / 2 - l) / plotW, "y", 1 - (bx[1] - t) / plotH, "xanchor", "center",
                         "yanchor", "bottom", "font", Map.of("size", 12)));
             }
@@ -335,7 +337,7 @@ public final class HeatmapFigure extends Figure {
             Map<String, Object> tp = new LinkedHashMap<>();
             tp.put("x", uniqueLabels(p.colLabels()));
             tp.put("y", uniqueLabels(p.rowLabels()));
-            tp.put("name", p.title());
+            tp.put("name", plotlyText(p.title()));
             tp.put("coloraxis", "coloraxis");
             tp.put("hovertemplate", hover);
             tp.put("xgap", 0);

@@ -117,17 +117,20 @@ public final class LineFigure extends Figure {
     protected Map<String, Object> layoutPatch() {
         Map<String, Object> m = baseLayoutPatch();
         m.put("margin", Map.of("l", 70, "r", 20, "t", 50, "b", 55));
-        m.put("xaxis", Map.of("title", Map.of("text", xTitle)));
+        m.put("xaxis", Map.of("title", Map.of("text", plotlyText(xTitle))));
         Map<String, Object> y = new LinkedHashMap<>();
-        y.put("title", Map.of("text", yTitle));
+        y.put("title", Map.of("text", plotlyText(yTitle)));
         if (yMin != null) {
             y.put("range", logY ? List.of(Math.log10(yMin), Math.log10(yMax)) : List.of(yMin, yMax));
+        }
+        if (logY) {
+            y.put("dtick", "D2"); // label 1, 2, 5 of each decade, not every digit
         }
         m.put("yaxis", y);
         if (verticalMark != null) {
             m.put("shapes", List.of(Map.of("type", "line", "x0", verticalMark, "x1", verticalMark, "yref", "paper",
                     "y0", 0, "y1", 1, "line", Map.of("dash", "dash", "color", "#888", "width", 1.5))));
-            m.put("annotations", List.of(Map.of("x", verticalMark, "yref", "paper", "y", 1, "text", verticalMarkLabel,
+            m.put("annotations", List.of(Map.of("x", verticalMark, "yref", "paper", "y", 1, "text", plotlyText(verticalMarkLabel),
                     "showarrow", false, "xanchor", "left", "yanchor", "bottom", "font", Map.of("color", "#666"))));
         }
         return m;
@@ -138,7 +141,7 @@ public final class LineFigure extends Figure {
         List<Map<String, Object>> out = new ArrayList<>();
         for (Series s : series) {
             Map<String, Object> p = new LinkedHashMap<>();
-            p.put("name", s.name()); // exact text (jsplot HTML-escapes names)
+            p.put("name", plotlyText(s.name())); // exact text (jsplot HTML-escapes names; plotly reads tags)
             out.add(p);
         }
         return out;

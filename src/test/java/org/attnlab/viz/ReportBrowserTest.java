@@ -34,8 +34,8 @@ class ReportBrowserTest {
 
         Table curves = FigureTest.curves();
         float[][][] heads = {FigureTest.causalWeights(6), FigureTest.causalWeights(6), FigureTest.causalWeights(6)};
-        List<String> tokens = List.of("the", "cat", "sat", "on", "the", "mat");
-        Table bars = Table.create("r", tech.tablesaw.api.StringColumn.create("variant", "a", "a", "b", "b"),
+        List<String> tokens = List.of("<s>", "cat", "sat", "on", "the", "<eoi>"); // tags plotly would read as markup
+        Table bars = Table.create("r", tech.tablesaw.api.StringColumn.create("variant", "<s>", "<s>", "b", "b"),
                 tech.tablesaw.api.StringColumn.create("metric", "acc", "loss", "acc", "loss"),
                 tech.tablesaw.api.DoubleColumn.create("value", 0.9, 0.3, 0.5, 1.2));
         Path dir = Path.of("target", "viz-browser-check");
