@@ -20,7 +20,11 @@ import java.util.SplittableRandom;
  * 1 1 0). Without CoT: {@code <bos> 1 0 1 <eoi> 0}, graded position 4 only (target 0).
  * Named positions: {@code "eoi"} (input index of {@code <eoi>}, = L+1), {@code "bits"} (1..L).
  *
- * <p>Splits {@link Split#TRAIN} and {@link Split#TEST} (separate streams; at small L both see every sequence).
+ * <p>Splits {@link Split#TRAIN} and {@link Split#TEST}: separate random streams, and from
+ * {@link #HELD_OUT_FROM_LENGTH} bits on disjoint sets of bit strings (about a quarter of the strings of each such
+ * length are test-only, chosen by a fixed hash: {@link #isHeldOut}); shorter strings are too few to hold out, so
+ * both splits see all of them. The paper samples from 2^32 strings, where a repeat is unlikely; at our shorter
+ * lengths a model could otherwise score on test strings it has memorised.
  * The paper trains on lengths 1..32 mixed: use {@link #sampleMixedLengths}; measure accuracy per length with
  * {@link #sample}.
  */
@@ -35,6 +39,10 @@ public final class ParityTask implements Task {
     public static final String BITS = "bits";
     /** The paper's longest length. */
     public static final int PAPER_MAX_LENGTH = 32;
+    /** From this length on, the train and test splits draw from disjoint sets of bit strings ({@link #isHeldOut}). */
+    public static final int HELD_OUT_FROM_LENGTH = 6;
+    /** About one bit string in this many (of each length from {@link #HELD_OUT_FROM_LENGTH} on) is test-only. */
+    public static final int HELD_OUT_DENOMINATOR = 4;
 
     private static final Vocabulary VOCAB = Vocabulary.of("<pad>", "<bos>", "<eoi>", "0", "1");
 
@@ -91,11 +99,31 @@ public final class ParityTask implements Task {
 
     @Override
     public Example generate(int length, Split split, SplittableRandom rng) {
+        checkSplit(split);
         int[] bits = new int[length];
-        for (int t = 0; t < length; t++) {
-            bits[t] = rng.nextInt(2);
-        }
+        do {
+            for (int t = 0; t < length; t++) {
+                bits[t] = rng.nextInt(2);
+            }
+        } while (length >= HELD_OUT_FROM_LENGTH && isHeldOut(bits) != (split == Split.TEST));
         return fromBits(bits);
+    }
+
+    /**
+     * Whether a bit string of length {@code >= }{@link #HELD_OUT_FROM_LENGTH} belongs to the test split: a fixed
+     * hash of the bits puts about one string in {@value #HELD_OUT_DENOMINATOR} there. Training never draws these,
+     * so test accuracy measures what was learned, not what was memorised (at L = 12 there are only 4096 strings,
+     * and a quick run sees each of them many times).
+     */
+    public static boolean isHeldOut(int[] bits) {
+        long h = bits.length;
+        for (int b : bits) {
+            h = h * 31 + b;
+        }
+        h = (h ^ (h >>> 30)) * 0xBF58476D1CE4E5B9L;   // SplitMix64's finaliser
+        h = (h ^ (h >>> 27)) * 0x94D049BB133111EBL;
+        h ^= h >>> 31;
+        return Math.floorMod(h, HELD_OUT_DENOMINATOR) == 0;
     }
 
     /** The example for given bits (0/1 values). */

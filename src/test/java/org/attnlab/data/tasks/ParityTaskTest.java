@@ -74,4 +74,55 @@ class ParityTaskTest {
         assertThrows(IllegalArgumentException.class, () -> task.sampleMixedLengths(4, 5, 2, Split.TRAIN, 1L));
         assertThrows(IllegalArgumentException.class, () -> task.fromBits(new int[] {2}));
     }
+
+    @Test
+    void trainAndTestDrawDisjointBitStringsFromTheHeldOutLengthOn() {
+        ParityTask task = ParityTask.withoutChainOfThought();
+        int l = 8;   // 256 strings: enough draws see every one of each split
+        java.util.Set<String> train = new java.util.HashSet<>();
+        java.util.Set<String> test = new java.util.HashSet<>();
+        for (int seed = 0; seed < 40; seed++) {
+            for (int[] row : task.sample(64, l, Split.TRAIN, seed).inputs()) {
+                train.add(java.util.Arrays.toString(java.util.Arrays.copyOfRange(row, 1, l + 1)));
+            }
+            for (int[] row : task.sample(64, l, Split.TEST, seed).inputs()) {
+                test.add(java.util.Arrays.toString(java.util.Arrays.copyOfRange(row, 1, l + 1)));
+            }
+        }
+        java.util.Set<String> both = new java.util.HashSet<>(train);
+        both.retainAll(test);
+        assertTrue(both.isEmpty(), "strings in both splits: " + both);
+        assertEquals(256, train.size() + test.size(), "together the splits cover every string of 8 bits");
+        assertTrue(test.size() > 256 / 8 && test.size() < 256 / 2, "about a quarter held out, got " + test.size());
+        // the split follows isHeldOut, for both tasks (same bits, same split)
+        for (int[] row : ParityTask.withChainOfThought().sampleMixedLengths(64, 6, 12, Split.TEST, 3L).inputs()) {
+            int len = 0;
+            while (row[len + 1] == ParityTask.ZERO || row[len + 1] == ParityTask.ONE) {
+                len++;
+            }
+            int[] bits = new int[len];
+            for (int t = 0; t < len; t++) {
+                bits[t] = row[t + 1] == ParityTask.ONE ? 1 : 0;
+            }
+            assertTrue(ParityTask.isHeldOut(bits), "a test string outside the held-out set: " + java.util.Arrays.toString(bits));
+        }
+    }
+
+    @Test
+    void shortStringsAreSharedBySplits() {
+        ParityTask task = ParityTask.withChainOfThought();
+        int l = ParityTask.HELD_OUT_FROM_LENGTH - 1;
+        java.util.Set<String> train = new java.util.HashSet<>();
+        java.util.Set<String> test = new java.util.HashSet<>();
+        for (int seed = 0; seed < 20; seed++) {
+            for (int[] row : task.sample(64, l, Split.TRAIN, seed).inputs()) {
+                train.add(java.util.Arrays.toString(java.util.Arrays.copyOfRange(row, 1, l + 1)));
+            }
+            for (int[] row : task.sample(64, l, Split.TEST, seed).inputs()) {
+                test.add(java.util.Arrays.toString(java.util.Arrays.copyOfRange(row, 1, l + 1)));
+            }
+        }
+        assertEquals(1 << l, train.size());
+        assertEquals(1 << l, test.size());
+    }
 }
