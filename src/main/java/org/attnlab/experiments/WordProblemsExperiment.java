@@ -40,7 +40,7 @@ public final class WordProblemsExperiment implements Experiment {
     static Size size(Preset preset) {
         return preset.pick(
                 new Size(List.of("A5"), List.of("PaTH", "RoPE"), List.of(1), 16, 2, 6, 6, 8, 3e-3, 1),
-                new Size(List.of("A5"), List.of("PaTH", "RoPE"), List.of(1, 2), 64, 2, 12, 300, 32, 3e-3, 4),
+                new Size(List.of("A5"), List.of("PaTH", "RoPE"), List.of(1, 2), 64, 2, 8, 2500, 64, 3e-3, 4),
                 new Size(List.of("A5", "S5"), List.of("PaTH", "RoPE", "FoX"), List.of(1, 2, 3, 4), 128, 4, 64, 10000,
                         64, 1e-3, 16));
     }
@@ -81,7 +81,7 @@ public final class WordProblemsExperiment implements Experiment {
                 + "uniform) and predict the running product at every position. The paper finds PaTH solves A5 "
                 + "(>90%) with fewer layers than RoPE or FoX. Each model trains at one length and is tested on "
                 + "sequences twice as long. smoke: A5, 1 layer, length 6; quick: A5, PaTH and RoPE, 1 and 2 layers, "
-                + "d 64, length 12 (test 24), 300 steps; full: A5 and S5, PaTH, RoPE and FoX, 1-4 layers, d 128, "
+                + "d 64, length 8 (test 16), 2500 steps; full: A5 and S5, PaTH, RoPE and FoX, 1-4 layers, d 128, "
                 + "length 64, 10000 steps.";
     }
 
