@@ -108,7 +108,8 @@ public final class ParityCotExperiment implements Experiment {
         Table summary = Table.create("summary", StringColumn.create("variant"), DoubleColumn.create("accuracy_longest"),
                 DoubleColumn.create("accuracy_mean"), IntColumn.create("solved_up_to_length"),
                 DoubleColumn.create("accuracy_longest_teacher_forced"),
-                DoubleColumn.create("eoi_score_layer0"), DoubleColumn.create("iteration_score_layer1"),
+                DoubleColumn.create("eoi_score_layer0"), DoubleColumn.create("iteration_score_layer0"),
+                DoubleColumn.create("iteration_score_layer1"),
                 StringColumn.create("paper"));
         float[][][] heatmap = null;
         List<String> heatmapTokens = new ArrayList<>();
@@ -147,6 +148,7 @@ public final class ParityCotExperiment implements Experiment {
                     }
                     double eoi = Double.NaN;
                     double iteration = Double.NaN;
+                    double iteration0 = Double.NaN;
                     if (task.chainOfThought()) {
                         int[] seq = task.sample(1, s.heatmapLength(), Split.TEST, settings.seed() + 77).inputs()[0];
                         float[][][] w = layerPatterns(lm, mm, seq);
@@ -154,6 +156,7 @@ public final class ParityCotExperiment implements Experiment {
                         float[][] w1 = w[1];
                         eoi = IterationHeadScores.eoiScore(w0, s.heatmapLength());
                         iteration = IterationHeadScores.iterationScore(w1, s.heatmapLength());
+                        iteration0 = IterationHeadScores.iterationScore(w0, s.heatmapLength());
                         heatmap = new float[][][] {w0, w1};
                         for (int id : seq) {   // plotly may read "<bos>" as markup: spell the specials out
                             heatmapTokens.add(id == ParityTask.BOS ? "BOS" : id == ParityTask.EOI ? "EoI"
@@ -166,6 +169,7 @@ public final class ParityCotExperiment implements Experiment {
                     summary.intColumn("solved_up_to_length").append(solvedUpTo);
                     summary.doubleColumn("accuracy_longest_teacher_forced").append(longestForced);
                     summary.doubleColumn("eoi_score_layer0").append(eoi);
+                    summary.doubleColumn("iteration_score_layer0").append(iteration0);
                     summary.doubleColumn("iteration_score_layer1").append(iteration);
                     summary.stringColumn("paper").append(task.chainOfThought()
                             ? "learned up to L = 32 (near-perfect), iteration heads in layers 0 and 1"
@@ -207,13 +211,19 @@ public final class ParityCotExperiment implements Experiment {
         }
         for (int r = 0; r < summary.rowCount(); r++) {
             double iteration = summary.doubleColumn("iteration_score_layer1").getDouble(r);
+            double iteration0 = summary.doubleColumn("iteration_score_layer0").getDouble(r);
             if (Double.isFinite(iteration)) {
                 result.note(iteration >= 0.5
                         ? String.format("Layer 1 attends from step t to x_t with weight %.2f on average: an iteration "
                                 + "head, as in the paper.", iteration)
-                        : String.format("Layer 1 puts only %.2f of its weight from step t on x_t: at this scale the model "
-                                + "has not formed the paper's clean iteration head (see the heatmap for what it attends "
-                                + "to instead); the paper's models train longer and wider.", iteration));
+                        : iteration0 >= 0.5
+                        ? String.format("The step t -> x_t lookup sits in layer 0 here (weight %.2f; layer 1: %.2f), "
+                                + "not in layer 1 as in the paper: with learned absolute positions the first layer can "
+                                + "already find x_t (see the heatmap).", iteration0, iteration)
+                        : String.format("Step t puts only %.2f (layer 0) and %.2f (layer 1) of its weight on x_t: at "
+                                + "this scale the model has not formed the paper's clean iteration head (see the "
+                                + "heatmap for what it attends to instead); the paper's models train longer and wider.",
+                                iteration0, iteration));
             }
         }
         result.note("Cost: " + clock.summary() + ".");

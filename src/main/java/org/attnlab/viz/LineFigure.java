@@ -124,7 +124,8 @@ public final class LineFigure extends Figure {
             y.put("range", logY ? List.of(Math.log10(yMin), Math.log10(yMax)) : List.of(yMin, yMax));
         }
         if (logY) {
-            y.put("dtick", "D2"); // label 1, 2, 5 of each decade, not every digit
+            y.put("dtick", "D2");     // ticks at 1, 2, 5 of each decade, not at every digit
+            y.put("tickformat", "~g"); // each labelled in full (0.5, not a bare "5" beside the decade's "1")
         }
         m.put("yaxis", y);
         if (verticalMark != null) {
