@@ -79,16 +79,8 @@ class ParityTaskTest {
     void trainAndTestDrawDisjointBitStringsFromTheHeldOutLengthOn() {
         ParityTask task = ParityTask.withoutChainOfThought();
         int l = 8;   // 256 strings: enough draws see every one of each split
-        java.util.Set<String> train = new java.util.HashSet<>();
-        java.util.Set<String> test = new java.util.HashSet<>();
-        for (int seed = 0; seed < 40; seed++) {
-            for (int[] row : task.sample(64, l, Split.TRAIN, seed).inputs()) {
-                train.add(java.util.Arrays.toString(java.util.Arrays.copyOfRange(row, 1, l + 1)));
-            }
-            for (int[] row : task.sample(64, l, Split.TEST, seed).inputs()) {
-                test.add(java.util.Arrays.toString(java.util.Arrays.copyOfRange(row, 1, l + 1)));
-            }
-        }
+        java.util.Set<String> train = bitStrings(task, l, Split.TRAIN, 40);
+        java.util.Set<String> test = bitStrings(task, l, Split.TEST, 40);
         java.util.Set<String> both = new java.util.HashSet<>(train);
         both.retainAll(test);
         assertTrue(both.isEmpty(), "strings in both splits: " + both);
@@ -112,17 +104,18 @@ class ParityTaskTest {
     void shortStringsAreSharedBySplits() {
         ParityTask task = ParityTask.withChainOfThought();
         int l = ParityTask.HELD_OUT_FROM_LENGTH - 1;
-        java.util.Set<String> train = new java.util.HashSet<>();
-        java.util.Set<String> test = new java.util.HashSet<>();
-        for (int seed = 0; seed < 20; seed++) {
-            for (int[] row : task.sample(64, l, Split.TRAIN, seed).inputs()) {
-                train.add(java.util.Arrays.toString(java.util.Arrays.copyOfRange(row, 1, l + 1)));
-            }
-            for (int[] row : task.sample(64, l, Split.TEST, seed).inputs()) {
-                test.add(java.util.Arrays.toString(java.util.Arrays.copyOfRange(row, 1, l + 1)));
+        assertEquals(1 << l, bitStrings(task, l, Split.TRAIN, 20).size());
+        assertEquals(1 << l, bitStrings(task, l, Split.TEST, 20).size());
+    }
+
+    /** The distinct bit strings of length l in 64 x batches sequences of one split. */
+    private static java.util.Set<String> bitStrings(ParityTask task, int l, Split split, int batches) {
+        java.util.Set<String> out = new java.util.HashSet<>();
+        for (int seed = 0; seed < batches; seed++) {
+            for (int[] row : task.sample(64, l, split, seed).inputs()) {
+                out.add(java.util.Arrays.toString(java.util.Arrays.copyOfRange(row, 1, l + 1)));
             }
         }
-        assertEquals(1 << l, train.size());
-        assertEquals(1 << l, test.size());
+        return out;
     }
 }
