@@ -291,8 +291,7 @@ public final class HeatmapFigure extends Figure {
             xa.put("anchor", axisRef("y", k));
             xa.put("type", "category");
             xa.put("tickmode", "array"); // every label, never thinned out
-            xa.put("tickvals", uniqueLabels(panels.get(k).colLabels()));
-            xa.put("ticktext", plotlyText(uniqueLabels(panels.get(k).colLabels())));
+            xa.put("tickvals", plotlyText(uniqueLabels(panels.get(k).colLabels())));
             xa.put("showticklabels", bottomRow);
             xa.put("tickfont", Map.of("size", font));
             xa.put("tickangle", tokenAxes ? -90 : 0);
@@ -306,8 +305,7 @@ public final class HeatmapFigure extends Figure {
             ya.put("anchor", axisRef("x", k));
             ya.put("type", "category");
             ya.put("tickmode", "array");
-            ya.put("tickvals", uniqueLabels(panels.get(k).rowLabels()));
-            ya.put("ticktext", plotlyText(uniqueLabels(panels.get(k).rowLabels())));
+            ya.put("tickvals", plotlyText(uniqueLabels(panels.get(k).rowLabels())));
             ya.put("autorange", "reversed");
             ya.put("showticklabels", leftCol);
             ya.put("tickfont", Map.of("size", font));
@@ -335,8 +333,9 @@ public final class HeatmapFigure extends Figure {
                 + "%{x}<br>" + (valueName.isEmpty() ? "value" : valueName) + " %{z:.4g}<extra>%{fullData.name}</extra>";
         for (Panel p : panels) {
             Map<String, Object> tp = new LinkedHashMap<>();
-            tp.put("x", uniqueLabels(p.colLabels()));
-            tp.put("y", uniqueLabels(p.rowLabels()));
+            // categories escaped (plotly shows "&lt;s&gt;" as "<s>"), so tick labels and hover text stay literal
+            tp.put("x", plotlyText(uniqueLabels(p.colLabels())));
+            tp.put("y", plotlyText(uniqueLabels(p.rowLabels())));
             tp.put("name", plotlyText(p.title()));
             tp.put("coloraxis", "coloraxis");
             tp.put("hovertemplate", hover);

@@ -214,7 +214,10 @@ class FigureTest {
         String html = f.html(false);
         int scriptStart = html.indexOf("<script");
         assertFalse(html.substring(scriptStart).replaceFirst("</script>\\s*$", "").contains("</script>"), html);
-        assertTrue(html.contains("\\u003c/script\\u003e"));
+        // the label reaches plotly as "&lt;/script&gt;" (shown literally), written in JSON with & escaped too
+        assertTrue(html.contains("\\u0026lt;/script\\u0026gt;"), html);
+        // and JSON escaping guards every other string that reaches the script (hover templates, colours...)
+        assertEquals("\"\\u003c/script\\u003e\"", Json.string("</script>"));
     }
 
     @Test
