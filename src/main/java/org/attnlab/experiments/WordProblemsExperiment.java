@@ -122,12 +122,12 @@ public final class WordProblemsExperiment implements Experiment {
                         }
                         double[] byPos = run.accuracyByPosition(Split.TEST, testLength, s.batchSize(),
                                 s.testBatches());
-                        for (int t = 0; t < byPos.length; t++) {
+                        for (int t = 1; t < byPos.length; t++) {   // input t holds g_t (0 is <bos>, not graded)
                             lGroup.append(group);
                             lModel.append(model);
                             lVariant.append(variant);
                             lLayers.append(layers);
-                            lLength.append(t + 1);
+                            lLength.append(t);
                             lAcc.append(byPos[t]);
                         }
                         Map<String, Double> atTrain = run.evaluate(Split.TEST, s.trainLength(), s.batchSize(),

@@ -8,17 +8,25 @@ import java.util.SplittableRandom;
  * Group word problems (state tracking): read group elements {@code g_1 .. g_L}, predict at every position the
  * running product {@code s_t = g_1 g_2 ... g_t} (so {@code s_t = s_{t-1} g_t}, {@code s_0 = e}), with the
  * product of {@link PermutationGroup} ({@code (a b)[i] = a[b[i]]}). Inputs and targets share one vocabulary: the
- * group's elements in cycle notation, indexed as in {@link PermutationGroup}. Every position is graded.
+ * group's elements in cycle notation, indexed as in {@link PermutationGroup}, then {@code <bos>}. A sequence
+ * starts with {@code <bos>} (target: the identity, {@code s_0 = e}, not graded); every element position is graded.
+ * The {@code <bos>} matters for position-free and relative encodings (RoPE, PaTH): without it the prefix
+ * {@code a a} gives the same hidden state at both positions (attention mixes equal values), so no model could tell
+ * {@code s_1 = a} from {@code s_2 = a a}.
  *
  * <p>Inputs are drawn either from the generators (A5: {@code (123), (124), (125)} and their inverses, as
  * in the PaTH paper; S5: {@code (12), (12345)} and its inverse) or uniformly from the whole group.
  *
- * <p>Example (A5, generators), length 3: inputs {@code (123) (123) (124)} give targets
- * {@code (123) (132) (243)}: the last is {@code (132)(124)}, i.e. apply {@code (124)} then {@code (132)}:
+ * <p>Example (A5, generators), length 3: inputs {@code <bos> (123) (123) (124)} give targets
+ * {@code e (123) (132) (243)} (the first not graded): the last is {@code (132)(124)}, i.e. apply {@code (124)}
+ * then {@code (132)}:
  * 1->2->1, 2->4->4, 4->1->3, 3->3->2. Splits: {@link Split#TRAIN}, {@link Split#TEST} (same distribution, separate
  * streams; experiments choose train and test lengths, e.g. train at 16 and test at 16..64).
  */
 public final class WordProblemTask implements Task {
+
+    /** The token that starts every sequence; its id is the group's order. */
+    public static final String BOS_TOKEN = "<bos>";
 
     /** Where input elements come from. */
     public enum Sampling { GENERATORS, UNIFORM }
@@ -38,7 +46,9 @@ public final class WordProblemTask implements Task {
                 : new int[][] {PermutationGroup.cycle(1, 2), PermutationGroup.cycle(1, 2, 3, 4, 5),
                         PermutationGroup.cycle(1, 5, 4, 3, 2)};
         this.generators = Arrays.stream(gens).mapToInt(group::indexOf).toArray();
-        this.vocab = new Vocabulary(group.names());
+        List<String> tokens = new java.util.ArrayList<>(group.names());
+        tokens.add(BOS_TOKEN);
+        this.vocab = new Vocabulary(tokens);
     }
 
     /** A5 with inputs from the generators (123), (124), (125) and inverses: the PaTH paper's setting. */
@@ -62,6 +72,11 @@ public final class WordProblemTask implements Task {
 
     public Sampling sampling() {
         return sampling;
+    }
+
+    /** The id of {@code <bos>} (after the group's elements). */
+    public int bos() {
+        return group.order();
     }
 
     /** Indices of the generator elements (used when sampling is {@link Sampling#GENERATORS}). */
@@ -94,7 +109,7 @@ public final class WordProblemTask implements Task {
         if (length < 1) {
             throw new IllegalArgumentException("Word problem length must be at least 1, got " + length);
         }
-        return length;
+        return length + 1;
     }
 
     @Override
@@ -106,16 +121,27 @@ public final class WordProblemTask implements Task {
         return fromInputs(in);
     }
 
-    /** The example of given input elements: targets are the running products. */
+    /**
+     * The example of given input elements: inputs {@code <bos> g_1..g_L}, targets {@code e s_1..s_L} (the running
+     * products), graded at 1..L.
+     */
     public Example fromInputs(int[] elements) {
-        int[] states = new int[elements.length];
+        int n = elements.length;
+        int[] inputs = new int[n + 1];
+        int[] states = new int[n + 1];
+        boolean[] graded = new boolean[n + 1];
+        inputs[0] = bos();
         int s = 0; // identity
-        for (int t = 0; t < elements.length; t++) {
+        for (int t = 0; t < n; t++) {
+            if (elements[t] < 0 || elements[t] >= group.order()) {
+                throw new IllegalArgumentException("Input " + t + " is " + elements[t] + ", not an element of "
+                        + group.name() + " (ids 0.." + (group.order() - 1) + ")");
+            }
             s = group.multiply(s, elements[t]);
-            states[t] = s;
+            inputs[t + 1] = elements[t];
+            states[t + 1] = s;
+            graded[t + 1] = true;
         }
-        boolean[] all = new boolean[elements.length];
-        Arrays.fill(all, true);
-        return new Example(elements.clone(), states, all);
+        return new Example(inputs, states, graded);
     }
 }

@@ -31,8 +31,11 @@ class WordProblemTaskTest {
         Vocabulary v = task.vocabulary();
         Example e = task.fromInputs(v.encode("(123) (123) (124)"));
         // (123)(123) = (132); (132)(124): 1->2->1, 2->4->4, 4->1->3, 3->3->2 = (243)
-        assertEquals("(123) (132) (243)", v.render(e.targets()));
-        assertEquals(3, e.gradedPositions().length);
+        assertEquals("<bos> (123) (123) (124)", v.render(e.inputs()));
+        assertEquals(v.token(0) + " (123) (132) (243)", v.render(e.targets()), "s_0 = e at <bos>, then the products");
+        assertArrayEquals(new int[] {1, 2, 3}, e.gradedPositions());
+        assertEquals(4, task.inputLength(3));
+        assertThrows(IllegalArgumentException.class, () -> task.fromInputs(new int[] {task.bos()}));
     }
 
     @Test
@@ -44,13 +47,13 @@ class WordProblemTaskTest {
             for (int r = 0; r < 8; r++) {
                 int[] state = {0, 1, 2, 3, 4};
                 for (int t = 0; t < 20; t++) {
-                    int[] x = g.element(b.inputs()[r][t]);
+                    int[] x = g.element(b.inputs()[r][t + 1]);
                     int[] next = new int[5];
                     for (int i = 0; i < 5; i++) {
                         next[i] = state[x[i]]; // s_t = s_{t-1} o g_t: apply g_t, then s_{t-1}
                     }
                     state = next;
-                    assertArrayEquals(state, g.element(b.targets()[r][t]), task.name() + " row " + r + " t " + t);
+                    assertArrayEquals(state, g.element(b.targets()[r][t + 1]), task.name() + " row " + r + " t " + t);
                 }
             }
         }
@@ -61,15 +64,16 @@ class WordProblemTaskTest {
         WordProblemTask task = WordProblemTask.a5();
         Set<String> seen = new HashSet<>();
         for (int[] row : task.sample(16, 32, Split.TRAIN, 1L).inputs()) {
-            for (int x : row) {
-                seen.add(task.vocabulary().token(x));
+            assertEquals(task.bos(), row[0], "every sequence starts with <bos>");
+            for (int t = 1; t < row.length; t++) {
+                seen.add(task.vocabulary().token(row[t]));
             }
         }
         assertEquals(Set.of("(123)", "(132)", "(124)", "(142)", "(125)", "(152)"), seen);
         Set<Integer> uniform = new HashSet<>();
         for (int[] row : WordProblemTask.s5().sample(64, 64, Split.TEST, 1L).inputs()) {
-            for (int x : row) {
-                uniform.add(x);
+            for (int t = 1; t < row.length; t++) {
+                uniform.add(row[t]);
             }
         }
         assertEquals(120, uniform.size(), "uniform sampling reaches every element");
