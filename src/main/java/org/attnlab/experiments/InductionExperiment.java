@@ -10,6 +10,7 @@ import org.attnlab.data.tasks.Split;
 import org.attnlab.data.tasks.TaskBatch;
 import org.attnlab.model.DecoderLM;
 import org.attnlab.model.ModelConfig;
+import org.attnlab.model.ModelWeights;
 import org.attnlab.probe.InductionScores;
 import org.attnlab.train.BatchMetric;
 import org.attnlab.train.EvalHook;
@@ -226,7 +227,7 @@ public final class InductionExperiment implements Experiment {
         for (int i = 0; i < s.positionBatches(); i++) {
             TaskBatch b = task.sample(s.batch(), s.maxT(), Split.TEST, seed + 1000 + i);
             try (NDManager sub = mm.newSubManager()) {
-                sub.tempAttachAll(parameterArrays(lm));   // arrays derived from the weights are freed with sub
+                sub.tempAttachAll(ModelWeights.arrays(lm));   // arrays derived from the weights are freed with sub
                 NDArray logits = trainer.logits(b.inputArray(sub));                         // [B, 2T, V]
                 NDArray targets = b.targetArray(sub).expandDims(-1);                        // [B, 2T, 1]
                 float[] nll = logits.logSoftmax(-1).gather(targets, -1).squeeze(-1).neg().toFloatArray(); // [B*2T]
@@ -242,13 +243,6 @@ public final class InductionExperiment implements Experiment {
             loss[p] /= n;
             correct[p] /= n;
         }
-    }
-
-    /** The model's distinct parameter arrays. */
-    static NDArray[] parameterArrays(ai.djl.nn.Block lm) {
-        java.util.Set<NDArray> distinct = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-        lm.getParameters().forEach(p -> distinct.add(p.getValue().getArray()));
-        return distinct.toArray(new NDArray[0]);
     }
 
     /**

@@ -13,6 +13,7 @@ import org.attnlab.attention.AttentionKind;
 import org.attnlab.model.DecoderLM;
 import org.attnlab.model.LayerPlan;
 import org.attnlab.model.ModelConfig;
+import org.attnlab.model.ModelWeights;
 import org.attnlab.probe.InductionScores;
 import org.attnlab.probe.IterationHeadScores;
 import org.attnlab.train.MetricsLog;
@@ -256,7 +257,7 @@ public final class ParityCotExperiment implements Experiment {
             parity[b] = p == 1 ? ParityTask.ONE : ParityTask.ZERO;
         }
         try (NDManager sub = mm.newSubManager()) {
-            sub.tempAttachAll(InductionExperiment.parameterArrays(lm));
+            sub.tempAttachAll(ModelWeights.arrays(lm));
             // teacher forced: argmax at the last graded position (len + 1 without CoT, 2 len with CoT)
             NDArray logits = trainer.logits(test.inputArray(sub));                       // [B, L, V]
             int last = task.inputLength(len) - 1;
@@ -280,7 +281,7 @@ public final class ParityCotExperiment implements Experiment {
     /** Head 0 of layers 0 and 1 on one sequence: {@code [2][L][L]}. */
     static float[][][] layerPatterns(LearnedPositionsLM lm, NDManager mm, int[] seq) {
         try (NDManager sub = mm.newSubManager()) {
-            sub.tempAttachAll(InductionExperiment.parameterArrays(lm));
+            sub.tempAttachAll(ModelWeights.arrays(lm));
             NDArray tokens = sub.create(seq.clone(), new Shape(1, seq.length));
             Map<String, NDArray> p = lm.patterns(new ParameterStore(sub, false), tokens);
             return new float[][][] {InductionScores.headWeights(p.get(DecoderLM.patternName(0)), 0, 0),

@@ -4,20 +4,16 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
-import ai.djl.util.Pair;
 import org.attnlab.model.DecoderLM;
+import org.attnlab.model.ModelWeights;
 import tech.tablesaw.api.DoubleColumn;
 import tech.tablesaw.api.IntColumn;
 import tech.tablesaw.api.StringColumn;
 import tech.tablesaw.api.Table;
 
-import java.util.Collections;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -69,7 +65,7 @@ public final class InductionScores {
     public static Table measure(DecoderLM model, NDManager manager, int[][] tokens) {
         checkTokens(tokens);
         try (NDManager sub = manager.newSubManager()) {
-            sub.tempAttachAll(parameterArrays(model));              // arrays derived from weights land in sub
+            sub.tempAttachAll(ModelWeights.arrays(model));              // arrays derived from weights land in sub
             NDArray input = sub.create(flatten(tokens), new Shape(tokens.length, tokens[0].length));
             Map<String, NDArray> patterns = model.patterns(new ParameterStore(sub, false), input);
             return compute(patterns, tokens);
@@ -209,7 +205,7 @@ public final class InductionScores {
      */
     public static float[][] pattern(DecoderLM model, NDManager manager, int[] tokens, int layer, int head) {
         try (NDManager sub = manager.newSubManager()) {
-            sub.tempAttachAll(parameterArrays(model));
+            sub.tempAttachAll(ModelWeights.arrays(model));
             NDArray input = sub.create(tokens.clone(), new Shape(1, tokens.length));
             Map<String, NDArray> patterns = model.patterns(new ParameterStore(sub, false), input);
             NDArray p = patterns.get(DecoderLM.patternName(layer));
@@ -241,14 +237,6 @@ public final class InductionScores {
             System.arraycopy(flat, q * l, out[q], 0, l);
         }
         return out;
-    }
-
-    static NDArray[] parameterArrays(DecoderLM model) {
-        Set<NDArray> distinct = Collections.newSetFromMap(new IdentityHashMap<>());
-        for (Pair<String, Parameter> p : model.getParameters()) {
-            distinct.add(p.getValue().getArray());
-        }
-        return distinct.toArray(new NDArray[0]);
     }
 
     /** {@code [B, H, L, L]} -> float[B][H][L][L], checking B and L against the tokens. */
