@@ -334,15 +334,6 @@ public final class BpeTokenizer implements Tokenizer {
         }
     }
 
-    @Override
-    public List<String> vocabulary() {
-        List<String> out = new ArrayList<>(vocabSize());
-        for (int id = 0; id < vocabSize(); id++) {
-            out.add(token(id));
-        }
-        return Collections.unmodifiableList(out);
-    }
-
     /** Format: the header line, then one merge {@code "left right"} per line, in order. */
     @Override
     public void save(Path file) {

@@ -3,7 +3,6 @@ package org.attnlab.data;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -91,15 +90,6 @@ public final class CharTokenizer implements Tokenizer {
     public String token(int id) {
         Tokenizer.checkIds(new int[] {id}, vocabSize());
         return id == UNKNOWN ? UNKNOWN_TOKEN : new String(Character.toChars(codePoints[id]));
-    }
-
-    @Override
-    public List<String> vocabulary() {
-        List<String> out = new ArrayList<>(vocabSize());
-        for (int id = 0; id < vocabSize(); id++) {
-            out.add(token(id));
-        }
-        return Collections.unmodifiableList(out);
     }
 
     /** Format: the header line, then one code point (decimal) per line for ids 1, 2, ... */

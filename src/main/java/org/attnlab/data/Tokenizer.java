@@ -24,7 +24,13 @@ public interface Tokenizer {
     String token(int id);
 
     /** {@link #token} for every id, in id order. */
-    List<String> vocabulary();
+    default List<String> vocabulary() {
+        List<String> out = new java.util.ArrayList<>(vocabSize());
+        for (int id = 0; id < vocabSize(); id++) {
+            out.add(token(id));
+        }
+        return java.util.Collections.unmodifiableList(out);
+    }
 
     /** Writes the tokenizer as a small UTF-8 text file that {@link #load} reads back. */
     void save(Path file);
