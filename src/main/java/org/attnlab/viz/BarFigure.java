@@ -81,9 +81,8 @@ public final class BarFigure extends Figure {
     protected Map<String, Object> layoutPatch() {
         Map<String, Object> m = baseLayoutPatch();
         m.put("margin", Map.of("l", 70, "r", 20, "t", 50, "b", 70));
-        // tick texts escaped (the categories stay the data); automargin keeps long, rotated labels off the title
-        m.put("xaxis", Map.of("type", "category", "title", Map.of("text", plotlyText(xTitle)), "tickmode", "array",
-                "tickvals", categories, "ticktext", plotlyText(categories), "automargin", true));
+        // automargin keeps long, rotated labels off the axis title
+        m.put("xaxis", Map.of("type", "category", "title", Map.of("text", plotlyText(xTitle)), "automargin", true));
         m.put("yaxis", Map.of("title", Map.of("text", plotlyText(yTitle))));
         return m;
     }
@@ -94,7 +93,7 @@ public final class BarFigure extends Figure {
         for (int s = 0; s < seriesNames.size(); s++) {
             Map<String, Object> p = new LinkedHashMap<>();
             p.put("name", plotlyText(seriesNames.get(s)));
-            p.put("x", categories); // exact labels (jsplot escapes text)
+            p.put("x", plotlyText(categories)); // exact labels, escaped as in heatmaps: ticks and hover show them literally
             p.put("y", values[s]);
             out.add(p);
         }
