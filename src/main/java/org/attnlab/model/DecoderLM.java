@@ -46,7 +46,7 @@ import java.util.function.Predicate;
  * {@code blocks.N.attn_out}, {@code blocks.N.resid_mid}, {@code blocks.N.mlp_out},
  * {@code blocks.N.resid_post}, {@code ln_final}; N is the 0-based layer index.
  */
-public final class DecoderLM extends AbstractBlock {
+public final class DecoderLM extends AbstractBlock implements HookedModel {
 
     /** Initial standard deviation of the token embedding (and untied head). */
     public static final float EMBEDDING_INIT_STD = 0.02f;
@@ -121,6 +121,7 @@ public final class DecoderLM extends AbstractBlock {
     }
 
     /** {@link #forward(ParameterStore, NDArray, boolean)} passing activations through {@code hooks}. */
+    @Override
     public NDArray forward(ParameterStore ps, NDArray tokens, boolean training, Hooks hooks) {
         Shape ts = tokens.getShape();
         if (ts.dimension() != 2 || !tokens.getDataType().isInteger()) {
@@ -183,35 +184,13 @@ public final class DecoderLM extends AbstractBlock {
         return Embedding.embedding(tokens.toType(DataType.INT64, false), table, SparseFormat.DENSE).singletonOrThrow();
     }
 
-    /**
-     * Runs the model recording every activation whose hook name {@code names} accepts, plus {@code logits}.
-     * E.g. {@code runWithCache(ps, tokens, n -> n.endsWith(".attn.pattern"))}.
-     *
-     * @return hook name -> array, in the order they were computed
-     */
-    public Map<String, NDArray> runWithCache(ParameterStore ps, NDArray tokens, Predicate<String> names) {
-        Map<String, NDArray> cache = new LinkedHashMap<>();
-        NDArray logits = forward(ps, tokens, false, Hooks.create().record(cache, names));
-        cache.put("logits", logits);
-        return cache;
-    }
-
-    /**
-     * The attention weights of every layer that has them ({@link AttentionKind#hasPattern()}; MLP layers and
-     * skipped layers have none): {@code blocks.N.attn.pattern -> [B, H, L, L]}.
-     */
-    public Map<String, NDArray> patterns(ParameterStore ps, NDArray tokens) {
-        Map<String, NDArray> cache = runWithCache(ps, tokens, n -> n.endsWith(".attn.pattern"));
-        cache.remove("logits");
-        return cache;
-    }
-
     /** The hook name of layer {@code index}'s attention pattern: {@code blocks.<index>.attn.pattern}. */
     public static String patternName(int index) {
         return "blocks." + index + ".attn.pattern";
     }
 
     /** Every hook name this model fires with {@link Skip#NONE}, in order (the public probe API). */
+    @Override
     public List<String> hookNames() {
         List<String> names = new ArrayList<>();
         names.add("embed");
@@ -239,6 +218,43 @@ public final class DecoderLM extends AbstractBlock {
         return skip;
     }
 
+    @Override
+    public int layers() {
+        return config.layers();
+    }
+
+    @Override
+    public int heads() {
+        return config.heads();
+    }
+
+    @Override
+    public int dModel() {
+        return config.dModel();
+    }
+
+    @Override
+    public int vocabSize() {
+        return config.vocabSize();
+    }
+
+    @Override
+    public AttentionKind kindAt(int layer) {
+        return blocks.get(layer).kind();
+    }
+
+    @Override
+    public NDArray outputProjection(ParameterStore ps, int layer) {
+        Parameter wo = blocks.get(layer).attention().getParameters().get("wo");
+        return wo == null ? null : ps.getValue(wo, wo.getArray().getDevice(), false);
+    }
+
+    @Override
+    public NDArray unembedding(ParameterStore ps) {
+        Parameter w = head == null ? embedding : head;
+        return ps.getValue(w, w.getArray().getDevice(), false);
+    }
+
     public ModelConfig config() {
         return config;
     }
@@ -251,6 +267,7 @@ public final class DecoderLM extends AbstractBlock {
         return blocks.get(index);
     }
 
+    @Override
     public RMSNorm finalNorm() {
         return finalNorm;
     }
