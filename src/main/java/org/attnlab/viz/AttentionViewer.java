@@ -489,7 +489,9 @@ public final class AttentionViewer implements Displayable {
             +P+'.av-heads-title{margin:8px 0 4px;color:#444}'
             +P+'.av-heads{display:flex;flex-wrap:wrap;gap:8px}'
             +P+'.av-thumb{display:flex;flex-direction:column;align-items:center;cursor:pointer;padding:2px;border:2px solid transparent;border-radius:3px}'
-            +P+'.av-thumb canvas{image-rendering:pixelated;border:1px solid #bbb}'
+            +P+'.av-box{position:relative;border:1px solid #bbb}'
+            +P+'.av-box canvas{display:block;width:100%;height:100%;image-rendering:pixelated}'
+            +P+'.av-mark{position:absolute;display:none;box-shadow:0 0 0 2px #d62728;pointer-events:none}'
             +P+'.av-thumb.av-selected{border-color:#08306b;background:#eef3fa}'
             +P+'.av-thumb.av-selected span{font-weight:700;color:#08306b}';
             root.appendChild(css);
@@ -523,17 +525,17 @@ public final class AttentionViewer implements Displayable {
             headSel.addEventListener('change',function(){st.head=+headSel.value;render();});
             function buildHeads(){
             headSel.innerHTML='';grid.innerHTML='';thumbs=[];
-            var n=nheads(),size=n<=4?150:n<=8?118:n<=16?96:72;
+            var n=nheads(),size=n<=4?150:n<=8?108:n<=16?90:72;
             for(var h=0;h<n;h++){var o=mk('option',null,String(h));o.value=String(h);headSel.appendChild(o);
-            var t=mk('div','av-thumb');t.setAttribute('data-head',String(h));var c=mk('canvas');c.width=L;c.height=L;
-            c.style.width=size+'px';c.style.height=size+'px';t.appendChild(c);t.appendChild(mk('span',null,'head '+h));
+            var t=mk('div','av-thumb');t.setAttribute('data-head',String(h));var box=mk('div','av-box');
+            box.style.width=size+'px';box.style.height=size+'px';var c=mk('canvas');c.width=L;c.height=L;box.appendChild(c);
+            var mark=mk('div','av-mark');box.appendChild(mark);t.appendChild(box);t.appendChild(mk('span',null,'head '+h));
             (function(hh){t.addEventListener('click',function(){st.head=hh;render();});})(h);
-            grid.appendChild(t);thumbs.push(c);}
-            headsTitle.textContent='All heads of '+D.layers[st.layer].label+' (rows: query, columns: key, same colours; click one to select it)';}
-            function drawThumb(h,c,f){var ctx=c.getContext&&c.getContext('2d');if(!ctx){return;}var img=ctx.createImageData(L,L);
-            for(var q=0;q<L;q++){for(var k=0;k<L;k++){var v=w(st.layer,h,q,k),col=rgb(v);
-            if(f!=null&&(st.hover==='query'?q!==f:k!==f)){col=col.map(function(x){return Math.round(x+(255-x)*0.65);});}
-            var o=(q*L+k)*4;img.data[o]=col[0];img.data[o+1]=col[1];img.data[o+2]=col[2];img.data[o+3]=255;}}
+            grid.appendChild(t);thumbs.push({el:t,mark:mark});drawThumb(h,c);}
+            headsTitle.textContent='All heads of '+D.layers[st.layer].label+' (rows: query, columns: key, same colours; the red box: the hovered token; click a head to select it)';}
+            function drawThumb(h,c){var ctx=c.getContext&&c.getContext('2d');if(!ctx){return;}var img=ctx.createImageData(L,L);
+            for(var q=0;q<L;q++){for(var k=0;k<L;k++){var col=rgb(w(st.layer,h,q,k)),o=(q*L+k)*4;
+            img.data[o]=col[0];img.data[o+1]=col[1];img.data[o+2]=col[2];img.data[o+3]=255;}}
             ctx.putImageData(img,0,0);}
             function render(){
             var f=st.pinned!=null?st.pinned:st.focus,lab=D.layers[st.layer].label;
@@ -550,7 +552,9 @@ public final class AttentionViewer implements Displayable {
             else{var idx=vals.map(function(v,i){return i;}).filter(function(i){return vals[i]>=0.005;}).sort(function(a,b){return vals[b]-vals[a];}).slice(0,3);
             status.textContent=(st.hover==='query'?'\\u201c'+disp(D.tokens[f])+'\\u201d (token '+f+') attends most to: ':'most attention to \\u201c'+disp(D.tokens[f])+'\\u201d (token '+f+') comes from: ')
             +(idx.length?idx.map(function(i){return '\\u201c'+disp(D.tokens[i])+'\\u201d '+vals[i].toFixed(2);}).join(', '):'no token (all weights 0)')+(st.pinned!=null?'  (pinned: click it to unpin)':'');}
-            thumbs.forEach(function(c,h){drawThumb(h,c,f);c.parentNode.classList.toggle('av-selected',h===st.head);});
+            thumbs.forEach(function(t,h){t.el.classList.toggle('av-selected',h===st.head);var m=t.mark.style,p=100/L;
+            if(f==null){m.display='none';return;}m.display='block';
+            if(st.hover==='query'){m.left='0';m.width='100%';m.top=(f*p)+'%';m.height=p+'%';}else{m.top='0';m.height='100%';m.left=(f*p)+'%';m.width=p+'%';}});
             }
             buildHeads();render();root.setAttribute('data-ready','1');}
             (function start(){var f=locate();if(f){build(f[0],JSON.parse(f[1].textContent));return;}if(++tries<200){setTimeout(start,50);}})();
