@@ -278,6 +278,10 @@ public final class AttentionViewer implements Displayable {
     }
 
     private String layerRange() {
+        if (layers.stream().anyMatch(l -> !l.label().equals("layer " + l.number()))) {
+            // named layers are numbered by position: say which number is which name
+            return layers.stream().map(l -> l.number() + " = " + l.label()).toList().toString();
+        }
         List<Integer> numbers = layerNumbers();
         boolean contiguous = true;
         for (int i = 1; i < numbers.size(); i++) {

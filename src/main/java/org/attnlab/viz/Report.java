@@ -59,6 +59,12 @@ public final class Report {
         return this;
     }
 
+    /** An attention viewer (its script is inline: it needs nothing beside the page). */
+    public Report viewer(AttentionViewer viewer) {
+        parts.add("<div class=\"attnlab-block\">" + viewer.html() + "</div>");
+        return this;
+    }
+
     public Report table(Table table) {
         parts.add("<div class=\"attnlab-block\">" + Tables.html(table) + "</div>");
         return this;

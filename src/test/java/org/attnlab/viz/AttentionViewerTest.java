@@ -255,6 +255,8 @@ class AttentionViewerTest {
             byName.put("blocks.0.attn.pattern", l0);
             byName.put("blocks.2.attn.pattern", l2);
             JsonObject d = data(AttentionViewer.of(toks, byName).layer(1).html());
+            assertEquals("layer 2 is not in this viewer; layers: [0 = blocks.0.attn.pattern, 1 = blocks.2.attn.pattern]",
+                    assertThrows(IllegalArgumentException.class, () -> AttentionViewer.of(toks, byName).layer(2)).getMessage());
             assertEquals("blocks.2.attn.pattern", d.getAsJsonArray("layers").get(1).getAsJsonObject().get("label").getAsString());
 
             // a batch of two: the second row is a different layer's weights
@@ -291,6 +293,12 @@ class AttentionViewerTest {
         var dd = renderer.render("text/html", AttentionViewer.of(List.of("a", "b"), patterns(1, 1, 2)));
         assertTrue(String.valueOf(dd.data().get("text/html")).contains("class=\"attnlab-viewer\""));
         assertTrue(dd.data().containsKey("image/svg+xml"));
+    }
+
+    @Test
+    void aReportCarriesTheViewer() {
+        String page = Report.create("r").viewer(AttentionViewer.of(List.of("<s>", "b"), patterns(1, 1, 2))).html();
+        assertTrue(page.contains("<div class=\"attnlab-block\"><div class=\"attnlab-viewer\""), page);
     }
 
     private static float[] flat(float[][][] heads) {
