@@ -179,13 +179,18 @@ class AttentionDiagnosticsTest {
             Table logits = AttentionDiagnostics.maxLogits(model, ps, tokens);
             assertEquals(2 * 2, logits.rowCount());
             assertFalse(logits.doubleColumn("value").isMissing().size() > 0);
-            // layer 0 (standard) at the config's scale 1/sqrt(headDim), from the recorded q and k
+            // at the config's scale 1/sqrt(headDim), from the recorded q and k (layer 0 non-approximate: q_j.k_j)
             Map<String, NDArray> qk = model.runWithCache(ps, tokens, n -> true);
-            double[] expected = AttentionDiagnostics.maxLogit(qk.get(HookName.attn(0, HookName.Q)),
-                    qk.get(HookName.attn(0, HookName.K)), cfg.attentionConfig().scale(), false);
-            for (int h = 0; h < 2; h++) {
-                assertEquals(expected[h], logits.doubleColumn("value").getDouble(h), 1e-5);
+            for (int layer = 0; layer < 2; layer++) {
+                double[] expected = AttentionDiagnostics.maxLogit(qk.get(HookName.attn(layer, HookName.Q)),
+                        qk.get(HookName.attn(layer, HookName.K)), cfg.attentionConfig().scale(),
+                        cfg.plan().kindAt(layer) == AttentionKind.NON_APPROXIMATE);
+                for (int h = 0; h < 2; h++) {
+                    assertEquals(layer, logits.intColumn("layer").getInt(2 * layer + h));
+                    assertEquals(expected[h], logits.doubleColumn("value").getDouble(2 * layer + h), 1e-5);
+                }
             }
+            assertEquals(AttentionKind.NON_APPROXIMATE, cfg.plan().kindAt(0));
         }
     }
 
