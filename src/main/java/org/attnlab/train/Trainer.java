@@ -60,6 +60,8 @@ import java.util.Set;
  * {@code evalBatches} batches of the eval source, pooled over all masked positions, logged as
  * {@code eval_loss}, {@code eval_accuracy}, {@code eval_perplexity}, {@code eval_<batchMetric>}; then each
  * {@link EvalHook}'s metrics. Then the {@link EarlyStop} check, then a checkpoint if one is due.
+ * {@link #evaluate(TrainingData, int, Hooks)} evaluates a {@link HookedModel} under hooks (an ablation, a skipped
+ * layer) without changing it.
  *
  * <p>Not thread-safe; one trainer trains at a time (PyTorch allows one gradient collector).
  */
@@ -272,7 +274,8 @@ public final class Trainer implements AutoCloseable {
     /**
      * {@link #evaluate(TrainingData, int)} with every forward pass run under {@code hooks}, e.g. an ablation
      * ({@code LayerSkip.variantLayers(plan)}). The model is not changed: the hooks apply to these passes only.
-     * Non-empty hooks need a {@link HookedModel}.
+     * Non-empty hooks need a {@link HookedModel}. Arrays a hook sees live in the batch's sub-manager, which closes
+     * after the batch: a hook that keeps something copies it out (e.g. {@code toFloatArray()}).
      */
     public Map<String, Double> evaluate(TrainingData source, int batches, Hooks hooks) {
         Objects.requireNonNull(source, "source");
