@@ -58,7 +58,10 @@ public final class LearnedPositionsLM extends AbstractBlock implements HookedMod
         return forward(ps, tokens, training, Hooks.none());
     }
 
-    /** {@link #forward(ParameterStore, NDArray, boolean)} with the positions added at {@code embed}, then {@code hooks}. */
+    /**
+     * {@link #forward(ParameterStore, NDArray, boolean)} with the positions added at {@code embed}, then the
+     * caller's {@code hooks} applied (so they see {@code Emb(tokens) + P} there).
+     */
     @Override
     public NDArray forward(ParameterStore ps, NDArray tokens, boolean training, Hooks hooks) {
         long len = tokens.getShape().get(tokens.getShape().dimension() - 1);

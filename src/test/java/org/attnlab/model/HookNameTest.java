@@ -69,8 +69,8 @@ class HookNameTest {
                 "xblocks.0.attn.pattern", "embed", "", "blocks.-1.attn.pattern", "blocks.01.attn.pattern"}) {
             assertFalse(HookName.isPattern(notPattern), notPattern);
             var e = assertThrows(IllegalArgumentException.class, () -> HookName.patternLayer(notPattern));
-            assertTrue(e.getMessage().contains("'" + notPattern + "'") && e.getMessage().contains("blocks.N.attn.pattern"),
-                    e.getMessage());
+            assertTrue(e.getMessage().contains("'" + notPattern + "'")
+                    && e.getMessage().contains("blocks.N.attn.pattern"), e.getMessage());
         }
         assertFalse(HookName.isPattern(null));
     }
