@@ -49,16 +49,16 @@ public final class TransformerBlock extends AbstractBlock {
      * @param hooks      scoped to this layer ({@code blocks.N})
      */
     public NDArray forward(ParameterStore ps, NDArray x, NDArray qkResidual, boolean training, Hooks hooks) {
-        x = hooks.apply("resid_pre", x);
+        x = hooks.apply(HookName.RESID_PRE, x);
         NDArray h = attentionNorm.forward(ps, x, training);
         NDArray qk = qkResidual == null ? null
                 : qkResidual == x ? h : attentionNorm.forward(ps, qkResidual, training);
-        NDArray a = attention.forward(ps, new AttentionInput(h, qk), training, hooks.scope("attn"));
-        x = x.add(hooks.apply("attn_out", a));
-        x = hooks.apply("resid_mid", x);
+        NDArray a = attention.forward(ps, new AttentionInput(h, qk), training, hooks.scope(HookName.ATTN));
+        x = x.add(hooks.apply(HookName.ATTN_OUT, a));
+        x = hooks.apply(HookName.RESID_MID, x);
         NDArray m = mlp.forward(ps, mlpNorm.forward(ps, x, training), training);
-        x = x.add(hooks.apply("mlp_out", m));
-        return hooks.apply("resid_post", x);
+        x = x.add(hooks.apply(HookName.MLP_OUT, m));
+        return hooks.apply(HookName.RESID_POST, x);
     }
 
     public AttentionKind kind() {
