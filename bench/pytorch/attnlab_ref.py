@@ -4,7 +4,7 @@ Each piece mirrors one Java source, operation for operation, so that the same we
 numbers up to float32 rounding (the cross-implementation check in bench/crosscheck.py):
 
   rms_norm            org.attnlab.model.RMSNorm          y = x / sqrt(mean(x^2) + eps) * g
-  swiglu              org.attnlab.model.SwiGLU           Down(SiLU(x Gate) * (x Up))
+  swiglu              org.attnlab.attention.SwiGLU       Down(SiLU(x Gate) * (x Up))
   rope                AttentionOps.rope                  rotate-half, theta = p * base^(-2m/D)
   softmax_attention   AttentionOps.softmax               causal softmax(scale q.k) v
   path_attention      AttentionOps.path                  PaTH, dense UT form (one L x L inverse)

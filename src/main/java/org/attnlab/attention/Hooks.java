@@ -66,6 +66,32 @@ public final class Hooks {
         });
     }
 
+    /**
+     * Hooks that run this set's hooks on a name, then {@code after}'s (a snapshot of both: hooks added to either
+     * later are not seen). How a model wraps its own hooks around a caller's, e.g. the learned-positions model adds
+     * its positions at {@code embed} before the caller's hooks see {@code embed}.
+     */
+    public Hooks then(Hooks after) {
+        if (after == null) {
+            throw new IllegalArgumentException("after must be a Hooks (Hooks.none() for none), not null");
+        }
+        if (!prefix.isEmpty() || !after.prefix.isEmpty()) {
+            throw new IllegalStateException("compose top-level hooks, not scoped views ('" + prefix + "', '"
+                    + after.prefix + "')");
+        }
+        if (entries.isEmpty() && after.entries.isEmpty()) {
+            return NONE;
+        }
+        List<Entry> both = new ArrayList<>(entries);
+        both.addAll(after.entries);
+        return new Hooks(both, "");
+    }
+
+    /** True when no hook is set (a forward pass with these hooks is a plain forward pass). */
+    public boolean isEmpty() {
+        return entries.isEmpty();
+    }
+
     /** A view whose names are prefixed with {@code name + "."}. */
     public Hooks scope(String name) {
         if (entries.isEmpty()) {

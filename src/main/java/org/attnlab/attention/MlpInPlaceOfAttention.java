@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
-import org.attnlab.model.SwiGLU;
 
 /**
  * The <i>MLP</i> variant: no token mixing. Attention is replaced by a gated MLP {@code Down(SiLU(Gate(H)) * Up(H))}

@@ -15,6 +15,7 @@ import org.attnlab.data.Corpus;
 import org.attnlab.data.Tokenizer;
 import org.attnlab.model.DecoderLM;
 import org.attnlab.model.LayerPlan;
+import org.attnlab.model.LayerSkip;
 import org.attnlab.model.LayerPlan.Placement;
 import org.attnlab.model.ModelConfig;
 import org.attnlab.probe.AttentionDiagnostics;
@@ -197,10 +198,9 @@ public final class DesignPrinciplesExperiment implements Experiment {
                     }
                     seconds = (System.nanoTime() - t0) / 1e9;
                     if (spec.config().equals(HYBRID) && status.equals("ok")) {
-                        model.setSkip(DecoderLM.Skip.VARIANT_LAYERS);
                         Map<String, Double> skip = new LinkedHashMap<>();
-                        trainer.evaluate(val, z.evalBatches()).forEach((k, v) -> skip.put("eval_" + k, v));
-                        model.setSkip(DecoderLM.Skip.NONE);
+                        trainer.evaluate(val, z.evalBatches(), LayerSkip.variantLayers(spec.plan()))
+                                .forEach((k, v) -> skip.put("eval_" + k, v));
                         add(results, spec, HYBRID_SKIP, skip);
                         ppl.put(spec.variant().label() + "/" + HYBRID_SKIP, skip.get("eval_perplexity"));
                     }

@@ -7,11 +7,10 @@ import org.attnlab.Settings;
 import org.attnlab.data.tasks.ParityTask;
 import org.attnlab.data.tasks.Split;
 import org.attnlab.data.tasks.TaskBatch;
-import ai.djl.ndarray.types.Shape;
-import ai.djl.training.ParameterStore;
 import org.attnlab.attention.AttentionKind;
 import org.attnlab.model.DecoderLM;
 import org.attnlab.model.LayerPlan;
+import org.attnlab.model.LearnedPositionsLM;
 import org.attnlab.model.ModelConfig;
 import org.attnlab.model.ModelWeights;
 import org.attnlab.probe.InductionScores;
@@ -30,7 +29,6 @@ import tech.tablesaw.api.Table;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Parity with and without chain of thought (Cabannes et al., "Iteration heads: a mechanistic study of chain of
@@ -152,9 +150,8 @@ public final class ParityCotExperiment implements Experiment {
                     double iteration0 = Double.NaN;
                     if (task.chainOfThought()) {
                         int[] seq = task.sample(1, s.heatmapLength(), Split.TEST, settings.seed() + 77).inputs()[0];
-                        float[][][] w = layerPatterns(lm, mm, seq);
-                        float[][] w0 = w[0];
-                        float[][] w1 = w[1];
+                        float[][] w0 = InductionScores.pattern(lm, mm, seq, 0, 0);   // head 0 of each layer
+                        float[][] w1 = InductionScores.pattern(lm, mm, seq, 1, 0);
                         eoi = IterationHeadScores.eoiScore(w0, s.heatmapLength());
                         iteration = IterationHeadScores.iterationScore(w1, s.heatmapLength());
                         iteration0 = IterationHeadScores.iterationScore(w0, s.heatmapLength());
@@ -275,17 +272,6 @@ public final class ParityCotExperiment implements Experiment {
                 seq = seq.concat(next, 1);
             }
             return new double[] {accuracy(toInts(next.reshape(n)), parity), forcedAcc};
-        }
-    }
-
-    /** Head 0 of layers 0 and 1 on one sequence: {@code [2][L][L]}. */
-    static float[][][] layerPatterns(LearnedPositionsLM lm, NDManager mm, int[] seq) {
-        try (NDManager sub = mm.newSubManager()) {
-            sub.tempAttachAll(ModelWeights.arrays(lm));
-            NDArray tokens = sub.create(seq.clone(), new Shape(1, seq.length));
-            Map<String, NDArray> p = lm.patterns(new ParameterStore(sub, false), tokens);
-            return new float[][][] {InductionScores.headWeights(p.get(DecoderLM.patternName(0)), 0, 0),
-                    InductionScores.headWeights(p.get(DecoderLM.patternName(1)), 0, 0)};
         }
     }
 

@@ -22,10 +22,8 @@ import org.attnlab.attention.Hooks;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Predicate;
 
 /**
  * A small decoder-only language model (Qwen/LLaMA style, plain multi-head attention):
@@ -44,22 +42,13 @@ import java.util.function.Predicate;
  * <p>Hook names (see {@link #hookNames()}): {@code embed}, {@code blocks.N.resid_pre}, {@code blocks.N.attn.X} for X in
  * {@link AttentionKind#hookNames()} ({@code q, k, v, [w, beta,] [log_forget,] pattern, z}),
  * {@code blocks.N.attn_out}, {@code blocks.N.resid_mid}, {@code blocks.N.mlp_out},
- * {@code blocks.N.resid_post}, {@code ln_final}; N is the 0-based layer index.
+ * {@code blocks.N.resid_post}, {@code ln_final}; N is the 0-based layer index; {@link HookName} builds and
+ * parses them. Dropping layers at evaluation time is a hook too ({@link LayerSkip}).
  */
 public final class DecoderLM extends AbstractBlock implements HookedModel {
 
     /** Initial standard deviation of the token embedding (and untied head). */
     public static final float EMBEDDING_INIT_STD = 0.02f;
-
-    /** Evaluation modes that drop the variant layers of a trained hybrid, without retraining. */
-    public enum Skip {
-        /** Run every layer. */
-        NONE,
-        /** Variant layers ({@link LayerPlan#isVariant}) become the identity: the paper's hybrid-skip. */
-        VARIANT_LAYERS,
-        /** Only the attention sub-layer of variant layers is dropped; their MLP still runs. */
-        VARIANT_ATTENTION
-    }
 
     private final ModelConfig config;
     private final Parameter embedding;
@@ -67,7 +56,6 @@ public final class DecoderLM extends AbstractBlock implements HookedModel {
     private final Parameter randomInput;
     private final List<TransformerBlock> blocks;
     private final RMSNorm finalNorm;
-    private Skip skip = Skip.NONE;
 
     /** An uninitialised model; use {@link #create} for an initialised one. */
     public DecoderLM(ModelConfig config) {
@@ -87,7 +75,7 @@ public final class DecoderLM extends AbstractBlock implements HookedModel {
         AttentionConfig ac = config.attentionConfig();
         List<TransformerBlock> list = new ArrayList<>();
         for (int i = 0; i < config.layers(); i++) {
-            list.add(addChildBlock("blocks." + i,
+            list.add(addChildBlock(HookName.layer(i),
                     new TransformerBlock(config.plan().kindAt(i), ac, config.mlpWidth(), config.normEps())));
         }
         blocks = Collections.unmodifiableList(list);
@@ -130,7 +118,7 @@ public final class DecoderLM extends AbstractBlock implements HookedModel {
         }
         long len = ts.get(1);
         NDArray emb = embed(ps, tokens, training);                               // (B,L,d)
-        NDArray x = hooks.apply("embed", emb);
+        NDArray x = hooks.apply(HookName.EMBED, emb);
 
         // constant streams for RndEmbQK / FixedSeqQK, advanced only as far as a later layer reads them
         Map<QkSource, NDArray> streams = new EnumMap<>(QkSource.class);
@@ -138,7 +126,7 @@ public final class DecoderLM extends AbstractBlock implements HookedModel {
         Map<QkSource, Integer> lastReader = new EnumMap<>(QkSource.class);
         for (int i = 0; i < blocks.size(); i++) {
             QkSource s = blocks.get(i).kind().qkSource();
-            if (isStream(s) && !dropsLayer(i) && !dropsAttention(i)) {
+            if (isStream(s)) {
                 lastReader.put(s, i);
             }
         }
@@ -149,9 +137,6 @@ public final class DecoderLM extends AbstractBlock implements HookedModel {
         }
 
         for (int i = 0; i < blocks.size(); i++) {
-            if (dropsLayer(i)) {
-                continue;
-            }
             TransformerBlock block = blocks.get(i);
             QkSource src = block.kind().qkSource();
             NDArray qkResidual = switch (src) {
@@ -159,7 +144,7 @@ public final class DecoderLM extends AbstractBlock implements HookedModel {
                 case TOKEN_EMBEDDINGS -> emb;
                 default -> streams.get(src);
             };
-            NDArray next = block.forward(ps, x, qkResidual, training, hooks.scope("blocks." + i), dropsAttention(i));
+            NDArray next = block.forward(ps, x, qkResidual, training, hooks.scope(HookName.layer(i)));
             for (QkSource s : lastReader.keySet()) {
                 if (i < lastReader.get(s)) {
                     NDArray c = streams.get(s);
@@ -168,12 +153,12 @@ public final class DecoderLM extends AbstractBlock implements HookedModel {
                         case TOKEN_EMBEDDINGS -> streamInputs.get(s);
                         default -> c;                                             // the stream reads itself
                     };
-                    streams.put(s, block.forward(ps, c, cq, training, Hooks.none(), dropsAttention(i)));
+                    streams.put(s, block.forward(ps, c, cq, training, Hooks.none()));
                 }
             }
             x = next;
         }
-        x = hooks.apply("ln_final", finalNorm.forward(ps, x, training));
+        x = hooks.apply(HookName.LN_FINAL, finalNorm.forward(ps, x, training));
         NDArray w = ps.getValue(head == null ? embedding : head, x.getDevice(), training);
         return Linear.linear(x, w).singletonOrThrow();                           // x W^T: (B,L,d) -> (B,L,V)
     }
@@ -184,38 +169,31 @@ public final class DecoderLM extends AbstractBlock implements HookedModel {
         return Embedding.embedding(tokens.toType(DataType.INT64, false), table, SparseFormat.DENSE).singletonOrThrow();
     }
 
-    /** The hook name of layer {@code index}'s attention pattern: {@code blocks.<index>.attn.pattern}. */
+    /**
+     * The hook name of layer {@code index}'s attention pattern, {@code blocks.<index>.attn.pattern}: the same as
+     * {@link HookName#pattern} (kept for the notebooks that use it).
+     */
     public static String patternName(int index) {
-        return "blocks." + index + ".attn.pattern";
+        return HookName.pattern(index);
     }
 
-    /** Every hook name this model fires with {@link Skip#NONE}, in order (the public probe API). */
+    /** Every hook name this model fires, in order (the public probe API). */
     @Override
     public List<String> hookNames() {
         List<String> names = new ArrayList<>();
-        names.add("embed");
+        names.add(HookName.EMBED);
         for (int i = 0; i < blocks.size(); i++) {
-            String p = "blocks." + i + ".";
-            names.add(p + "resid_pre");
+            names.add(HookName.of(i, HookName.RESID_PRE));
             for (String local : blocks.get(i).kind().hookNames()) {
-                names.add(p + "attn." + local);
+                names.add(HookName.attn(i, local));
             }
-            names.add(p + "attn_out");
-            names.add(p + "resid_mid");
-            names.add(p + "mlp_out");
-            names.add(p + "resid_post");
+            names.add(HookName.of(i, HookName.ATTN_OUT));
+            names.add(HookName.of(i, HookName.RESID_MID));
+            names.add(HookName.of(i, HookName.MLP_OUT));
+            names.add(HookName.of(i, HookName.RESID_POST));
         }
-        names.add("ln_final");
+        names.add(HookName.LN_FINAL);
         return names;
-    }
-
-    /** Sets the evaluation mode; {@link Skip#NONE} for training. */
-    public void setSkip(Skip mode) {
-        skip = mode == null ? Skip.NONE : mode;
-    }
-
-    public Skip skip() {
-        return skip;
     }
 
     @Override
@@ -302,14 +280,6 @@ public final class DecoderLM extends AbstractBlock implements HookedModel {
             b.initialize(manager, dataType, hidden);
         }
         finalNorm.initialize(manager, dataType, hidden);
-    }
-
-    private boolean dropsLayer(int i) {
-        return skip == Skip.VARIANT_LAYERS && config.plan().isVariant(i);
-    }
-
-    private boolean dropsAttention(int i) {
-        return skip == Skip.VARIANT_ATTENTION && config.plan().isVariant(i);
     }
 
     private static boolean isStream(QkSource s) {

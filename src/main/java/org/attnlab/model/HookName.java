@@ -34,13 +34,17 @@ public final class HookName {
     /** The prefix a layer's attention block's local names get inside the layer: {@code attn.}. */
     public static final String ATTN = "attn";
     /** Attention local names (see {@code AttentionKind.hookNames()}). */
+    public static final String Q = "q";
+    public static final String K = "k";
+    public static final String V = "v";
     public static final String PATTERN = "pattern";
     public static final String Z = "z";
 
     /** The components a layer fires around its attention block, in order. */
     public static final List<String> LAYER_COMPONENTS = List.of(RESID_PRE, ATTN_OUT, RESID_MID, MLP_OUT, RESID_POST);
 
-    private static final Pattern LAYER_NAME = Pattern.compile("blocks\\.(\\d+)\\.(.+)");
+    // a layer index as layer(int) writes it (no sign, no leading zeros, fits an int): names round-trip
+    private static final Pattern LAYER_NAME = Pattern.compile("blocks\\.(0|[1-9]\\d{0,8})\\.(.+)");
 
     /** A parsed per-layer name: {@code blocks.<layer>.<component>}. */
     public record Parsed(int layer, String component) {
@@ -103,6 +107,18 @@ public final class HookName {
     public static int layerOf(String name) {
         return parse(name).map(Parsed::layer).orElseThrow(() -> new IllegalArgumentException(
                 "'" + name + "' is not a per-layer hook name; expected blocks.N.<component>"));
+    }
+
+    /**
+     * The layer of an attention-pattern name {@code blocks.N.attn.pattern}, or an exception that names the name and
+     * the expected form (for maps of patterns, such as {@link HookedModel#patterns} returns).
+     */
+    public static int patternLayer(String name) {
+        if (!isPattern(name)) {
+            throw new IllegalArgumentException("'" + name + "' is not a pattern hook name; expected "
+                    + "blocks.N.attn.pattern");
+        }
+        return layerOf(name);
     }
 
     /** True when {@code name} is layer N's attention pattern. */

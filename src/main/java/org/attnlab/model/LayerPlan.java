@@ -22,7 +22,7 @@ import java.util.stream.Collectors;
  *       <i>keep</i> the base kind, the rest get the variant.</li>
  * </ul>
  * The base kind is {@link AttentionKind#STANDARD} unless given; {@linkplain #isVariant variant layers} are the
- * ones whose kind differs from it (those a {@link DecoderLM.Skip skip} evaluation drops).
+ * ones whose kind differs from it (those {@link LayerSkip#variantLayers} drops at evaluation).
  */
 public final class LayerPlan {
 

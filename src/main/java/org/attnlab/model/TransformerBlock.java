@@ -13,6 +13,7 @@ import org.attnlab.attention.AttentionConfig;
 import org.attnlab.attention.AttentionInput;
 import org.attnlab.attention.AttentionKind;
 import org.attnlab.attention.Hooks;
+import org.attnlab.attention.SwiGLU;
 
 /**
  * One pre-norm layer, as in LLaMA/Qwen:
@@ -45,28 +46,19 @@ public final class TransformerBlock extends AbstractBlock {
      * @param qkResidual for kinds that take Q,K elsewhere, the residual stream to take them from
      *                   ({@code [B or 1, L, dModel]}, normalised here by this layer's attention norm); null for the
      *                   others. Passing {@code x} itself makes the layer act as standard attention.
-     * @param skipAttention drop the attention sub-layer (identity residual); the MLP still runs
      * @param hooks      scoped to this layer ({@code blocks.N})
      */
-    public NDArray forward(ParameterStore ps, NDArray x, NDArray qkResidual, boolean training, Hooks hooks,
-                           boolean skipAttention) {
-        x = hooks.apply("resid_pre", x);
-        if (!skipAttention) {
-            NDArray h = attentionNorm.forward(ps, x, training);
-            NDArray qk = qkResidual == null ? null
-                    : qkResidual == x ? h : attentionNorm.forward(ps, qkResidual, training);
-            NDArray a = attention.forward(ps, new AttentionInput(h, qk), training, hooks.scope("attn"));
-            x = x.add(hooks.apply("attn_out", a));
-        }
-        x = hooks.apply("resid_mid", x);
-        NDArray m = mlp.forward(ps, mlpNorm.forward(ps, x, training), training);
-        x = x.add(hooks.apply("mlp_out", m));
-        return hooks.apply("resid_post", x);
-    }
-
-    /** {@link #forward(ParameterStore, NDArray, NDArray, boolean, Hooks, boolean)} with attention on. */
     public NDArray forward(ParameterStore ps, NDArray x, NDArray qkResidual, boolean training, Hooks hooks) {
-        return forward(ps, x, qkResidual, training, hooks, false);
+        x = hooks.apply(HookName.RESID_PRE, x);
+        NDArray h = attentionNorm.forward(ps, x, training);
+        NDArray qk = qkResidual == null ? null
+                : qkResidual == x ? h : attentionNorm.forward(ps, qkResidual, training);
+        NDArray a = attention.forward(ps, new AttentionInput(h, qk), training, hooks.scope(HookName.ATTN));
+        x = x.add(hooks.apply(HookName.ATTN_OUT, a));
+        x = hooks.apply(HookName.RESID_MID, x);
+        NDArray m = mlp.forward(ps, mlpNorm.forward(ps, x, training), training);
+        x = x.add(hooks.apply(HookName.MLP_OUT, m));
+        return hooks.apply(HookName.RESID_POST, x);
     }
 
     public AttentionKind kind() {

@@ -5,20 +5,21 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import org.attnlab.attention.AttentionKind;
-import org.attnlab.model.DecoderLM;
+import org.attnlab.model.HookName;
+import org.attnlab.model.HookedModel;
 import tech.tablesaw.api.DoubleColumn;
 import tech.tablesaw.api.IntColumn;
 import tech.tablesaw.api.StringColumn;
 import tech.tablesaw.api.Table;
 
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.Set;
 
 /**
- * Diagnostics of attention maps, computed from the weights a model hands out ({@link DecoderLM#patterns}), per
+ * Diagnostics of attention maps, computed from the weights a model hands out ({@link HookedModel#patterns}), per
  * layer and head, as a long table {@code (layer, head, metric, value)}. The diagnostics of <i>Deconstructing
  * Attention</i> (Xue et al. 2025) and of the attention-sink papers (Xiao et al. 2024; Gu et al. 2025).
  *
@@ -69,30 +70,24 @@ public final class AttentionDiagnostics {
     /** Keys at distance 0..LOCAL_WINDOW from the query count as local. */
     public static final int LOCAL_WINDOW = 3;
 
-    private static final Pattern PATTERN_NAME = Pattern.compile("blocks\\.(\\d+)\\.attn\\.pattern");
     private static final double LN2 = Math.log(2);
 
     private AttentionDiagnostics() {
     }
 
     /** Diagnostics of every layer {@code model} hands patterns for, on {@code tokens [B, L]}. */
-    public static Table of(DecoderLM model, ParameterStore ps, NDArray tokens) {
+    public static Table of(HookedModel model, ParameterStore ps, NDArray tokens) {
         return of(model.patterns(ps, tokens));
     }
 
     /**
-     * Diagnostics of patterns keyed by hook name {@code blocks.N.attn.pattern} (as {@link DecoderLM#patterns}
+     * Diagnostics of patterns keyed by hook name {@code blocks.N.attn.pattern} (as {@link HookedModel#patterns}
      * returns them); each {@code [B, H, L, L]}. Layers are the N of the names, in the map's order.
      */
     public static Table of(Map<String, NDArray> patterns) {
         Table t = emptyTable();
         for (Map.Entry<String, NDArray> e : patterns.entrySet()) {
-            Matcher m = PATTERN_NAME.matcher(e.getKey());
-            if (!m.matches()) {
-                throw new IllegalArgumentException("'" + e.getKey() + "' is not a pattern hook name; expected "
-                        + "blocks.N.attn.pattern");
-            }
-            append(t, Integer.parseInt(m.group(1)), e.getValue());
+            append(t, HookName.patternLayer(e.getKey()), e.getValue());
         }
         return t;
     }
@@ -257,18 +252,22 @@ public final class AttentionDiagnostics {
      * score per key. MLP and skipped layers have none. Returns {@code (layer, head, metric, value)} rows with
      * metric {@value #MAX_LOGIT}.
      */
-    public static Table maxLogits(DecoderLM model, ParameterStore ps, NDArray tokens) {
-        Map<String, NDArray> cache = model.runWithCache(ps, tokens,
-                n -> n.endsWith(".attn.q") || n.endsWith(".attn.k"));
+    public static Table maxLogits(HookedModel model, ParameterStore ps, NDArray tokens) {
+        Set<String> qk = new HashSet<>();
+        for (int layer = 0; layer < model.layers(); layer++) {
+            qk.add(HookName.attn(layer, HookName.Q));
+            qk.add(HookName.attn(layer, HookName.K));
+        }
+        Map<String, NDArray> cache = model.runWithCache(ps, tokens, qk::contains);
         Table t = emptyTable();
-        float scale = model.config().attentionConfig().scale();
-        for (int layer = 0; layer < model.config().layers(); layer++) {
-            NDArray q = cache.get("blocks." + layer + ".attn.q");
-            NDArray k = cache.get("blocks." + layer + ".attn.k");
+        float scale = (float) (1.0 / Math.sqrt(model.dModel() / model.heads()));   // 1/sqrt(headDim)
+        for (int layer = 0; layer < model.layers(); layer++) {
+            NDArray q = cache.get(HookName.attn(layer, HookName.Q));
+            NDArray k = cache.get(HookName.attn(layer, HookName.K));
             if (q == null || k == null) {
                 continue;
             }
-            double[] max = maxLogit(q, k, scale, model.config().plan().kindAt(layer) == AttentionKind.NON_APPROXIMATE);
+            double[] max = maxLogit(q, k, scale, model.kindAt(layer) == AttentionKind.NON_APPROXIMATE);
             for (int h = 0; h < max.length; h++) {
                 add(t, layer, h, MAX_LOGIT, max[h]);
             }

@@ -5,7 +5,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
-import org.attnlab.model.DecoderLM;
+import org.attnlab.model.HookName;
+import org.attnlab.model.HookedModel;
 import org.attnlab.model.ModelWeights;
 import tech.tablesaw.api.DoubleColumn;
 import tech.tablesaw.api.IntColumn;
@@ -15,8 +16,6 @@ import tech.tablesaw.api.Table;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Head scores that find induction circuits (Olsson et al. 2022), computed from attention weights
@@ -50,8 +49,6 @@ public final class InductionScores {
     public static final String SCORE = "score";
     public static final String VALUE = "value";
 
-    private static final Pattern PATTERN_NAME = Pattern.compile("blocks\\.(\\d+)\\.attn\\.pattern");
-
     private InductionScores() {
     }
 
@@ -62,7 +59,7 @@ public final class InductionScores {
      * @param tokens {@code [B][L]} token ids, every row the same length
      * @return long table {@code layer, head, score, value}
      */
-    public static Table measure(DecoderLM model, NDManager manager, int[][] tokens) {
+    public static Table measure(HookedModel model, NDManager manager, int[][] tokens) {
         checkTokens(tokens);
         try (NDManager sub = manager.newSubManager()) {
             sub.tempAttachAll(ModelWeights.arrays(model));              // arrays derived from weights land in sub
@@ -74,7 +71,7 @@ public final class InductionScores {
 
     /**
      * Scores every head of every pattern in {@code patterns} (hook name {@code blocks.N.attn.pattern} ->
-     * {@code [B, H, L, L]}, as {@link DecoderLM#patterns} returns) on the tokens the model read.
+     * {@code [B, H, L, L]}, as {@link HookedModel#patterns} returns) on the tokens the model read.
      *
      * @return long table {@code layer, head, score, value}, sorted by layer, head, then {@link #SCORES} order
      */
@@ -82,12 +79,7 @@ public final class InductionScores {
         checkTokens(tokens);
         Map<Integer, float[][][][]> byLayer = new TreeMap<>();
         for (Map.Entry<String, NDArray> e : patterns.entrySet()) {
-            Matcher m = PATTERN_NAME.matcher(e.getKey());
-            if (!m.matches()) {
-                throw new IllegalArgumentException("'" + e.getKey() + "' is not a pattern hook name; expected "
-                        + "blocks.N.attn.pattern");
-            }
-            byLayer.put(Integer.parseInt(m.group(1)), toArray(e.getValue(), tokens));
+            byLayer.put(HookName.patternLayer(e.getKey()), toArray(e.getValue(), tokens));
         }
         IntColumn layer = IntColumn.create(LAYER);
         IntColumn head = IntColumn.create(HEAD);
@@ -203,12 +195,12 @@ public final class InductionScores {
      * One head's weights on one sequence, {@code [L][L]}, from a model run (for a heatmap): layer {@code layer},
      * head {@code head}, the single row {@code tokens}.
      */
-    public static float[][] pattern(DecoderLM model, NDManager manager, int[] tokens, int layer, int head) {
+    public static float[][] pattern(HookedModel model, NDManager manager, int[] tokens, int layer, int head) {
         try (NDManager sub = manager.newSubManager()) {
             sub.tempAttachAll(ModelWeights.arrays(model));
             NDArray input = sub.create(tokens.clone(), new Shape(1, tokens.length));
             Map<String, NDArray> patterns = model.patterns(new ParameterStore(sub, false), input);
-            NDArray p = patterns.get(DecoderLM.patternName(layer));
+            NDArray p = patterns.get(HookName.pattern(layer));
             if (p == null) {
                 throw new IllegalArgumentException("Layer " + layer + " has no attention pattern; layers with one: "
                         + patterns.keySet());

@@ -14,6 +14,8 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
+import org.attnlab.attention.Hooks;
+import org.attnlab.model.HookedModel;
 import org.attnlab.train.BatchRequest.Split;
 import org.attnlab.train.ProgressListener.Progress;
 
@@ -58,6 +60,8 @@ import java.util.Set;
  * {@code evalBatches} batches of the eval source, pooled over all masked positions, logged as
  * {@code eval_loss}, {@code eval_accuracy}, {@code eval_perplexity}, {@code eval_<batchMetric>}; then each
  * {@link EvalHook}'s metrics. Then the {@link EarlyStop} check, then a checkpoint if one is due.
+ * {@link #evaluate(TrainingData, int, Hooks)} evaluates a {@link HookedModel} under hooks (an ablation, a skipped
+ * layer) without changing it.
  *
  * <p>Not thread-safe; one trainer trains at a time (PyTorch allows one gradient collector).
  */
@@ -264,7 +268,18 @@ public final class Trainer implements AutoCloseable {
      * over all masked positions, {@code perplexity = exp(loss)}, and each batch metric by its name.
      */
     public Map<String, Double> evaluate(TrainingData source, int batches) {
+        return evaluate(source, batches, Hooks.none());
+    }
+
+    /**
+     * {@link #evaluate(TrainingData, int)} with every forward pass run under {@code hooks}, e.g. an ablation
+     * ({@code LayerSkip.variantLayers(plan)}). The model is not changed: the hooks apply to these passes only.
+     * Non-empty hooks need a {@link HookedModel}. Arrays a hook sees live in the batch's sub-manager, which closes
+     * after the batch: a hook that keeps something copies it out (e.g. {@code toFloatArray()}).
+     */
+    public Map<String, Double> evaluate(TrainingData source, int batches, Hooks hooks) {
         Objects.requireNonNull(source, "source");
+        requireHookable(hooks);
         if (batches < 1) {
             throw new IllegalArgumentException("batches=" + batches + " must be >= 1");
         }
@@ -278,7 +293,7 @@ public final class Trainer implements AutoCloseable {
                 sub.tempAttachAll(parameterArrays);
                 TensorBatch batch = source.batch(sub, request(Split.EVAL, i));
                 checkBatch(batch, Split.EVAL, i);
-                NDArray logits = forward(batch.tokens(), false);
+                NDArray logits = forward(batch.tokens(), false, hooks);
                 NDArray mask = batch.lossMask().toType(DataType.FLOAT32, false);
                 nll += MaskedLoss.nllSum(logits, batch.targets(), mask).toType(DataType.FLOAT64, false).getDouble();
                 correct += MaskedLoss.correctSum(logits, batch.targets(), mask).toType(DataType.FLOAT64, false)
@@ -314,12 +329,31 @@ public final class Trainer implements AutoCloseable {
         return forward(tokens, false);
     }
 
+    /**
+     * {@link #logits(NDArray)} with the forward pass run under {@code hooks} (recording, ablating, patching);
+     * non-empty hooks need a {@link HookedModel}.
+     */
+    public NDArray logits(NDArray tokens, Hooks hooks) {
+        requireHookable(hooks);
+        return forward(tokens, false, hooks);
+    }
+
     private NDArray forward(NDArray tokens, boolean training) {
-        NDList out = model.forward(parameterStore, new NDList(tokens), training);
-        if (out.isEmpty()) {
-            throw new IllegalStateException("the model returned no output; expected logits [B, L, V]");
+        return forward(tokens, training, Hooks.none());
+    }
+
+    /** Logits [B, L, V]; with no hooks through the Block interface (any model), else through HookedModel. */
+    private NDArray forward(NDArray tokens, boolean training, Hooks hooks) {
+        NDArray logits;
+        if (hooks.isEmpty()) {
+            NDList out = model.forward(parameterStore, new NDList(tokens), training);
+            if (out.isEmpty()) {
+                throw new IllegalStateException("the model returned no output; expected logits [B, L, V]");
+            }
+            logits = out.get(0);
+        } else {
+            logits = ((HookedModel) model).forward(parameterStore, tokens, training, hooks);
         }
-        NDArray logits = out.get(0);
         Shape s = logits.getShape();
         Shape in = tokens.getShape();
         if (s.dimension() != 3 || s.get(0) != in.get(0) || s.get(1) != in.get(1)) {
@@ -327,6 +361,16 @@ public final class Trainer implements AutoCloseable {
                     + in.get(0) + ", " + in.get(1) + ", V] for tokens " + in);
         }
         return logits;
+    }
+
+    private void requireHookable(Hooks hooks) {
+        if (hooks == null) {
+            throw new IllegalArgumentException("hooks must not be null; pass Hooks.none() for a plain forward pass");
+        }
+        if (!hooks.isEmpty() && !(model instanceof HookedModel)) {
+            throw new IllegalArgumentException("evaluating under hooks needs a HookedModel (e.g. DecoderLM, "
+                    + "LearnedPositionsLM); this trainer's model is a " + model.getClass().getName());
+        }
     }
 
     private BatchRequest request(Split split, long index) {

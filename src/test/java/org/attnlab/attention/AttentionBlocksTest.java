@@ -8,7 +8,6 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.NormalInitializer;
-import org.attnlab.model.SwiGLU;
 import org.attnlab.testing.GradientCheck;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -255,5 +254,37 @@ class AttentionBlocksTest {
         assertTrue(h.scope("blocks.3").wants("anything"));
         assertFalse(Hooks.none().wants("pattern"));
         assertArrayEquals(x.toFloatArray(), Hooks.none().scope("x").apply("y", x).toFloatArray());
+    }
+
+    @Test
+    void thenRunsTheFirstHooksThenTheSecondOnEachName() {
+        NDArray x = manager.ones(new Shape(1));
+        Hooks plusOne = Hooks.create().add("embed", a -> a.add(1f));
+        List<Float> seenBySecond = new ArrayList<>();
+        Hooks timesTen = Hooks.create().add("embed", a -> {
+            seenBySecond.add(a.getFloat(0));
+            return a.mul(10f);
+        });
+        Hooks both = plusOne.then(timesTen);
+        assertEquals(20f, both.apply("embed", x).getFloat(0), 0f);             // (1 + 1) * 10, not 1 * 10 + 1
+        assertEquals(List.of(2f), seenBySecond);
+        assertEquals(11f, timesTen.then(plusOne).apply("embed", x).getFloat(0), 0f);
+        assertEquals(1f, both.apply("other", x).getFloat(0), 0f);
+        assertTrue(both.wants("embed"));
+        assertFalse(both.wants("blocks.0.x"));
+
+        // a snapshot: hooks added later to either part, or to the result, stay where they were added
+        plusOne.add("embed", a -> a.add(100f));
+        assertEquals(20f, both.apply("embed", x).getFloat(0), 0f);
+        both.add("embed", a -> a.neg());
+        assertEquals(-20f, both.apply("embed", x).getFloat(0), 0f);
+        assertEquals(10f, timesTen.apply("embed", x).getFloat(0), 0f);
+
+        assertTrue(Hooks.none().then(Hooks.none()).isEmpty());
+        assertTrue(Hooks.create().isEmpty() && Hooks.none().isEmpty() && !plusOne.isEmpty());
+        assertEquals(20f, Hooks.none().then(timesTen).then(Hooks.none()).apply("embed", x.add(1f)).getFloat(0), 0f);
+        assertThrows(IllegalArgumentException.class, () -> plusOne.then(null));
+        var scoped = assertThrows(IllegalStateException.class, () -> plusOne.scope("blocks.1").then(timesTen));
+        assertTrue(scoped.getMessage().contains("blocks.1."), scoped.getMessage());
     }
 }

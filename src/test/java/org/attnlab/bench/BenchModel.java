@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import org.attnlab.attention.AttentionKind;
 import org.attnlab.model.DecoderLM;
+import org.attnlab.model.HookName;
 import org.attnlab.model.LayerPlan;
 import org.attnlab.model.ModelConfig;
 import org.attnlab.model.TransformerBlock;
@@ -142,7 +143,7 @@ record BenchModel(String kind, int vocab, int dModel, int heads, int layers, int
         }
         for (int i = 0; i < model.blocks().size(); i++) {
             TransformerBlock b = model.block(i);
-            String p = "blocks." + i + ".";
+            String p = HookName.layer(i) + ".";          // the parameter path of layer i
             out.put(p + "attn_norm.gain", b.attentionNorm().getParameters().get("gain"));
             for (var e : b.attention().getParameters()) {
                 out.put(p + "attn." + e.getKey(), e.getValue());

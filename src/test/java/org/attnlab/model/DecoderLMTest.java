@@ -146,40 +146,6 @@ class DecoderLMTest {
                 DecoderLM.create(rnd, manager, 1).parameterCount());
     }
 
-    /** Embedding, the given layers only, final norm, head: the model "without the other layers". */
-    private static NDArray manual(DecoderLM model, NDArray t, List<Integer> layers, boolean attentionOff) {
-        ParameterStore ps = ps();
-        NDArray x = model.embed(ps, t, false);
-        for (int i = 0; i < model.blocks().size(); i++) {
-            boolean variant = model.config().plan().isVariant(i);
-            if (!layers.contains(i)) {
-                continue;
-            }
-            x = model.block(i).forward(ps, x, null, false, Hooks.none(), attentionOff && variant);
-        }
-        x = model.finalNorm().forward(ps, x, false);
-        return x.matMul(model.getParameters().get("head").getArray().transpose());
-    }
-
-    @ParameterizedTest
-    @EnumSource(value = AttentionKind.class, names = {"MLP", "RND_EMB_QK", "APPROXIMATE"})
-    void skipModeEqualsTheModelWithoutTheVariantLayers(AttentionKind variant) {
-        DecoderLM model = DecoderLM.create(config(LayerPlan.hybrid(variant, 4)).build(), manager, 7);
-        NDArray t = tokens(4);
-        NDArray full = model.forward(ps(), t, false);
-        model.setSkip(DecoderLM.Skip.VARIANT_LAYERS);
-        NDArray skipped = model.forward(ps(), t, false);
-        assertTrue(skipped.allClose(manual(model, t, List.of(1, 3), false), 1e-5, 1e-6, false));
-        assertFalse(skipped.allClose(full, 1e-5, 1e-6, false));
-        if (variant != AttentionKind.RND_EMB_QK) { // its attention needs the stream; the MLP-only path is the same
-            model.setSkip(DecoderLM.Skip.VARIANT_ATTENTION);
-            assertTrue(model.forward(ps(), t, false).allClose(manual(model, t, List.of(0, 1, 2, 3), true),
-                    1e-5, 1e-6, false));
-        }
-        model.setSkip(DecoderLM.Skip.NONE);
-        assertTrue(model.forward(ps(), t, false).allClose(full));
-    }
-
     @Test
     void theHookNamesAreTheOnesFired() {
         LayerPlan plan = LayerPlan.of(AttentionKind.STANDARD, AttentionKind.MLP, AttentionKind.STATIC_EMB_QK,
@@ -207,9 +173,9 @@ class DecoderLMTest {
         assertEquals(model.hookNames().stream().filter(n -> n.contains(".attn.")).toList(),
                 new ArrayList<>(cache.keySet()));
         int path = List.of(AttentionKind.values()).indexOf(AttentionKind.PATH_FOX);
-        assertEquals(new Shape(B, HEADS, L), cache.get("blocks." + path + ".attn.beta").getShape());
-        assertEquals(new Shape(B, HEADS, L), cache.get("blocks." + path + ".attn.log_forget").getShape());
-        assertEquals(new Shape(B, HEADS, L, D / HEADS), cache.get("blocks." + path + ".attn.w").getShape());
+        assertEquals(new Shape(B, HEADS, L), cache.get(HookName.attn(path, "beta")).getShape());
+        assertEquals(new Shape(B, HEADS, L), cache.get(HookName.attn(path, "log_forget")).getShape());
+        assertEquals(new Shape(B, HEADS, L, D / HEADS), cache.get(HookName.attn(path, "w")).getShape());
     }
 
     @Test
@@ -217,7 +183,7 @@ class DecoderLMTest {
         LayerPlan plan = LayerPlan.of(AttentionKind.STANDARD, AttentionKind.MLP, AttentionKind.NOPE);
         DecoderLM model = DecoderLM.create(config(plan).build(), manager, 1);
         Map<String, NDArray> p = model.patterns(ps(), tokens(6));
-        assertEquals(List.of(DecoderLM.patternName(0), DecoderLM.patternName(2)), new ArrayList<>(p.keySet()));
+        assertEquals(List.of(HookName.pattern(0), HookName.pattern(2)), new ArrayList<>(p.keySet()));
         assertEquals(new Shape(B, HEADS, L, L), p.get("blocks.2.attn.pattern").getShape());
     }
 
@@ -225,12 +191,12 @@ class DecoderLMTest {
     @EnumSource(value = AttentionKind.class, names = {"RND_EMB_QK", "FIXED_SEQ_QK"})
     void fixedQkLayersHaveTheSamePatternForEveryInput(AttentionKind kind) {
         DecoderLM model = DecoderLM.create(config(LayerPlan.of(AttentionKind.STANDARD, kind)).build(), manager, 1);
-        NDArray a = model.patterns(ps(), tokens(7)).get(DecoderLM.patternName(1));
-        NDArray b = model.patterns(ps(), tokens(8)).get(DecoderLM.patternName(1));
+        NDArray a = model.patterns(ps(), tokens(7)).get(HookName.pattern(1));
+        NDArray b = model.patterns(ps(), tokens(8)).get(HookName.pattern(1));
         assertTrue(a.allClose(b, 1e-6, 1e-7, false));
         assertTrue(a.get(0).allClose(a.get(1), 1e-6, 1e-7, false));
-        NDArray std0 = model.patterns(ps(), tokens(7)).get(DecoderLM.patternName(0));
-        NDArray std1 = model.patterns(ps(), tokens(8)).get(DecoderLM.patternName(0));
+        NDArray std0 = model.patterns(ps(), tokens(7)).get(HookName.pattern(0));
+        NDArray std1 = model.patterns(ps(), tokens(8)).get(HookName.pattern(0));
         assertFalse(std0.allClose(std1, 1e-6, 1e-7, false), "standard layer patterns depend on the input");
     }
 
@@ -240,7 +206,7 @@ class DecoderLMTest {
                 .build(), manager, 1);
         ParameterStore ps = ps();
         NDArray t = tokens(9);
-        NDArray a = model.patterns(ps, t).get(DecoderLM.patternName(1));
+        NDArray a = model.patterns(ps, t).get(HookName.pattern(1));
         // perturb the residual stream after layer 0: a hidden-state pattern would change, this one must not
         Hooks shove = Hooks.create().add("blocks.0.resid_post", x -> x.add(1.0f));
         List<NDArray> seen = new ArrayList<>();

@@ -4,7 +4,11 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
+import org.attnlab.attention.AttentionKind;
 import org.attnlab.model.DecoderLM;
+import org.attnlab.model.HookName;
+import org.attnlab.model.LayerPlan;
+import org.attnlab.model.LearnedPositionsLM;
 import org.attnlab.model.ModelConfig;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -13,6 +17,7 @@ import tech.tablesaw.api.Table;
 
 import java.util.Map;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -111,14 +116,16 @@ class AttentionDiagnosticsTest {
 
     @Test
     void longTableAndSinkFraction() {
-        Table t = AttentionDiagnostics.of(Map.of(DecoderLM.patternName(2), pattern(threeHeads())));
+        Table t = AttentionDiagnostics.of(Map.of(HookName.pattern(2), pattern(threeHeads())));
         assertEquals(3 * AttentionDiagnostics.PATTERN_METRICS.size(), t.rowCount());
         assertEquals(2, t.intColumn("layer").getInt(0));
         assertEquals(1.0 / 3, AttentionDiagnostics.sinkHeadFraction(t), 1e-12);   // only the one-hot head
         Table per = AttentionDiagnostics.perLayer(t);
         assertEquals(AttentionDiagnostics.PATTERN_METRICS.size(), per.rowCount());
-        assertThrows(IllegalArgumentException.class,
+        var notPattern = assertThrows(IllegalArgumentException.class,
                 () -> AttentionDiagnostics.of(Map.of("blocks.0.attn.q", pattern(threeHeads()))));
+        assertTrue(notPattern.getMessage().contains("'blocks.0.attn.q'")
+                && notPattern.getMessage().contains("blocks.N.attn.pattern"), notPattern.getMessage());
         assertThrows(IllegalArgumentException.class,
                 () -> AttentionDiagnostics.perHead(manager.zeros(new Shape(1, 2, 3, 4))));
     }
@@ -172,6 +179,36 @@ class AttentionDiagnosticsTest {
             Table logits = AttentionDiagnostics.maxLogits(model, ps, tokens);
             assertEquals(2 * 2, logits.rowCount());
             assertFalse(logits.doubleColumn("value").isMissing().size() > 0);
+            // at the config's scale 1/sqrt(headDim), from the recorded q and k (layer 0 non-approximate: q_j.k_j)
+            Map<String, NDArray> qk = model.runWithCache(ps, tokens, n -> true);
+            for (int layer = 0; layer < 2; layer++) {
+                double[] expected = AttentionDiagnostics.maxLogit(qk.get(HookName.attn(layer, HookName.Q)),
+                        qk.get(HookName.attn(layer, HookName.K)), cfg.attentionConfig().scale(),
+                        cfg.plan().kindAt(layer) == AttentionKind.NON_APPROXIMATE);
+                for (int h = 0; h < 2; h++) {
+                    assertEquals(layer, logits.intColumn("layer").getInt(2 * layer + h));
+                    assertEquals(expected[h], logits.doubleColumn("value").getDouble(2 * layer + h), 1e-5);
+                }
+            }
+            assertEquals(AttentionKind.NON_APPROXIMATE, cfg.plan().kindAt(0));
+        }
+    }
+
+    @Test
+    void anyHookedModelCanBeDiagnosed() {
+        ModelConfig cfg = ModelConfig.builder(7, 8, 2, 2).plan(LayerPlan.of(AttentionKind.NOPE, AttentionKind.MLP))
+                .build();
+        try (NDManager m = NDManager.newBaseManager()) {
+            LearnedPositionsLM lm = LearnedPositionsLM.create(cfg, 6, m, 5);
+            ParameterStore ps = new ParameterStore(m, false);
+            NDArray tokens = m.randomInteger(0, 7, new Shape(2, 6), ai.djl.ndarray.types.DataType.INT32);
+            Table t = AttentionDiagnostics.of(lm, ps, tokens);
+            Table expected = AttentionDiagnostics.of(lm.patterns(ps, tokens));
+            assertEquals(2 * AttentionDiagnostics.PATTERN_METRICS.size(), t.rowCount());     // layer 0 only
+            assertArrayEquals(expected.doubleColumn("value").asDoubleArray(), t.doubleColumn("value").asDoubleArray());
+            Table logits = AttentionDiagnostics.maxLogits(lm, ps, tokens);
+            assertEquals(2, logits.rowCount());
+            assertEquals(0, logits.intColumn("layer").getInt(1));
         }
     }
 }

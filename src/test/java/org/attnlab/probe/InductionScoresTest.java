@@ -5,7 +5,11 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import org.attnlab.data.tasks.RepeatedTokensTask;
 import org.attnlab.data.tasks.Split;
+import org.attnlab.attention.AttentionKind;
 import org.attnlab.model.DecoderLM;
+import org.attnlab.model.HookName;
+import org.attnlab.model.LayerPlan;
+import org.attnlab.model.LearnedPositionsLM;
 import org.attnlab.model.ModelConfig;
 import org.junit.jupiter.api.Test;
 import tech.tablesaw.api.Table;
@@ -125,9 +129,10 @@ class InductionScoresTest {
             assertArrayEquals(new int[] {0, 0}, InductionScores.best(t, InductionScores.PREVIOUS_TOKEN));
             Table prefix = InductionScores.only(t, InductionScores.PREFIX_MATCHING);
             assertEquals(4, prefix.rowCount());
-            assertThrows(IllegalArgumentException.class,
+            var notPattern = assertThrows(IllegalArgumentException.class,
                     () -> InductionScores.compute(Map.of("blocks.0.attn.z", patterns.get("blocks.0.attn.pattern")),
                             tokens));
+            assertTrue(notPattern.getMessage().contains("'blocks.0.attn.z'"), notPattern.getMessage());
         }
     }
 
@@ -149,6 +154,29 @@ class InductionScoresTest {
                 row += x;
             }
             assertEquals(1.0, row, 1e-5);
+        }
+    }
+
+    @Test
+    void anyHookedModelCanBeScored() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            RepeatedTokensTask task = new RepeatedTokensTask(10);
+            ModelConfig cfg = ModelConfig.builder(task.vocabulary().size(), 8, 2, 2)
+                    .plan(LayerPlan.uniform(AttentionKind.NOPE, 2)).build();
+            LearnedPositionsLM lm = LearnedPositionsLM.create(cfg, 10, m, 2);
+            int[][] tokens = task.sample(2, 5, Split.TEST, 3).inputs();
+            Table t = InductionScores.measure(lm, m, tokens);
+            NDArray input = m.create(new int[][] {tokens[0], tokens[1]});
+            Map<String, NDArray> patterns = lm.patterns(new ai.djl.training.ParameterStore(m, false), input);
+            assertArrayEquals(InductionScores.compute(patterns, tokens).doubleColumn("value").asDoubleArray(),
+                    t.doubleColumn("value").asDoubleArray());
+            float[][] w = InductionScores.pattern(lm, m, tokens[1], 1, 0);
+            NDArray one = lm.patterns(new ai.djl.training.ParameterStore(m, false), input.get(1).expandDims(0))
+                    .get(HookName.pattern(1));
+            assertArrayEquals(InductionScores.headWeights(one, 0, 0)[9], w[9], 1e-6f);
+            var noLayer = assertThrows(IllegalArgumentException.class,
+                    () -> InductionScores.pattern(lm, m, tokens[0], 2, 0));
+            assertTrue(noLayer.getMessage().contains("Layer 2"), noLayer.getMessage());
         }
     }
 

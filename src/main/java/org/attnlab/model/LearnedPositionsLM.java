@@ -1,4 +1,4 @@
-package org.attnlab.experiments;
+package org.attnlab.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -11,13 +11,10 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.NormalInitializer;
 import ai.djl.util.PairList;
+import org.attnlab.attention.AttentionKind;
 import org.attnlab.attention.Hooks;
-import org.attnlab.model.DecoderLM;
-import org.attnlab.model.ModelConfig;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
-import java.util.function.Predicate;
+import java.util.List;
 
 /**
  * A {@link DecoderLM} with learned absolute position embeddings added to the token embeddings, GPT-2 style:
@@ -27,9 +24,10 @@ import java.util.function.Predicate;
  * then the decoder's blocks as usual. The addition happens at the decoder's {@code embed} hook point, so the model
  * code is the decoder's own; use it with a position-free plan ({@code AttentionKind.NOPE}) for the setting of
  * papers that use learned positions (e.g. Cabannes et al.'s iteration heads). Pass it to the {@code Trainer} like
- * any model; {@link #patterns} returns the attention weights like {@link DecoderLM#patterns}.
+ * any model. It is a {@link HookedModel} with the decoder's hook names: a caller's hooks run after the positions
+ * are added, so {@code embed} is {@code Emb(tokens) + P}, the residual stream layer 0 reads.
  */
-public final class LearnedPositionsLM extends AbstractBlock {
+public final class LearnedPositionsLM extends AbstractBlock implements HookedModel {
 
     private final DecoderLM decoder;
     private final Parameter positions;
@@ -57,20 +55,15 @@ public final class LearnedPositionsLM extends AbstractBlock {
 
     /** Logits {@code [B, L, vocab]} for tokens {@code [B, L]}, L at most {@link #maxLength()}. */
     public NDArray forward(ParameterStore ps, NDArray tokens, boolean training) {
-        return forward(ps, tokens, training, null, n -> false);
+        return forward(ps, tokens, training, Hooks.none());
     }
 
     /**
-     * The attention weights of every layer: {@code blocks.N.attn.pattern -> [B, H, L, L]} (inference mode).
+     * {@link #forward(ParameterStore, NDArray, boolean)} with the positions added at {@code embed}, then the
+     * caller's {@code hooks} applied (so they see {@code Emb(tokens) + P} there).
      */
-    public Map<String, NDArray> patterns(ParameterStore ps, NDArray tokens) {
-        Map<String, NDArray> cache = new LinkedHashMap<>();
-        forward(ps, tokens, false, cache, n -> n.endsWith(".attn.pattern"));
-        return cache;
-    }
-
-    private NDArray forward(ParameterStore ps, NDArray tokens, boolean training, Map<String, NDArray> cache,
-                            Predicate<String> names) {
+    @Override
+    public NDArray forward(ParameterStore ps, NDArray tokens, boolean training, Hooks hooks) {
         long len = tokens.getShape().get(tokens.getShape().dimension() - 1);
         if (len > maxLength) {
             throw new IllegalArgumentException("input length " + len + " exceeds the position table's maxLength="
@@ -78,11 +71,54 @@ public final class LearnedPositionsLM extends AbstractBlock {
         }
         NDArray table = ps.getValue(positions, tokens.getDevice(), training);
         NDArray p = table.get(new NDIndex(":{}, :", len));                      // (L, d), broadcast over B
-        Hooks hooks = Hooks.create().add("embed", x -> x.add(p));
-        if (cache != null) {
-            hooks.record(cache, names);
-        }
-        return decoder.forward(ps, tokens, training, hooks);
+        Hooks withPositions = Hooks.create().add(HookName.EMBED, x -> x.add(p)).then(hooks);
+        return decoder.forward(ps, tokens, training, withPositions);
+    }
+
+    /** The decoder's hook names: the positions add no point of their own (they enter at {@code embed}). */
+    @Override
+    public List<String> hookNames() {
+        return decoder.hookNames();
+    }
+
+    @Override
+    public int layers() {
+        return decoder.layers();
+    }
+
+    @Override
+    public int heads() {
+        return decoder.heads();
+    }
+
+    @Override
+    public int dModel() {
+        return decoder.dModel();
+    }
+
+    @Override
+    public int vocabSize() {
+        return decoder.vocabSize();
+    }
+
+    @Override
+    public AttentionKind kindAt(int layer) {
+        return decoder.kindAt(layer);
+    }
+
+    @Override
+    public NDArray outputProjection(ParameterStore ps, int layer) {
+        return decoder.outputProjection(ps, layer);
+    }
+
+    @Override
+    public NDArray unembedding(ParameterStore ps) {
+        return decoder.unembedding(ps);
+    }
+
+    @Override
+    public RMSNorm finalNorm() {
+        return decoder.finalNorm();
     }
 
     public DecoderLM decoder() {

@@ -1,4 +1,4 @@
-package org.attnlab.model;
+package org.attnlab.attention;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -13,6 +13,8 @@ import ai.djl.util.PairList;
 /**
  * The gated MLP of LLaMA/Qwen: {@code y = Down(SiLU(Gate(x)) * Up(x))}, no biases. Parameters {@code gate, up}
  * {@code [dModel, width]} and {@code down} {@code [width, dModel]}: {@code 3 dModel width} in all.
+ * It lives in {@code attention/} because the MLP variant ({@link MlpInPlaceOfAttention}) is built from it; the
+ * model's {@code TransformerBlock} uses it from here.
  */
 public final class SwiGLU extends AbstractBlock {
 
