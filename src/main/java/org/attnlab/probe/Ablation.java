@@ -262,7 +262,8 @@ public final class Ablation {
         NDArray a = refCache.get(hook);
         boolean z = isZ(hook);                                              // z: (B,H,L,D); mlp_out: (B,L,d)
         if (mode == Mode.MEAN) {
-            return z ? a.mean(new int[]{0, 2}, true) : a.mean(new int[]{0, 1}, true);
+            return z ? a.mean(new int[]{2}, true).mean(new int[]{0}, true)          // (1,H,1,D)
+                : a.mean(new int[]{1}, true).mean(new int[]{0}, true);           // (1,1,d)
         }
         NDList picked = new NDList();
         for (int r : rows) {

@@ -98,8 +98,8 @@ public final class DirectLogitAttribution {
             if (wrong != null) {
                 u = u.sub(rows(sub, wu, wrong));
             }
-            NDArray uScaled = u.mul(readout.throughNorm(atPosition(ones(cache.get(last)), p)).squeeze(1)) // u*g*s
-                    .toType(DataType.FLOAT64, false);
+            NDArray uScaled = u.mul(readout.factorAt(p)).toType(DataType.FLOAT64, false);   // (B,d): u * g * s
+
             Table t = ProbeTable.components("direct logit attribution");
             NDArray explained = atPosition(cache.get(first), p);                         // (B,1,d)
             add(t, EMBED, ProbeTable.NONE, ProbeTable.NONE, attribution(explained.squeeze(1), uScaled));
@@ -159,10 +159,6 @@ public final class DirectLogitAttribution {
     /** {@code a[:, p:p+1, :]}: {@code [B, 1, d]}. */
     private static NDArray atPosition(NDArray a, int p) {
         return a.get(new NDIndex(":, {}:{}, :", p, p + 1));
-    }
-
-    private static NDArray ones(NDArray like) {
-        return like.onesLike();
     }
 
     /** {@code W_U[ids[b]]}: {@code [B, d]}. */

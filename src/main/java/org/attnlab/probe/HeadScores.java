@@ -266,7 +266,7 @@ public final class HeadScores {
             long len = perQuery.getShape().get(2);
             double[] v = new double[heads];
             if (len >= 2) {
-                float[] means = perQuery.get(new NDIndex(":, :, 1:")).mean(new int[]{0, 2})
+                float[] means = perQuery.get(new NDIndex(":, :, 1:")).mean(new int[]{2}).mean(new int[]{0})
                         .toType(DataType.FLOAT32, false).toFloatArray();           // (H)
                 for (int h = 0; h < heads; h++) {
                     v[h] = means[h];

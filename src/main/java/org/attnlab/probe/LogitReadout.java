@@ -1,6 +1,7 @@
 package org.attnlab.probe;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import org.attnlab.model.HookName;
@@ -50,6 +51,12 @@ final class LogitReadout {
     /** {@code s}, the frozen {@code 1/rms}: {@code [B, L, 1]}. */
     NDArray scale() {
         return scale;
+    }
+
+    /** {@code g * s[:, p]}: what the norm multiplies the stream by at position p, {@code [B, d]}. */
+    NDArray factorAt(int p) {
+        NDArray s = scale.get(new NDIndex(":, {}, :", p));                      // (B,1)
+        return s.mul(gain);                                                      // (B,1)*(d) -> (B,d)
     }
 
     /** {@code y * g * s} for a residual-stream part {@code y [..., B, L, d]}. */
