@@ -149,7 +149,7 @@ public final class HeadScoreTracker implements EvalHook {
             head.append(ProbeTable.headName(t.intColumn(ProbeTable.LAYER).getInt(r), t.intColumn(ProbeTable.HEAD).getInt(r)));
         }
         t.addColumns(head);
-        return (LineFigure) Plots.lines(t, ProbeTable.STEP, ProbeTable.VALUE, ProbeTable.COMPONENT)
+        return Plots.lines(t, ProbeTable.STEP, ProbeTable.VALUE, ProbeTable.COMPONENT)
                 .title(metric + " over training");
     }
 
