@@ -9,6 +9,8 @@ import ai.djl.nn.core.Embedding;
 import ai.djl.training.ParameterStore;
 import org.attnlab.model.HookName;
 import org.attnlab.model.HookedModel;
+import org.attnlab.viz.HeatmapFigure;
+import org.attnlab.viz.Plots;
 import tech.tablesaw.api.Table;
 
 import java.util.ArrayList;
@@ -165,6 +167,24 @@ public final class HeadScores {
             }
         }
         return t;
+    }
+
+    /** One score of a {@link #measure} table as a layer x head grid, the colour bar named after the score. */
+    public static HeatmapFigure figure(Table scores, String metric) {
+        Table t = ProbeTable.only(scores, metric);
+        if (t.rowCount() == 0) {
+            throw new IllegalArgumentException("table '" + scores.name() + "' has no rows to draw");
+        }
+        double[][] grid = new double[(int) t.intColumn(ProbeTable.LAYER).max() + 1]
+                [(int) t.intColumn(ProbeTable.HEAD).max() + 1];
+        for (double[] row : grid) {
+            Arrays.fill(row, Double.NaN);                                     // layers without heads stay blank
+        }
+        for (int r = 0; r < t.rowCount(); r++) {
+            grid[t.intColumn(ProbeTable.LAYER).getInt(r)][t.intColumn(ProbeTable.HEAD).getInt(r)] =
+                    t.doubleColumn(ProbeTable.VALUE).getDouble(r);
+        }
+        return Plots.headGrid(grid, metric);
     }
 
     /**
