@@ -32,9 +32,10 @@ import java.util.stream.Collectors;
  *   previous_token   mean_{i &gt;= 1} w[i][i-1]
  *   duplicate_token  mean_{i in D} w[i][prev(i)]                  D = { i : token i occurred before }
  *   prefix_matching  mean_{i in P} w[i][prev(i)+1]                P = { i in D : prev(i)+1 &lt; i }   (induction)
- *   sink_mass        mean_{i &gt;= 1} w[i][0]                       (sinkMass(S): mean_{i in Q} sum_{j in S, j &lt;= i} w[i][j],
- *                                                                   Q = { i &gt;= max(1, min S) })
- *   local_focus      mean_{i &gt;= 1} sum_{i-W &lt; j &lt;= i} w[i][j]       (the W most recent keys, current included; W = 4)
+ *   sink_mass        mean_{i &gt;= 1} w[i][0]
+ *     sinkMass(S)    mean_{i in Q} sum_{j in S, j &lt;= i} w[i][j]   Q = { i &gt;= max(1, min S) }
+ *   local_focus      mean_{i &gt;= 1} sum_{i-W &lt; j &lt;= i} w[i][j]
+ *                    (the W most recent keys, the current one included; W = 4)
  *   entropy          mean_{i &gt;= 1} -sum_j w[i][j] ln w[i][j]        (nats)
  * </pre>
  * Row-wise scores leave query 0 out: it can only see itself. The first three are {@link InductionScores}'
@@ -259,7 +260,7 @@ public final class HeadScores {
         return sum / (w.length - 1);
     }
 
-    /** The {@value #COPYING} score of every head with a pattern and an output projection: {@code layer -> double[H]}. */
+    /** {@value #COPYING} of every head with a pattern and an output projection: {@code layer -> double[H]}. */
     static Map<Integer, double[]> copying(HookedModel model, ParameterStore ps, Map<String, NDArray> cache,
                                           int[][] tokens) {
         Map<Integer, double[]> out = new LinkedHashMap<>();

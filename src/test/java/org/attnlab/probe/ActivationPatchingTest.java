@@ -35,12 +35,13 @@ class ActivationPatchingTest {
         try (NDManager m = NDManager.newBaseManager()) {
             DecoderLM lm = ProbeFixtures.model(m, 31);
             for (int layer = 0; layer < 2; layer++) {
-                double r = ActivationPatching.recovered(lm, m, clean(), corrupted(), DIFF, ActivationPatching.residual(layer));
+                double r = ActivationPatching.recovered(lm, m, clean(), corrupted(), DIFF,
+                        ActivationPatching.residual(layer));
                 assertEquals(1.0, r, 1e-6, "layer " + layer);
             }
             // patching the clean run's activations into a run of the clean input recovers 100% of nothing: refused
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ActivationPatching.recovered(
-                    lm, m, clean(), clean(), DIFF, ActivationPatching.residual(0)));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> ActivationPatching.recovered(lm, m, clean(), clean(), DIFF, ActivationPatching.residual(0)));
             assertTrue(e.getMessage().contains("nothing to recover"), e.getMessage());
         }
     }
@@ -86,7 +87,8 @@ class ActivationPatchingTest {
                     ProbeTable.value(t, 0, 1, ActivationPatching.RECOVERED), 1e-9);
             assertTrue(Double.isFinite(patched));
             String svg = ActivationPatching.headFigure(t).svg();
-            assertTrue(svg.contains(ActivationPatching.RECOVERED_LABEL) && svg.contains(">head<"), "axes and colour bar");
+            assertTrue(svg.contains(ActivationPatching.RECOVERED_LABEL) && svg.contains(">head<"),
+                    "axes and colour bar");
         }
     }
 

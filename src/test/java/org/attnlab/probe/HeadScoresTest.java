@@ -1,8 +1,11 @@
 package org.attnlab.probe;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.training.ParameterStore;
 import org.attnlab.attention.AttentionKind;
 import org.attnlab.model.DecoderLM;
+import org.attnlab.model.HookName;
 import org.attnlab.model.LayerPlan;
 import org.junit.jupiter.api.Test;
 import tech.tablesaw.api.Table;
@@ -154,11 +157,11 @@ class HeadScoresTest {
             DecoderLM lm = ProbeFixtures.model(m, 5);
             int[] seq = {1, 4, 2, 4, 7, 1};
             Table scores = HeadScores.measure(lm, m, new int[][] {seq});
-            Map<String, ai.djl.ndarray.NDArray> patterns;
             float[][][][] p1;
             try (NDManager sub = m.newSubManager()) {
-                patterns = lm.patterns(new ai.djl.training.ParameterStore(sub, false), ProbeRun.tokens(sub, new int[][] {seq}));
-                p1 = ProbeRun.pattern(patterns.get(org.attnlab.model.HookName.pattern(1)), new int[][] {seq});
+                Map<String, NDArray> patterns = lm.patterns(new ParameterStore(sub, false),
+                        ProbeRun.tokens(sub, new int[][] {seq}));
+                p1 = ProbeRun.pattern(patterns.get(HookName.pattern(1)), new int[][] {seq});
             }
             int layer = 1;
             for (int h = 0; h < ProbeFixtures.HEADS; h++) {

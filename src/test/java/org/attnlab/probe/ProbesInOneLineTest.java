@@ -22,7 +22,8 @@ class ProbesInOneLineTest {
     void theReadmeOneLinersRun() {
         RepeatedTokensTask task = new RepeatedTokensTask(16);
         try (NDManager manager = NDManager.newBaseManager()) {
-            DecoderLM model = DecoderLM.create(ModelConfig.builder(task.vocabulary().size(), 32, 4, 2).build(), manager, 1);
+            ModelConfig config = ModelConfig.builder(task.vocabulary().size(), 32, 4, 2).build();
+            DecoderLM model = DecoderLM.create(config, manager, 1);
             TaskBatch batch = task.sample(8, 6, Split.TEST, 3);
             int[][] tokens = batch.inputs();
             int[][] clean = task.sample(4, 6, Split.TEST, 4).inputs();
