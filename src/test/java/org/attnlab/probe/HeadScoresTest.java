@@ -142,6 +142,10 @@ class HeadScoresTest {
             // rows of a head sit together: the pattern scores in order, then copying
             assertEquals(HeadScores.PREVIOUS_TOKEN, t.stringColumn(ProbeTable.METRIC).get(0));
             assertEquals(HeadScores.COPYING, t.stringColumn(ProbeTable.METRIC).get(HeadScores.PATTERN_SCORES.size()));
+            // the MLP layer is a blank row of the layer x head picture
+            double[][] grid = HeadScores.figure(t, HeadScores.ENTROPY).panels().get(0).z();
+            assertTrue(Double.isNaN(grid[0][0]) && Double.isFinite(grid[1][1]), java.util.Arrays.deepToString(grid));
+            assertTrue(HeadScores.figure(t, HeadScores.ENTROPY).svg().contains(HeadScores.ENTROPY));
             Table one = HeadScores.measure(lm, m, tokens, HeadScores.sinkMass(0, 2));
             assertEquals(List.of("sink_mass@0,2"), one.stringColumn(ProbeTable.METRIC).unique().asList());
         }
