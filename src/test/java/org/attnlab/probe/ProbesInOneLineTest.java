@@ -39,8 +39,11 @@ class ProbesInOneLineTest {
             Table patched = ActivationPatching.residual(model, manager, clean, corrupted,
                     LogitMetric.logitDifference(-1, correct, wrong));
             Figure picture = ActivationPatching.residualFigure(patched);    // layer x position
+            Table byHead = ActivationPatching.heads(model, manager, clean, corrupted,
+                    LogitMetric.logitDifference(-1, correct, wrong));
             Table dla = DirectLogitAttribution.measure(model, manager, clean, -1, correct);
             HeadScoreTracker induction = HeadScoreTracker.of(tokens, HeadScores.PREFIX_MATCHING_SCORE);
+            // Trainer.builder()...evalHook(induction).build().run(); then induction.figure(HeadScores.PREFIX_MATCHING)
             // --- end ---
             assertEquals(2 * 4 * (HeadScores.PATTERN_SCORES.size() + 1), scores.rowCount());
             assertTrue(grid.svg().contains(HeadScores.PREFIX_MATCHING));
@@ -48,6 +51,7 @@ class ProbesInOneLineTest {
             assertEquals((2 * 4 + 2) * 6, ablated.rowCount());
             assertEquals(2 * 2 * 12, patched.rowCount());
             assertTrue(picture.svg().contains(ActivationPatching.RECOVERED_LABEL));
+            assertEquals(2 * 4 * 2, byHead.rowCount());
             assertEquals(1 + 2 * 5 + 1, dla.rowCount());
             assertEquals(0, induction.table().rowCount());
         }
