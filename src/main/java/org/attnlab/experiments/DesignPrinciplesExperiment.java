@@ -365,7 +365,7 @@ public final class DesignPrinciplesExperiment implements Experiment {
         result.table(TABLE1, table1(results));
         result.table(PLACEMENT, placementTable(results, z));
         result.table(RESULTS, results);
-        result.table(DIAGNOSTICS_PER_LAYER, perLayer(diagnostics));
+        result.table(DIAGNOSTICS_PER_LAYER, diagnosticsPerLayer(diagnostics));
         result.table(DIAGNOSTICS, diagnostics);
         result.table(RUNS, runs);
         figures(result, results, log, diagnostics, z);
@@ -421,7 +421,7 @@ public final class DesignPrinciplesExperiment implements Experiment {
      * metric, value) diagnostics (mean over heads; max for max_logit), with the layer shown as the paper numbers it,
      * {@code "layer 1"}..{@code "layer depth"}.
      */
-    static Table perLayer(Table diagnostics) {
+    static Table diagnosticsPerLayer(Table diagnostics) {
         Table summary = AttentionDiagnostics.perLayer(diagnostics);
         StringColumn layer = StringColumn.create(AttentionDiagnostics.LAYER);
         for (int r = 0; r < summary.rowCount(); r++) {
@@ -511,7 +511,7 @@ public final class DesignPrinciplesExperiment implements Experiment {
             result.figure(TRAINING_CURVES, trainingCurves(log));
         }
         result.figure(PLACEMENT_BARS, placementBars(placementTable(results, z), z.placementVariant()));
-        Table perLayer = perLayer(diagnostics);
+        Table perLayer = diagnosticsPerLayer(diagnostics);
         for (String metric : List.of(AttentionDiagnostics.NORMALISED_ENTROPY, AttentionDiagnostics.SINK_MASS,
                 AttentionDiagnostics.LOCAL_FOCUS)) {
             if (perLayer.stringColumn("metric").contains(metric)) {

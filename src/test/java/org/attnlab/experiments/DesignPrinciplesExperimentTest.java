@@ -63,7 +63,7 @@ class DesignPrinciplesExperimentTest {
             assertTrue(Double.isFinite(v));
         }
         assertEquals(List.of(DesignPrinciplesExperiment.PERPLEXITY_BARS, DesignPrinciplesExperiment.SKIP_BARS,
-                DesignPrinciplesExperiment.PLACEMENT_BARS,
+                DesignPrinciplesExperiment.TRAINING_CURVES, DesignPrinciplesExperiment.PLACEMENT_BARS,
                 DesignPrinciplesExperiment.diagnosticFigure(AttentionDiagnostics.NORMALISED_ENTROPY),
                 DesignPrinciplesExperiment.diagnosticFigure(AttentionDiagnostics.SINK_MASS),
                 DesignPrinciplesExperiment.diagnosticFigure(AttentionDiagnostics.LOCAL_FOCUS)),
