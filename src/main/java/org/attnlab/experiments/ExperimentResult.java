@@ -44,8 +44,8 @@ public final class ExperimentResult {
     }
 
     /**
-     * Adds a figure under {@code name} (a constant of the experiment class, e.g. {@code FlipFlopExperiment.ERROR_BARS});
-     * figures keep the order they were added in. A name used twice fails.
+     * Adds a figure under {@code name} (a constant of the experiment class, e.g.
+     * {@code FlipFlopExperiment.ERROR_BARS}); figures keep the order they were added in. A name used twice fails.
      */
     public ExperimentResult figure(String name, Figure figure) {
         if (name == null || name.isBlank()) {

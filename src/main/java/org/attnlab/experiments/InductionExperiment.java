@@ -438,7 +438,8 @@ public final class InductionExperiment implements Experiment {
                 + "training (dashed line: the 2-layer phase change); prefix-matching and previous-token scores per head "
                 + "of the 2-layer model; the attention of each model's best prefix-matching head on one sequence "
                 + "(an induction head lights the off-diagonal stripe one token right of the earlier copy).");
-        result.figure(LOSS_BY_POSITION_FIGURE, Plots.lines(byPosition, "position", "loss", "model").markX(s.maxT() - 0.5, "repeat starts")
+        result.figure(LOSS_BY_POSITION_FIGURE, Plots.lines(byPosition, "position", "loss", "model")
+                .markX(s.maxT() - 0.5, "repeat starts")
                 .title("Loss by position, T = " + s.maxT() + " (second copy starts at position " + s.maxT() + ")"));
         Table metrics = log.table();
         Table curve = metrics.where(metrics.stringColumn(MetricsLog.METRIC).isIn("max_prefix_matching",

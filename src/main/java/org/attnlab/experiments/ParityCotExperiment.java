@@ -272,7 +272,8 @@ public final class ParityCotExperiment implements Experiment {
                 .markX(s.maxLength(), "longest trained length")
                 .title("Parity: final-answer accuracy by number of bits (chance = 0.5)"));
         if (heatmap != null) {
-            result.figure(ATTENTION_FIGURE, Plots.heatmaps(heatmap, List.of("layer 0 (-> <eoi>?)", "layer 1 (step t -> x_t?)"),
+            result.figure(ATTENTION_FIGURE, Plots.heatmaps(heatmap,
+                    List.of("layer 0 (-> <eoi>?)", "layer 1 (step t -> x_t?)"),
                     heatmapTokens, 2).title("With CoT: attention of the single head in each layer, L = "
                     + s.heatmapLength()));
         }

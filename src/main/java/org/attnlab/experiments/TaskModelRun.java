@@ -315,7 +315,10 @@ final class TaskModelRun implements AutoCloseable {
         return outcome;
     }
 
-    /** A note for a diverged run ({@code "RoPE: run 'RoPE' diverged at step 305: ... (trained 304 of 400 steps)"}), or null. */
+    /**
+     * A note for a diverged run, {@code "RoPE: run 'RoPE' diverged at step 305: ... (trained 304 of 400 steps)"};
+     * null for a completed one.
+     */
     String divergenceNote() {
         return outcome instanceof RunOutcome.Diverged d ? spec.run() + ": " + d.reason() + " (trained "
                 + result.steps() + " of " + spec.steps() + " steps)" : null;

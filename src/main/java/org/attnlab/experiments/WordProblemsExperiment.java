@@ -28,16 +28,17 @@ import java.util.Map;
  */
 public final class WordProblemsExperiment implements Experiment {
 
-    /** Table: accuracy of the state after t elements, per model: {@code group, model, variant, layers, length, accuracy}. */
+    /** Table: accuracy of the state after t elements: {@code group, model, variant, layers, length, accuracy}. */
     public static final String BY_LENGTH = "by_length";
     /** Table: one row per model: accuracy at the training length, final-state accuracy at 1x and 2x length. */
     public static final String SUMMARY = "summary";
-    /** Figure name for one group's accuracy by length: {@code accuracy_by_length_A5}. */
+    /** Figure: training loss per run. */
+    public static final String TRAINING_LOSS = "training_loss";
+
+    /** Figure: one group's accuracy of the state after t elements, per model: {@code accuracy_by_length_A5}. */
     public static String accuracyByLengthFigure(Group group) {
         return "accuracy_by_length_" + group.name();
     }
-    /** Figure: training loss per run. */
-    public static final String TRAINING_LOSS = "training_loss";
 
     /** The groups whose word problems are composed; the enum name is what tables show. */
     public enum Group {
@@ -277,7 +278,8 @@ public final class WordProblemsExperiment implements Experiment {
 
         for (Group group : s.groups()) {
             for (Variant variant : s.variants()) {
-                result.note(group.name() + " " + variant.displayName() + ": " + solvedAt(summary, group, variant, s.layers()) + "; "
+                result.note(group.name() + " " + variant.displayName() + ": "
+                        + solvedAt(summary, group, variant, s.layers()) + "; "
                         + describe(summary, group, variant));
             }
         }
