@@ -19,7 +19,7 @@ public final class Seeds {
 
     /** The trainer's random streams; each gets its own salt so they never coincide. */
     public enum Stream {
-        ENGINE_STEP(0x1L), TRAIN_BATCH(0x2L), EVAL_BATCH(0x3L), INIT(0x4L);
+        ENGINE_STEP(0x1L), TRAIN_BATCH(0x2L), EVAL_BATCH(0x3L);
 
         final long salt;
 
@@ -48,6 +48,17 @@ public final class Seeds {
     /** A seed for item {@code index} of the trainer's {@code stream} in run {@code seed}. */
     public static long derive(long seed, Stream stream, long index) {
         return derive(derive(seed, stream.salt), index);
+    }
+
+    /**
+     * Seeds the engine before a model draws its initial weights from run seed {@code seed}: the one way every
+     * model is seeded ({@code DecoderLM.create}, {@code LearnedPositionsLM.create}, {@code Trainer.initialize}
+     * all call it), so the same seed gives the same weights whichever of them builds the model. The engine takes
+     * the low 32 bits of the seed itself, not a derived stream: that is how every published number was drawn.
+     * Every other stream of a run ({@link Stream}, named purposes) is derived and mixed, so none coincides with it.
+     */
+    public static void seedWeights(long seed) {
+        Engine.getInstance().setRandomSeed((int) seed);
     }
 
     /** Seeds DJL's engine (which takes an int) from a 64-bit seed, folding the high bits in. */

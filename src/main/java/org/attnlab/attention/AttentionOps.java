@@ -8,6 +8,8 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
+import java.util.Map;
+
 /**
  * The formulas of attention, once. Pure static functions on NDArrays shaped
  * {@code [batch, heads, length, headDim]} (B, H, L, D below); every op is causal and {@code scale}
@@ -35,9 +37,51 @@ public final class AttentionOps {
      * @return {@code [B, H, L, L]}
      */
     public static NDArray softmaxWeights(NDArray q, NDArray k, float scale) {
+        return maskedSoftmax(dotLogits(q, k, scale));
+    }
+
+    /**
+     * The pairwise scores {@code s_ij = scale q_i.k_j}: the logits of softmax attention (and of the kinds that
+     * take Q,K from elsewhere) and the {@code s} of {@link #taylor}.
+     *
+     * @return {@code [B, H, L, L]}; entries above the diagonal are meaningless (the weights mask them)
+     */
+    public static NDArray dotLogits(NDArray q, NDArray k, float scale) {
         checkQkv(q, k, null);
-        NDArray scores = times(q.matMul(k.transpose(0, 1, 3, 2)), scale); // (B,H,L,D) x (B,H,D,L) -> (B,H,L,L)
-        return maskedSoftmax(scores);
+        return times(q.matMul(k.transpose(0, 1, 3, 2)), scale); // (B,H,L,D) x (B,H,D,L) -> (B,H,L,L)
+    }
+
+    /**
+     * The pre-softmax logits {@code kind}'s weights are computed from, given the values its hooks saw, by local
+     * name ({@code q}, {@code k} and, per kind, PaTH's {@code w}, {@code beta}, FoX's {@code log_forget}; see
+     * {@link AttentionKind#hookNames()}): {@link #dotLogits} for softmax, NoPE, Approximate (its {@code s}) and
+     * the external-Q,K kinds; {@link #forgettingLogits} for FoX; {@link #pathLogits} for PaTH and PaTH-FoX
+     * (Householder products and gate included); {@link #scalarScoreLogits} for Non-approximate.
+     *
+     * @return {@code [B, H, L, L]} ({@code [B, H, L]}, one score per key, for Non-approximate); entries above the
+     *         diagonal are meaningless
+     * @throws IllegalArgumentException for MLP (no logits) or when a value the kind needs is missing
+     */
+    public static NDArray logits(AttentionKind kind, Map<String, NDArray> hookValues, float scale) {
+        if (!kind.hasPattern()) {
+            throw new IllegalArgumentException(kind.label() + " mixes no tokens: it has no attention logits");
+        }
+        for (String name : kind.hookNames()) {
+            if (!name.equals("v") && !name.equals("pattern") && !name.equals("z") && hookValues.get(name) == null) {
+                throw new IllegalArgumentException(kind.label() + " logits need the '" + name + "' hook's value; got "
+                        + hookValues.keySet());
+            }
+        }
+        NDArray q = hookValues.get("q");
+        NDArray k = hookValues.get("k");
+        return switch (kind) {
+            case NON_APPROXIMATE -> scalarScoreLogits(q, k, scale);
+            case FOX -> forgettingLogits(q, k, hookValues.get("log_forget"), scale);
+            case PATH -> pathLogits(q, k, hookValues.get("w"), hookValues.get("beta"), null, scale);
+            case PATH_FOX -> pathLogits(q, k, hookValues.get("w"), hookValues.get("beta"),
+                    hookValues.get("log_forget"), scale);
+            default -> dotLogits(q, k, scale);
+        };
     }
 
     /** Row softmax over keys j<=i of {@code [.., L, L]} logits; entries above the diagonal get weight 0. */
@@ -116,9 +160,8 @@ public final class AttentionOps {
      * @return {@code [B, H, L, L]}
      */
     public static NDArray taylorWeights(NDArray q, NDArray k, float scale) {
-        checkQkv(q, k, null);
         long len = q.getShape().get(2);
-        NDArray s = times(q.matMul(transposeLast(k)), scale);                       // (B,H,L,L)
+        NDArray s = dotLogits(q, k, scale);                                         // (B,H,L,L)
         NDArray a = times(s.mul(s), 0.5).add(s).add(1)
                 .mul(lowerOnes(q.getManager(), len, false, q.getDataType()));   // zero where j > i
         return a.div(a.sum(new int[] {3}, true));
@@ -201,9 +244,18 @@ public final class AttentionOps {
      * @return {@code [B, H, L, L]}
      */
     public static NDArray scalarScoreWeights(NDArray q, NDArray k, float scale) {
-        checkQkv(q, k, null);
-        NDArray s = times(q.mul(k).sum(new int[] {3}), scale);                     // (B,H,L): s_j
+        NDArray s = scalarScoreLogits(q, k, scale);                                // (B,H,L): s_j
         return maskedSoftmax(s.expandDims(2));                                   // (B,H,1,L) + (L,L) bias -> (B,H,L,L)
+    }
+
+    /**
+     * The scores of {@link #scalarScore}: {@code s_j = scale q_j.k_j}, one per key.
+     *
+     * @return {@code [B, H, L]}
+     */
+    public static NDArray scalarScoreLogits(NDArray q, NDArray k, float scale) {
+        checkQkv(q, k, null);
+        return times(q.mul(k).sum(new int[] {3}), scale);
     }
 
     /**
@@ -226,6 +278,16 @@ public final class AttentionOps {
      * @return {@code [B, H, L, L]} in float32 (float64 for float64 inputs)
      */
     public static NDArray forgettingWeights(NDArray q, NDArray k, NDArray logForget, float scale) {
+        return maskedSoftmax(forgettingLogits(q, k, logForget, scale));
+    }
+
+    /**
+     * The logits of {@link #forgetting}: {@code scale q_i.k_j + G_i - G_j}, {@code G = cumsum(logForget)}.
+     *
+     * @return {@code [B, H, L, L]} in float32 (float64 for float64 inputs); entries above the diagonal are
+     *         meaningless
+     */
+    public static NDArray forgettingLogits(NDArray q, NDArray k, NDArray logForget, float scale) {
         checkQkv(q, k, null);
         if (logForget == null) {
             throw new IllegalArgumentException("forgetting needs logForget [batch, heads, length] = "
@@ -233,9 +295,8 @@ public final class AttentionOps {
         }
         checkPerToken("logForget", logForget, q.getShape());
         DataType gdt = gateType(q.getDataType());
-        NDArray logits = times(q.toType(gdt, false).matMul(transposeLast(k.toType(gdt, false))), scale)
+        return times(q.toType(gdt, false).matMul(transposeLast(k.toType(gdt, false))), scale)
                 .add(gateBias(logForget, gdt));                                  // (B,H,L,L)
-        return maskedSoftmax(logits);
     }
 
     /** {@code G_i - G_j} with {@code G = cumsum(logForget)}: {@code [B, H, L, L]}. */

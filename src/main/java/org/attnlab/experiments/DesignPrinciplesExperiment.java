@@ -23,6 +23,7 @@ import org.attnlab.train.MetricsLog;
 import org.attnlab.train.ProgressListener;
 import org.attnlab.train.TrainConfig;
 import org.attnlab.train.TrainResult;
+import org.attnlab.train.TrainingDiverged;
 import org.attnlab.train.Trainer;
 import org.attnlab.train.TrainingData;
 import org.attnlab.viz.BarFigure;
@@ -77,10 +78,152 @@ public final class DesignPrinciplesExperiment implements Experiment {
     public static final String HYBRID = "hybrid";
     public static final String HYBRID_SKIP = "hybrid-skip";
 
-    /** The sizes of one preset. */
+    /** Table: the paper's Table 1 layout, our perplexities beside the paper's. */
+    public static final String TABLE1 = "table1";
+    /** Table: the placement configs of one variant and their perplexity. */
+    public static final String PLACEMENT = "placement";
+    /** Table: every run's evaluation, long (variant, config, metric, value). */
+    public static final String RESULTS = "results";
+    /** Table: diagnostics per (run, layer, metric), summarised over heads ({@link AttentionDiagnostics#perLayer}). */
+    public static final String DIAGNOSTICS_PER_LAYER = "diagnostics_per_layer";
+    /** Table: diagnostics per (run, layer, head, metric). */
+    public static final String DIAGNOSTICS = "diagnostics";
+    /** Table: time, parameters and status of every run. */
+    public static final String RUNS = "runs";
+    /** Figure: validation perplexity, uniform vs hybrid per variant. */
+    public static final String PERPLEXITY_BARS = "perplexity";
+    /** Figure: each hybrid's loss and its loss with the variant layers dropped. */
+    public static final String SKIP_BARS = "hybrid_skip";
+    /** Figure: validation perplexity during training. */
+    public static final String TRAINING_CURVES = "training_curves";
+    /** Figure: perplexity per placement config. */
+    public static final String PLACEMENT_BARS = "placement";
+
+    /** Figure: one diagnostic ({@code AttentionDiagnostics.SINK_MASS}, ...) per layer for every trained model. */
+    public static String diagnosticFigure(String metric) {
+        return "diagnostic_" + metric;
+    }
+
+    /**
+     * The sizes of one preset; build with {@link #builder()}.
+     *
+     * @param corpusChars      characters of Moby Dick used (0: all of it)
+     * @param bpeVocab         BPE vocabulary size (0: characters)
+     * @param diagnosticBatch  validation windows the diagnostics are measured on
+     * @param placementVariant the variant whose placements are trained
+     * @param placements       the placement configs trained
+     */
     record Sizes(int corpusChars, int bpeVocab, int dModel, int heads, int layers, int context, int batch, int steps,
                  double lr, int evalEvery, int evalBatches, int diagnosticBatch, AttentionKind placementVariant,
                  List<Placement> placements) {
+
+        static Builder builder() {
+            return new Builder();
+        }
+
+        /** Named setters for {@link Sizes}; unset: all of the corpus, characters, no in-training evaluation. */
+        static final class Builder {
+            private int corpusChars;
+            private int bpeVocab;
+            private int dModel;
+            private int heads;
+            private int layers;
+            private int context;
+            private int batch;
+            private int steps;
+            private double lr;
+            private int evalEvery;
+            private int evalBatches;
+            private int diagnosticBatch;
+            private AttentionKind placementVariant;
+            private List<Placement> placements = List.of();
+
+            /** Train on the first {@code n} characters of Moby Dick only (default: all of it). */
+            Builder corpusChars(int n) {
+                corpusChars = n;
+                return this;
+            }
+
+            /** Tokenise with a BPE vocabulary of {@code n} (default: characters). */
+            Builder bpeVocab(int n) {
+                bpeVocab = n;
+                return this;
+            }
+
+            Builder dModel(int v) {
+                dModel = v;
+                return this;
+            }
+
+            Builder heads(int v) {
+                heads = v;
+                return this;
+            }
+
+            Builder layers(int v) {
+                layers = v;
+                return this;
+            }
+
+            Builder context(int v) {
+                context = v;
+                return this;
+            }
+
+            Builder batch(int v) {
+                batch = v;
+                return this;
+            }
+
+            Builder steps(int v) {
+                steps = v;
+                return this;
+            }
+
+            Builder lr(double v) {
+                lr = v;
+                return this;
+            }
+
+            /** Evaluate every {@code n} steps during training (default 0: only at the end). */
+            Builder evalEvery(int n) {
+                evalEvery = n;
+                return this;
+            }
+
+            Builder evalBatches(int v) {
+                evalBatches = v;
+                return this;
+            }
+
+            Builder diagnosticBatch(int v) {
+                diagnosticBatch = v;
+                return this;
+            }
+
+            /** Train {@code variant} at each of {@code placements} (which layers keep standard attention). */
+            Builder placements(AttentionKind variant, List<Placement> which) {
+                placementVariant = variant;
+                placements = List.copyOf(which);
+                return this;
+            }
+
+            Sizes build() {
+                SizeChecks.positive("design-principles sizes", "dModel", dModel, "heads", heads, "layers", layers,
+                        "context", context, "batch", batch, "steps", steps, "evalBatches", evalBatches,
+                        "diagnosticBatch", diagnosticBatch);
+                SizeChecks.positiveRate("design-principles sizes", lr);
+                if (corpusChars < 0 || bpeVocab < 0 || evalEvery < 0) {
+                    throw new IllegalArgumentException("design-principles sizes: corpusChars, bpeVocab and evalEvery "
+                            + "must be 0 (unset) or positive; got " + corpusChars + ", " + bpeVocab + ", " + evalEvery);
+                }
+                if (placementVariant == null) {
+                    throw new IllegalArgumentException("design-principles sizes: set placements(variant, which)");
+                }
+                return new Sizes(corpusChars, bpeVocab, dModel, heads, layers, context, batch, steps, lr, evalEvery,
+                        evalBatches, diagnosticBatch, placementVariant, placements);
+            }
+        }
 
         String scale() {
             return String.format(Locale.ROOT, "%s, d %d, %d layers, %d heads, %d steps of %d x %d tokens",
@@ -90,13 +233,16 @@ public final class DesignPrinciplesExperiment implements Experiment {
 
     static Sizes sizes(Preset preset) {
         return preset.pick(
-                new Sizes(30_000, 0, 16, 2, 2, 16, 4, 3, 3e-3, 0, 1, 2, AttentionKind.MLP,
-                        List.of(Placement.FIRST, Placement.LAST)),
-                new Sizes(0, 0, 64, 4, 4, 64, 16, 250, 3e-3, 50, 8, 8, AttentionKind.MLP,
-                        List.of(Placement.FIRST, Placement.LAST, Placement.BILATERAL, Placement.TOP,
-                                Placement.EVEN)),
-                new Sizes(0, 2048, 256, 8, 6, 256, 32, 4000, 1e-3, 250, 32, 8, AttentionKind.MLP,
-                        List.of(Placement.values())));
+                Sizes.builder().corpusChars(30_000).dModel(16).heads(2).layers(2).context(16).batch(4).steps(3)
+                        .lr(3e-3).evalBatches(1).diagnosticBatch(2)
+                        .placements(AttentionKind.MLP, List.of(Placement.FIRST, Placement.LAST)).build(),
+                Sizes.builder().dModel(64).heads(4).layers(4).context(64).batch(16).steps(250).lr(3e-3).evalEvery(50)
+                        .evalBatches(8).diagnosticBatch(8)
+                        .placements(AttentionKind.MLP, List.of(Placement.FIRST, Placement.LAST, Placement.BILATERAL,
+                                Placement.TOP, Placement.EVEN)).build(),
+                Sizes.builder().bpeVocab(2048).dModel(256).heads(8).layers(6).context(256).batch(32).steps(4000)
+                        .lr(1e-3).evalEvery(250).evalBatches(32).diagnosticBatch(8)
+                        .placements(AttentionKind.MLP, List.of(Placement.values())).build());
     }
 
     @Override
@@ -165,11 +311,11 @@ public final class DesignPrinciplesExperiment implements Experiment {
             }
         }
 
-        Table results = Table.create("results", StringColumn.create("variant"), StringColumn.create("config"),
+        Table results = Table.create(RESULTS, StringColumn.create("variant"), StringColumn.create("config"),
                 StringColumn.create("metric"), DoubleColumn.create("value"));
-        Table runs = Table.create("runs", StringColumn.create("run"), StringColumn.create("plan"),
+        Table runs = Table.create(RUNS, StringColumn.create("run"), StringColumn.create("plan"),
                 IntColumn.create("parameters"), DoubleColumn.create("train_seconds"), StringColumn.create("status"));
-        Table diagnostics = Table.create("diagnostics", StringColumn.create("run"), IntColumn.create("layer"),
+        Table diagnostics = Table.create(DIAGNOSTICS, StringColumn.create("run"), IntColumn.create("layer"),
                 IntColumn.create("head"), StringColumn.create("metric"), DoubleColumn.create("value"));
         Map<String, Double> ppl = new LinkedHashMap<>();
         for (RunSpec spec : specs) {
@@ -180,7 +326,7 @@ public final class DesignPrinciplesExperiment implements Experiment {
                     .evalEvery(z.evalEvery()).evalBatches(z.evalBatches()).build();
             try (NDManager manager = NDManager.newBaseManager(settings.device())) {
                 DecoderLM model = DecoderLM.create(cfg, manager, settings.seed());
-                String status = "ok";
+                RunOutcome outcome = RunOutcome.completed();
                 double seconds;
                 try (Trainer trainer = Trainer.builder().model(model).config(tc).trainData(train).evalData(val)
                         .runName(run).listener(progress).metrics(log).build()) {
@@ -189,15 +335,15 @@ public final class DesignPrinciplesExperiment implements Experiment {
                         TrainResult r = trainer.run();
                         add(results, spec, spec.config(), r.finalEval());
                         ppl.put(run, r.finalEval().get("eval_perplexity"));
-                    } catch (IllegalStateException diverged) {
-                        status = "diverged: " + diverged.getMessage();
+                    } catch (TrainingDiverged diverged) {
+                        outcome = RunOutcome.diverged(diverged);
                         add(results, spec, spec.config(), Map.of("eval_perplexity", Double.NaN,
                                 "eval_loss", Double.NaN, "eval_accuracy", Double.NaN));
                         ppl.put(run, Double.NaN);
-                        result.note(run + " " + status);
+                        result.note(run + " " + outcome.status());
                     }
                     seconds = (System.nanoTime() - t0) / 1e9;
-                    if (spec.config().equals(HYBRID) && status.equals("ok")) {
+                    if (spec.config().equals(HYBRID) && outcome.isCompleted()) {
                         Map<String, Double> skip = new LinkedHashMap<>();
                         trainer.evaluate(val, z.evalBatches(), LayerSkip.variantLayers(spec.plan()))
                                 .forEach((k, v) -> skip.put("eval_" + k, v));
@@ -209,19 +355,19 @@ public final class DesignPrinciplesExperiment implements Experiment {
                 runs.stringColumn("plan").append(spec.plan().toString());
                 runs.intColumn("parameters").append((int) model.parameterCount());
                 runs.doubleColumn("train_seconds").append(seconds);
-                runs.stringColumn("status").append(status);
-                if (status.equals("ok") && !spec.config().startsWith("placement")) {
+                runs.stringColumn("status").append(outcome.status());
+                if (outcome.isCompleted() && !spec.config().startsWith("placement")) {
                     diagnose(model, manager, diagRows, run, diagnostics);
                 }
             }
         }
 
-        result.table("table1", table1(results));
-        result.table("placement", placementTable(results, z));
-        result.table("results", results);
-        result.table("diagnostics_per_layer", perLayer(diagnostics));
-        result.table("diagnostics", diagnostics);
-        result.table("runs", runs);
+        result.table(TABLE1, table1(results));
+        result.table(PLACEMENT, placementTable(results, z));
+        result.table(RESULTS, results);
+        result.table(DIAGNOSTICS_PER_LAYER, diagnosticsPerLayer(diagnostics));
+        result.table(DIAGNOSTICS, diagnostics);
+        result.table(RUNS, runs);
         figures(result, results, log, diagnostics, z);
 
         double wall = (System.nanoTime() - wall0) / 1e9;
@@ -270,31 +416,19 @@ public final class DesignPrinciplesExperiment implements Experiment {
         }
     }
 
-    /** Means over heads per (run, layer, metric); layer as the paper's number 1..depth. */
-    static Table perLayer(Table diagnostics) {
-        Map<String, double[]> sums = new LinkedHashMap<>();
-        for (int r = 0; r < diagnostics.rowCount(); r++) {
-            String key = diagnostics.stringColumn("run").get(r) + "\0" + diagnostics.intColumn("layer").getInt(r)
-                    + "\0" + diagnostics.stringColumn("metric").get(r);
-            double[] acc = sums.computeIfAbsent(key, k -> new double[2]);
-            if (diagnostics.stringColumn("metric").get(r).equals(AttentionDiagnostics.MAX_LOGIT)) {
-                acc[0] = Math.max(acc[0], diagnostics.doubleColumn("value").getDouble(r));   // max over heads
-                acc[1] = 1;
-            } else {
-                acc[0] += diagnostics.doubleColumn("value").getDouble(r);
-                acc[1] += 1;
-            }
+    /**
+     * The {@value #DIAGNOSTICS_PER_LAYER} table: {@link AttentionDiagnostics#perLayer} of the (run, layer, head,
+     * metric, value) diagnostics (mean over heads; max for max_logit), with the layer shown as the paper numbers it,
+     * {@code "layer 1"}..{@code "layer depth"}.
+     */
+    static Table diagnosticsPerLayer(Table diagnostics) {
+        Table summary = AttentionDiagnostics.perLayer(diagnostics);
+        StringColumn layer = StringColumn.create(AttentionDiagnostics.LAYER);
+        for (int r = 0; r < summary.rowCount(); r++) {
+            layer.append("layer " + (summary.intColumn(AttentionDiagnostics.LAYER).getInt(r) + 1));
         }
-        Table t = Table.create("diagnostics_per_layer", StringColumn.create("run"), StringColumn.create("layer"),
-                StringColumn.create("metric"), DoubleColumn.create("value"));
-        sums.forEach((k, acc) -> {
-            String[] p = k.split("\0");
-            t.stringColumn("run").append(p[0]);
-            t.stringColumn("layer").append("layer " + (Integer.parseInt(p[1]) + 1));
-            t.stringColumn("metric").append(p[2]);
-            t.doubleColumn("value").append(acc[0] / acc[1]);
-        });
-        return t;
+        summary.replaceColumn(AttentionDiagnostics.LAYER, layer);
+        return summary.setName(DIAGNOSTICS_PER_LAYER);
     }
 
     private static double value(Table results, String variant, String config, String metric) {
@@ -314,7 +448,7 @@ public final class DesignPrinciplesExperiment implements Experiment {
      */
     static Table table1(Table results) {
         double std = value(results, AttentionKind.STANDARD.label(), STANDARD, "perplexity");
-        Table t = Table.create("table1", StringColumn.create("variant"), DoubleColumn.create("uniform ppl"),
+        Table t = Table.create(TABLE1, StringColumn.create("variant"), DoubleColumn.create("uniform ppl"),
                 DoubleColumn.create("hybrid ppl"), DoubleColumn.create("hybrid-skip ppl"),
                 DoubleColumn.create("uniform / standard"), DoubleColumn.create("hybrid / standard"),
                 StringColumn.create("paper uniform ppl"), StringColumn.create("paper hybrid ppl"),
@@ -349,7 +483,7 @@ public final class DesignPrinciplesExperiment implements Experiment {
     /** Placement configs of one variant: which layers keep standard attention and the perplexity. */
     static Table placementTable(Table results, Sizes z) {
         AttentionKind v = z.placementVariant();
-        Table t = Table.create("placement", StringColumn.create("placement"),
+        Table t = Table.create(PLACEMENT, StringColumn.create("placement"),
                 StringColumn.create("standard layers"), DoubleColumn.create("perplexity"));
         t.stringColumn(0).append("none (uniform " + v.label() + ")");
         t.stringColumn(1).append("-");
@@ -369,19 +503,19 @@ public final class DesignPrinciplesExperiment implements Experiment {
     }
 
     private static void figures(ExperimentResult result, Table results, MetricsLog log, Table diagnostics, Sizes z) {
-        result.figure(perplexityBars(results));
+        result.figure(PERPLEXITY_BARS, perplexityBars(results));
         if (results.stringColumn("config").contains(HYBRID_SKIP)) {
-            result.figure(skipBars(results));
+            result.figure(SKIP_BARS, skipBars(results));
         }
         if (log.metricNames().contains("eval_perplexity")) {
-            result.figure(trainingCurves(log));
+            result.figure(TRAINING_CURVES, trainingCurves(log));
         }
-        result.figure(placementBars(placementTable(results, z), z.placementVariant()));
-        Table perLayer = perLayer(diagnostics);
+        result.figure(PLACEMENT_BARS, placementBars(placementTable(results, z), z.placementVariant()));
+        Table perLayer = diagnosticsPerLayer(diagnostics);
         for (String metric : List.of(AttentionDiagnostics.NORMALISED_ENTROPY, AttentionDiagnostics.SINK_MASS,
                 AttentionDiagnostics.LOCAL_FOCUS)) {
             if (perLayer.stringColumn("metric").contains(metric)) {
-                result.figure(diagnosticBars(perLayer, metric));
+                result.figure(diagnosticFigure(metric), diagnosticBars(perLayer, metric));
             }
         }
     }
@@ -433,9 +567,9 @@ public final class DesignPrinciplesExperiment implements Experiment {
      */
     public static double perplexity(ExperimentResult result, AttentionKind variant, String config) {
         if (config.equals(STANDARD)) {
-            return value(result.table("results"), AttentionKind.STANDARD.label(), STANDARD, "perplexity");
+            return value(result.table(RESULTS), AttentionKind.STANDARD.label(), STANDARD, "perplexity");
         }
-        return value(result.table("results"), variant.label(), config, "perplexity");
+        return value(result.table(RESULTS), variant.label(), config, "perplexity");
     }
 
     /** The variant whose uniform model has the highest validation perplexity (a diverged run counts as highest). */
@@ -458,7 +592,7 @@ public final class DesignPrinciplesExperiment implements Experiment {
      * from {@code diagnostics_per_layer}; -1 when the run has no such rows.
      */
     public static int layerWithLargest(ExperimentResult result, String run, String metric) {
-        Table t = result.table("diagnostics_per_layer");
+        Table t = result.table(DIAGNOSTICS_PER_LAYER);
         int best = -1;
         double bestValue = Double.NEGATIVE_INFINITY;
         for (int r = 0; r < t.rowCount(); r++) {

@@ -26,7 +26,7 @@ public final class ExperimentResult {
     private final Experiment experiment;
     private final Settings settings;
     private final Map<String, Table> tables = new LinkedHashMap<>();
-    private final List<Figure> figures = new ArrayList<>();
+    private final Map<String, Figure> figures = new LinkedHashMap<>();
     private final List<String> notes = new ArrayList<>();
     private final MetricsLog metrics;
     private double seconds;
@@ -43,8 +43,19 @@ public final class ExperimentResult {
         return this;
     }
 
-    public ExperimentResult figure(Figure figure) {
-        figures.add(figure);
+    /**
+     * Adds a figure under {@code name} (a constant of the experiment class, e.g.
+     * {@code FlipFlopExperiment.ERROR_BARS}); figures keep the order they were added in. A name used twice fails.
+     */
+    public ExperimentResult figure(String name, Figure figure) {
+        if (name == null || name.isBlank()) {
+            throw new IllegalArgumentException("A figure needs a name; figures so far: " + figures.keySet());
+        }
+        if (figures.containsKey(name)) {
+            throw new IllegalArgumentException("Figure '" + name + "' is already in " + experiment.name()
+                    + "; figures: " + figures.keySet());
+        }
+        figures.put(name, figure);
         return this;
     }
 
@@ -68,12 +79,28 @@ public final class ExperimentResult {
         return t;
     }
 
+    /** The figure called {@code name}; fails naming the figures there are. */
+    public Figure figure(String name) {
+        Figure f = figures.get(name);
+        if (f == null) {
+            throw new IllegalArgumentException("No figure '" + name + "' in " + experiment.name() + "; figures: "
+                    + figures.keySet());
+        }
+        return f;
+    }
+
     public Map<String, Table> tables() {
         return Collections.unmodifiableMap(tables);
     }
 
+    /** The figures by name, in the order they were added. */
+    public Map<String, Figure> namedFigures() {
+        return Collections.unmodifiableMap(figures);
+    }
+
+    /** The figures in the order they were added (look one up by name with {@link #figure(String)}). */
     public List<Figure> figures() {
-        return Collections.unmodifiableList(figures);
+        return List.copyOf(figures.values());
     }
 
     public List<String> notes() {
@@ -109,7 +136,7 @@ public final class ExperimentResult {
         }
         if (!figures.isEmpty()) {
             r.heading("Figures");
-            figures.forEach(r::figure);
+            figures.values().forEach(r::figure);
         }
         r.heading("Tables");
         tables.values().forEach(r::table);

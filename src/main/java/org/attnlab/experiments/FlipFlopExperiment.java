@@ -2,7 +2,6 @@ package org.attnlab.experiments;
 
 import org.attnlab.Preset;
 import org.attnlab.Settings;
-import org.attnlab.attention.AttentionKind;
 import org.attnlab.data.BatchSource;
 import org.attnlab.data.tasks.FlipFlopTask;
 import org.attnlab.data.tasks.TaskBatch;
@@ -32,33 +31,123 @@ import java.util.Map;
  */
 public final class FlipFlopExperiment implements Experiment {
 
-    /** The variants in the paper's order, with their display names. */
-    static final List<Map.Entry<String, AttentionKind>> VARIANTS = List.of(
-            Map.entry("RoPE", AttentionKind.STANDARD),
-            Map.entry("NoPE", AttentionKind.NOPE),
-            Map.entry("FoX", AttentionKind.FOX),
-            Map.entry("PaTH", AttentionKind.PATH),
-            Map.entry("PaTH-FoX", AttentionKind.PATH_FOX));
+    /** Table: one row per (variant, split): {@code variant, split, error, reads}. */
+    public static final String ERRORS = "errors";
+    /** Table: one row per variant, our three error rates in percent beside the paper's. */
+    public static final String SUMMARY = "summary";
+    /** Table: training steps and seconds per variant. */
+    public static final String TIMING = "timing";
+    /** Figure: error by split per variant (bars). */
+    public static final String ERROR_BARS = "error_by_split";
+    /** Figure: training loss per variant. */
+    public static final String TRAINING_LOSS = "training_loss";
+    /** Figure: in-distribution read accuracy during training (when any evaluation ran). */
+    public static final String EVAL_ACCURACY = "eval_accuracy";
 
-    /** Published error rates in percent (ID, OOD-sparse, OOD-dense); null where the paper has no row. */
-    static final Map<String, String[]> PAPER = Map.of(
-            "RoPE", new String[] {"6.9%", "40.3%", "0.01%"},
-            "FoX", new String[] {"8.3%", "36.3%", "0%"},
-            "PaTH", new String[] {"0%", "0.0001%", "0%"});
+    /** The variants in the paper's order. */
+    static final List<Variant> VARIANTS = List.of(Variant.ROPE, Variant.NOPE, Variant.FOX, Variant.PATH,
+            Variant.PATH_FOX);
+
+    /** The paper's models: one layer, two heads. */
+    static final int LAYERS = 1;
+    static final int HEADS = 2;
+
+    /** Published error rates in percent (ID, OOD-sparse, OOD-dense); absent where the paper has no row. */
+    static final Map<Variant, String[]> PAPER = Map.of(
+            Variant.ROPE, new String[] {"6.9%", "40.3%", "0.01%"},
+            Variant.FOX, new String[] {"8.3%", "36.3%", "0%"},
+            Variant.PATH, new String[] {"0%", "0.0001%", "0%"});
 
     static final List<Split> EVAL_SPLITS = List.of(FlipFlopTask.IN_DISTRIBUTION, FlipFlopTask.OOD_SPARSE,
             FlipFlopTask.OOD_DENSE);
 
-    /** Sizes per preset. */
+    /**
+     * Sizes of one preset; build with {@link #builder()}.
+     *
+     * @param dModel        width
+     * @param length        flip-flop length (training and test)
+     * @param steps         optimiser updates
+     * @param batchSize     sequences per step
+     * @param lr            peak learning rate
+     * @param evalEvery     in-distribution evaluation every n steps
+     * @param testBatchSize sequences per test batch
+     * @param testBatches   test batches per split
+     */
     record Size(int dModel, int length, int steps, int batchSize, double lr, int evalEvery, int testBatchSize,
                 int testBatches) {
+
+        static Builder builder() {
+            return new Builder();
+        }
+
+        /** Named setters for {@link Size}; every field is required. */
+        static final class Builder {
+            private int dModel;
+            private int length;
+            private int steps;
+            private int batchSize;
+            private double lr;
+            private int evalEvery;
+            private int testBatchSize;
+            private int testBatches;
+
+            Builder dModel(int v) {
+                dModel = v;
+                return this;
+            }
+
+            Builder length(int v) {
+                length = v;
+                return this;
+            }
+
+            Builder steps(int v) {
+                steps = v;
+                return this;
+            }
+
+            Builder batchSize(int v) {
+                batchSize = v;
+                return this;
+            }
+
+            Builder lr(double v) {
+                lr = v;
+                return this;
+            }
+
+            Builder evalEvery(int v) {
+                evalEvery = v;
+                return this;
+            }
+
+            Builder testBatchSize(int v) {
+                testBatchSize = v;
+                return this;
+            }
+
+            Builder testBatches(int v) {
+                testBatches = v;
+                return this;
+            }
+
+            Size build() {
+                SizeChecks.positive("flip-flop size", "dModel", dModel, "length", length, "steps", steps, "batchSize",
+                        batchSize, "evalEvery", evalEvery, "testBatchSize", testBatchSize, "testBatches", testBatches);
+                SizeChecks.positiveRate("flip-flop size", lr);
+                return new Size(dModel, length, steps, batchSize, lr, evalEvery, testBatchSize, testBatches);
+            }
+        }
     }
 
     static Size size(Preset preset) {
         return preset.pick(
-                new Size(16, 16, 8, 8, 3e-3, 4, 8, 1),
-                new Size(32, 128, 150, 32, 3e-3, 25, 64, 8),
-                new Size(64, 512, 10000, 64, 1e-3, 500, 64, 64));
+                Size.builder().dModel(16).length(16).steps(8).batchSize(8).lr(3e-3).evalEvery(4)
+                        .testBatchSize(8).testBatches(1).build(),
+                Size.builder().dModel(32).length(128).steps(150).batchSize(32).lr(3e-3).evalEvery(25)
+                        .testBatchSize(64).testBatches(8).build(),
+                Size.builder().dModel(64).length(512).steps(10000).batchSize(64).lr(1e-3).evalEvery(500)
+                        .testBatchSize(64).testBatches(64).build());
     }
 
     private final Size sizeOverride;
@@ -107,19 +196,20 @@ public final class FlipFlopExperiment implements Experiment {
         StringColumn tVariant = StringColumn.create("variant");
         DoubleColumn tWall = DoubleColumn.create("train_seconds");
         IntColumn tSteps = IntColumn.create("steps");
-        for (Map.Entry<String, AttentionKind> v : VARIANTS) {
-            TaskModelRun.Spec spec = new TaskModelRun.Spec(v.getKey(), v.getValue(), 1, s.dModel(), 2, task,
-                    s.length(), s.batchSize(), s.steps(), s.lr(), s.evalEvery(), 2.0);
+        for (Variant v : VARIANTS) {
+            TaskModelRun.Spec spec = TaskModelRun.Spec.builder(v.displayName(), v.kind(), task).layers(LAYERS)
+                    .dModel(s.dModel()).heads(HEADS).trainLength(s.length()).batchSize(s.batchSize())
+                    .steps(s.steps()).lr(s.lr()).evalEvery(s.evalEvery()).build();
             try (TaskModelRun run = TaskModelRun.train(spec, s.length(), settings, log, progress)) {
                 if (run.divergenceNote() != null) {
                     result.note(run.divergenceNote());
                 }
-                tVariant.append(v.getKey());
+                tVariant.append(v.displayName());
                 tWall.append(run.result().seconds());
                 tSteps.append((int) run.result().steps());
                 for (Split sp : EVAL_SPLITS) {
                     Map<String, Double> m = run.evaluate(sp, s.length(), s.testBatchSize(), s.testBatches());
-                    variant.append(v.getKey());
+                    variant.append(v.displayName());
                     split.append(sp.name());
                     error.append(1 - m.get("accuracy"));
                     reads.append(0); // set below: the same test batches for every variant
@@ -129,26 +219,26 @@ public final class FlipFlopExperiment implements Experiment {
         for (int i = 0; i < reads.size(); i++) {
             reads.set(i, countReads(task, EVAL_SPLITS.get(i % EVAL_SPLITS.size()), s, settings));
         }
-        Table errors = Table.create("errors", variant, split, error, reads);
-        result.table("errors", errors);
-        result.table("summary", summary(errors));
-        result.table("timing", Table.create("timing", tVariant, tSteps, tWall));
+        Table errors = Table.create(ERRORS, variant, split, error, reads);
+        result.table(ERRORS, errors);
+        result.table(SUMMARY, summary(errors));
+        result.table(TIMING, Table.create(TIMING, tVariant, tSteps, tWall));
 
         Table pct = errors.copy();
         pct.addColumns(errors.doubleColumn("error").multiply(100).setName("error %"));
-        result.figure(Plots.bars(pct, "split", "error %", "variant")
+        result.figure(ERROR_BARS, Plots.bars(pct, "split", "error %", "variant")
                 .title("Flip-flop error by split (%, lower is better)"));
         Table curves = log.table().where(log.table().stringColumn(MetricsLog.METRIC).isEqualTo("train_loss"));
-        result.figure(Plots.lines(curves, MetricsLog.STEP, MetricsLog.VALUE, MetricsLog.RUN).logY()
+        result.figure(TRAINING_LOSS, Plots.lines(curves, MetricsLog.STEP, MetricsLog.VALUE, MetricsLog.RUN).logY()
                 .title("Training loss (in-distribution flip-flop)"));
         Table evalAcc = log.table().where(log.table().stringColumn(MetricsLog.METRIC).isEqualTo("eval_accuracy"));
         if (evalAcc.rowCount() > 0) {
-            result.figure(Plots.lines(evalAcc, MetricsLog.STEP, MetricsLog.VALUE, MetricsLog.RUN)
+            result.figure(EVAL_ACCURACY, Plots.lines(evalAcc, MetricsLog.STEP, MetricsLog.VALUE, MetricsLog.RUN)
                     .title("In-distribution read accuracy during training"));
         }
 
-        double ropeSparse = errorOf(errors, "RoPE", FlipFlopTask.OOD_SPARSE);
-        double pathSparse = errorOf(errors, "PaTH", FlipFlopTask.OOD_SPARSE);
+        double ropeSparse = errorOf(errors, Variant.ROPE, FlipFlopTask.OOD_SPARSE);
+        double pathSparse = errorOf(errors, Variant.PATH, FlipFlopTask.OOD_SPARSE);
         result.note(String.format("OOD-sparse error: PaTH %.2f%% vs RoPE %.2f%% (paper: 0.0001%% vs 40.3%%)%s.",
                 100 * pathSparse, 100 * ropeSparse,
                 pathSparse < ropeSparse ? "" : "; the finding does NOT show at this scale"));
@@ -177,29 +267,33 @@ public final class FlipFlopExperiment implements Experiment {
         StringColumn pId = StringColumn.create("ID (paper)");
         StringColumn pSparse = StringColumn.create("OOD-sparse (paper)");
         StringColumn pDense = StringColumn.create("OOD-dense (paper)");
-        for (Map.Entry<String, AttentionKind> v : VARIANTS) {
-            String name = v.getKey();
-            variant.append(name);
-            id.append(100 * errorOf(errors, name, FlipFlopTask.IN_DISTRIBUTION));
-            sparse.append(100 * errorOf(errors, name, FlipFlopTask.OOD_SPARSE));
-            dense.append(100 * errorOf(errors, name, FlipFlopTask.OOD_DENSE));
-            String[] p = PAPER.getOrDefault(name, new String[] {"not reported", "not reported", "not reported"});
+        for (Variant v : VARIANTS) {
+            variant.append(v.displayName());
+            id.append(100 * errorOf(errors, v, FlipFlopTask.IN_DISTRIBUTION));
+            sparse.append(100 * errorOf(errors, v, FlipFlopTask.OOD_SPARSE));
+            dense.append(100 * errorOf(errors, v, FlipFlopTask.OOD_DENSE));
+            String[] p = PAPER.getOrDefault(v, new String[] {"not reported", "not reported", "not reported"});
             pId.append(p[0]);
             pSparse.append(p[1]);
             pDense.append(p[2]);
         }
-        return Table.create("summary", variant, id, sparse, dense, pId, pSparse, pDense);
+        return Table.create(SUMMARY, variant, id, sparse, dense, pId, pSparse, pDense);
     }
 
-    /** The error rate in percent of {@code variant} on {@code split} in a flip-flop result (its {@code errors}). */
+    /** The error rate in percent of {@code variant} on {@code split} in a flip-flop result (its {@value #ERRORS}). */
+    public static double errorPercent(ExperimentResult result, Variant variant, Split split) {
+        return 100 * errorOf(result.table(ERRORS), variant, split);
+    }
+
+    /** {@link #errorPercent(ExperimentResult, Variant, Split)} for a variant by display name ({@code "PaTH"}). */
     public static double errorPercent(ExperimentResult result, String variant, Split split) {
-        return 100 * errorOf(result.table("errors"), variant, split);
+        return errorPercent(result, Variant.named(variant), split);
     }
 
-    /** The error of {@code variant} on {@code split} in an {@code errors} table. */
-    static double errorOf(Table errors, String variant, Split split) {
+    /** The error of {@code variant} on {@code split} in an {@value #ERRORS} table. */
+    static double errorOf(Table errors, Variant variant, Split split) {
         for (int i = 0; i < errors.rowCount(); i++) {
-            if (errors.stringColumn("variant").get(i).equals(variant)
+            if (errors.stringColumn("variant").get(i).equals(variant.displayName())
                     && errors.stringColumn("split").get(i).equals(split.name())) {
                 return errors.doubleColumn("error").get(i);
             }

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import org.attnlab.Seeds;
 import org.attnlab.Settings;
 import org.attnlab.data.tasks.RepeatedTokensTask;
 import org.attnlab.data.tasks.Split;
@@ -58,14 +59,150 @@ import java.util.Map;
  */
 public final class InductionExperiment implements Experiment {
 
-    /** Run sizes for one preset. */
-    record Sizes(int vocab, int minT, int maxT, int dModel, int heads, int steps, int batch, double lr,
-                 int evalEvery, int evalBatches, int probeSequences, int positionBatches, int heatmapT) {
+    /** Table: one row per model: losses by half, ICL score, best head scores, phase-change step. */
+    public static final String SUMMARY = "summary";
+    /** Table: mean loss at each position (model, position, half, loss). */
+    public static final String LOSS_BY_POSITION = "loss_by_position";
+    /** Table: head scores after training (model, layer, head, score, value). */
+    public static final String HEAD_SCORES = "head_scores";
+    /** Table: head scores at every evaluation (as {@value #HEAD_SCORES}, plus step). */
+    public static final String SCORES_OVER_TRAINING = "scores_over_training";
+    /** Figure: loss by position, one line per model. */
+    public static final String LOSS_BY_POSITION_FIGURE = "loss_by_position";
+    /** Figure: the best prefix-matching score over training. */
+    public static final String PREFIX_MATCHING_CURVE = "prefix_matching_over_training";
+    /** Figure: the loss at the induction positions over training. */
+    public static final String INDUCTION_LOSS_CURVE = "induction_loss_over_training";
+    /** Figure: prefix-matching score per head of the 2-layer model. */
+    public static final String PREFIX_MATCHING_HEADS = "prefix_matching_heads";
+    /** Figure: previous-token score per head of the 2-layer model. */
+    public static final String PREVIOUS_TOKEN_HEADS = "previous_token_heads";
+
+    /** Figure: the attention of the best prefix-matching head of the {@code layers}-layer model on one sequence. */
+    public static String attentionFigure(int layers) {
+        return "attention_" + layers + "-layer";
     }
 
-    static final Sizes SMOKE = new Sizes(16, 4, 8, 32, 2, 30, 8, 3e-3, 10, 1, 4, 1, 5);
-    static final Sizes QUICK = new Sizes(64, 8, 24, 64, 4, 1500, 32, 2e-3, 50, 2, 16, 8, 10);
-    static final Sizes FULL = new Sizes(256, 16, 64, 128, 4, 4000, 64, 1e-3, 100, 8, 64, 32, 16);
+    /**
+     * Run sizes for one preset; build with {@link #builder()}.
+     *
+     * @param vocab           V random tokens
+     * @param minT            shortest repeated block in training
+     * @param maxT            longest repeated block in training, and the one evaluated
+     * @param batch           sequences per step (and per loss-by-position batch)
+     * @param evalEvery       evaluate (and score heads) every n steps
+     * @param evalBatches     batches per evaluation
+     * @param probeSequences  sequences the head scores are measured on
+     * @param positionBatches batches the loss by position is averaged over
+     * @param heatmapT        block length of the sequence whose attention is drawn
+     */
+    record Sizes(int vocab, int minT, int maxT, int dModel, int heads, int steps, int batch, double lr,
+                 int evalEvery, int evalBatches, int probeSequences, int positionBatches, int heatmapT) {
+
+        static Builder builder() {
+            return new Builder();
+        }
+
+        /** Named setters for {@link Sizes}; every field is required. */
+        static final class Builder {
+            private int vocab;
+            private int minT;
+            private int maxT;
+            private int dModel;
+            private int heads;
+            private int steps;
+            private int batch;
+            private double lr;
+            private int evalEvery;
+            private int evalBatches;
+            private int probeSequences;
+            private int positionBatches;
+            private int heatmapT;
+
+            Builder vocab(int v) {
+                vocab = v;
+                return this;
+            }
+
+            /** Training draws T uniformly from {@code minT..maxT}; evaluation uses maxT. */
+            Builder repeatLength(int min, int max) {
+                minT = min;
+                maxT = max;
+                return this;
+            }
+
+            Builder dModel(int v) {
+                dModel = v;
+                return this;
+            }
+
+            Builder heads(int v) {
+                heads = v;
+                return this;
+            }
+
+            Builder steps(int v) {
+                steps = v;
+                return this;
+            }
+
+            Builder batch(int v) {
+                batch = v;
+                return this;
+            }
+
+            Builder lr(double v) {
+                lr = v;
+                return this;
+            }
+
+            Builder evalEvery(int v) {
+                evalEvery = v;
+                return this;
+            }
+
+            Builder evalBatches(int v) {
+                evalBatches = v;
+                return this;
+            }
+
+            Builder probeSequences(int v) {
+                probeSequences = v;
+                return this;
+            }
+
+            Builder positionBatches(int v) {
+                positionBatches = v;
+                return this;
+            }
+
+            Builder heatmapT(int v) {
+                heatmapT = v;
+                return this;
+            }
+
+            Sizes build() {
+                SizeChecks.positive("induction sizes", "vocab", vocab, "minT", minT, "maxT", maxT, "dModel", dModel,
+                        "heads", heads, "steps", steps, "batch", batch, "evalEvery", evalEvery, "evalBatches",
+                        evalBatches, "probeSequences", probeSequences, "positionBatches", positionBatches,
+                        "heatmapT", heatmapT);
+                SizeChecks.positiveRate("induction sizes", lr);
+                if (minT > maxT) {
+                    throw new IllegalArgumentException("induction sizes: repeatLength min " + minT + " > max " + maxT);
+                }
+                return new Sizes(vocab, minT, maxT, dModel, heads, steps, batch, lr, evalEvery, evalBatches,
+                        probeSequences, positionBatches, heatmapT);
+            }
+        }
+    }
+
+    static final Sizes SMOKE = Sizes.builder().vocab(16).repeatLength(4, 8).dModel(32).heads(2).steps(30).batch(8)
+            .lr(3e-3).evalEvery(10).evalBatches(1).probeSequences(4).positionBatches(1).heatmapT(5).build();
+    static final Sizes QUICK = Sizes.builder().vocab(64).repeatLength(8, 24).dModel(64).heads(4).steps(1500).batch(32)
+            .lr(2e-3).evalEvery(50).evalBatches(2).probeSequences(16).positionBatches(8).heatmapT(10).build();
+    static final Sizes FULL = Sizes.builder().vocab(256).repeatLength(16, 64).dModel(128).heads(4).steps(4000)
+            .batch(64).lr(1e-3).evalEvery(100).evalBatches(8).probeSequences(64).positionBatches(32).heatmapT(16)
+            .build();
 
     static final String FIRST_HALF = "first half";
     static final String REPEATED_HALF = "repeated half";
@@ -108,10 +245,12 @@ public final class InductionExperiment implements Experiment {
                 DoubleColumn.create("induction_accuracy"), DoubleColumn.create("icl_score"),
                 DoubleColumn.create("max_prefix_matching"), DoubleColumn.create("max_previous_token"),
                 DoubleColumn.create("phase_change_step"), StringColumn.create("paper"));
-        Map<String, float[][]> heatmaps = new LinkedHashMap<>();
-        Map<String, String> heatmapHeads = new LinkedHashMap<>();
-        int[] heatmapTokens = task.sample(1, s.heatmapT(), Split.TEST, settings.seed() + 99).inputs()[0];
-        int[][] probe = task.sample(s.probeSequences(), s.maxT(), Split.TEST, settings.seed() + 7).inputs();
+        Map<Integer, float[][]> heatmaps = new LinkedHashMap<>();      // by depth
+        Map<Integer, String> heatmapHeads = new LinkedHashMap<>();
+        int[] heatmapTokens = task.sample(1, s.heatmapT(), Split.TEST,
+                Seeds.derive(settings.seed(), "induction heatmap sequence")).inputs()[0];
+        int[][] probe = task.sample(s.probeSequences(), s.maxT(), Split.TEST,
+                Seeds.derive(settings.seed(), "induction probe sequences")).inputs();
 
         for (int layers : new int[] {1, 2}) {
             String model = layers + "-layer";
@@ -144,8 +283,8 @@ public final class InductionExperiment implements Experiment {
                     Table scores = InductionScores.measure(lm, mm, probe);
                     appendScores(finalScores, model, scores, -1);
                     int[] best = InductionScores.best(scores, InductionScores.PREFIX_MATCHING);
-                    heatmaps.put(model, InductionScores.pattern(lm, mm, heatmapTokens, best[0], best[1]));
-                    heatmapHeads.put(model, "L" + best[0] + " H" + best[1]);
+                    heatmaps.put(layers, InductionScores.pattern(lm, mm, heatmapTokens, best[0], best[1]));
+                    heatmapHeads.put(layers, "L" + best[0] + " H" + best[1]);
                     int t = s.maxT();
                     summary.stringColumn("model").append(model);
                     summary.doubleColumn("first_half_loss").append(mean(loss, 1, t));
@@ -165,8 +304,8 @@ public final class InductionExperiment implements Experiment {
             }
         }
 
-        result.table("summary", summary).table("loss_by_position", byPosition).table("head_scores", finalScores)
-                .table("scores_over_training", scoresOverTraining);
+        result.table(SUMMARY, summary).table(LOSS_BY_POSITION, byPosition).table(HEAD_SCORES, finalScores)
+                .table(SCORES_OVER_TRAINING, scoresOverTraining);
         addFigures(result, s, task, byPosition, finalScores, log, summary, heatmaps, heatmapHeads, heatmapTokens);
         addNotes(result, s, summary);
         result.note("Cost: " + clock.summary() + ".");
@@ -224,8 +363,9 @@ public final class InductionExperiment implements Experiment {
                                        long seed, double[] loss, double[] correct) {
         int len = 2 * s.maxT();
         int n = 0;
+        long positionSeed = Seeds.derive(seed, "induction loss by position");
         for (int i = 0; i < s.positionBatches(); i++) {
-            TaskBatch b = task.sample(s.batch(), s.maxT(), Split.TEST, seed + 1000 + i);
+            TaskBatch b = task.sample(s.batch(), s.maxT(), Split.TEST, Seeds.derive(positionSeed, i));
             try (NDManager sub = mm.newSubManager()) {
                 sub.tempAttachAll(ModelWeights.arrays(lm));   // arrays derived from the weights are freed with sub
                 NDArray logits = trainer.logits(b.inputArray(sub));                         // [B, 2T, V]
@@ -292,13 +432,14 @@ public final class InductionExperiment implements Experiment {
     }
 
     private static void addFigures(ExperimentResult result, Sizes s, RepeatedTokensTask task, Table byPosition,
-                                   Table finalScores, MetricsLog log, Table summary, Map<String, float[][]> heatmaps,
-                                   Map<String, String> heads, int[] heatmapTokens) {
+                                   Table finalScores, MetricsLog log, Table summary, Map<Integer, float[][]> heatmaps,
+                                   Map<Integer, String> heads, int[] heatmapTokens) {
         result.note("Figures: loss by position; the best prefix-matching score and the induction-position loss over "
                 + "training (dashed line: the 2-layer phase change); prefix-matching and previous-token scores per head "
                 + "of the 2-layer model; the attention of each model's best prefix-matching head on one sequence "
                 + "(an induction head lights the off-diagonal stripe one token right of the earlier copy).");
-        result.figure(Plots.lines(byPosition, "position", "loss", "model").markX(s.maxT() - 0.5, "repeat starts")
+        result.figure(LOSS_BY_POSITION_FIGURE, Plots.lines(byPosition, "position", "loss", "model")
+                .markX(s.maxT() - 0.5, "repeat starts")
                 .title("Loss by position, T = " + s.maxT() + " (second copy starts at position " + s.maxT() + ")"));
         Table metrics = log.table();
         Table curve = metrics.where(metrics.stringColumn(MetricsLog.METRIC).isIn("max_prefix_matching",
@@ -316,18 +457,18 @@ public final class InductionExperiment implements Experiment {
             scoreFig.markX(phase, "phase change (2-layer)");
             lossFig.markX(phase, "phase change (2-layer)");
         }
-        result.figure(scoreFig).figure(lossFig);
+        result.figure(PREFIX_MATCHING_CURVE, scoreFig).figure(INDUCTION_LOSS_CURVE, lossFig);
         Table two = finalScores.where(finalScores.stringColumn("model").isEqualTo("2-layer"));
-        result.figure(Plots.headGrid(InductionScores.only(two, InductionScores.PREFIX_MATCHING), InductionScores.LAYER,
-                InductionScores.HEAD, InductionScores.VALUE).title("Prefix matching (2-layer)"));
-        result.figure(Plots.headGrid(InductionScores.only(two, InductionScores.PREVIOUS_TOKEN), InductionScores.LAYER,
-                InductionScores.HEAD, InductionScores.VALUE).title("Previous token (2-layer)"));
+        result.figure(PREFIX_MATCHING_HEADS, Plots.headGrid(InductionScores.only(two, InductionScores.PREFIX_MATCHING),
+                InductionScores.LAYER, InductionScores.HEAD, InductionScores.VALUE).title("Prefix matching (2-layer)"));
+        result.figure(PREVIOUS_TOKEN_HEADS, Plots.headGrid(InductionScores.only(two, InductionScores.PREVIOUS_TOKEN),
+                InductionScores.LAYER, InductionScores.HEAD, InductionScores.VALUE).title("Previous token (2-layer)"));
         List<String> tokens = new ArrayList<>();
         for (int id : heatmapTokens) {   // plotly reads "<s>" as a strike-through tag: spell it out
             tokens.add(id == RepeatedTokensTask.BOS ? "BOS" : task.vocabulary().token(id));
         }
-        heatmaps.forEach((model, w) -> result.figure(Plots.heatmap(w, tokens).title(model + ", " + heads.get(model)
-                + ", T = " + s.heatmapT())));
+        heatmaps.forEach((layers, w) -> result.figure(attentionFigure(layers), Plots.heatmap(w, tokens)
+                .title(layers + "-layer, " + heads.get(layers) + ", T = " + s.heatmapT())));
     }
 
     private static void addNotes(ExperimentResult result, Sizes s, Table summary) {

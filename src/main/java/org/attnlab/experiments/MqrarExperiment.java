@@ -2,7 +2,6 @@ package org.attnlab.experiments;
 
 import org.attnlab.Preset;
 import org.attnlab.Settings;
-import org.attnlab.attention.AttentionKind;
 import org.attnlab.data.tasks.MqrarTask;
 import org.attnlab.data.tasks.Split;
 import org.attnlab.train.MetricsLog;
@@ -27,25 +26,126 @@ import java.util.Map;
  */
 public final class MqrarExperiment implements Experiment {
 
-    static final Map<String, AttentionKind> KINDS = Map.of(
-            "PaTH", AttentionKind.PATH, "FoX", AttentionKind.FOX, "RoPE", AttentionKind.STANDARD);
+    /** Table: one row per (variant, N): {@code variant, n, accuracy, chance, train_seconds}. */
+    public static final String ACCURACY = "accuracy";
+    /** Table: one row per N, one column per variant, beside the paper's claim. */
+    public static final String SUMMARY = "summary";
+    /** Figure: query accuracy by N per variant (bars). */
+    public static final String ACCURACY_BARS = "accuracy_by_n";
+    /** Figure: training loss per run. */
+    public static final String TRAINING_LOSS = "training_loss";
+
+    /** The paper's models have two layers. */
+    static final int LAYERS = 2;
 
     /**
-     * Sizes per preset.
+     * Sizes of one preset; build with {@link #builder()}.
      *
+     * @param variants    the attention variants compared
+     * @param maxN        N runs 1..maxN
      * @param keys        K distinct keys (all of them are queried)
      * @param values      V distinct values (chance accuracy 1/V)
      * @param assignments A key-value pairs before the queries
      */
-    record Size(List<String> variants, int maxN, int dModel, int heads, int keys, int values, int assignments,
+    record Size(List<Variant> variants, int maxN, int dModel, int heads, int keys, int values, int assignments,
                 int steps, int batchSize, double lr, int testBatches) {
+
+        static Builder builder() {
+            return new Builder();
+        }
+
+        /** Named setters for {@link Size}; every field is required. */
+        static final class Builder {
+            private List<Variant> variants = List.of();
+            private int maxN;
+            private int dModel;
+            private int heads;
+            private int keys;
+            private int values;
+            private int assignments;
+            private int steps;
+            private int batchSize;
+            private double lr;
+            private int testBatches;
+
+            Builder variants(Variant... v) {
+                variants = List.of(v);
+                return this;
+            }
+
+            Builder maxN(int v) {
+                maxN = v;
+                return this;
+            }
+
+            Builder dModel(int v) {
+                dModel = v;
+                return this;
+            }
+
+            Builder heads(int v) {
+                heads = v;
+                return this;
+            }
+
+            Builder keys(int v) {
+                keys = v;
+                return this;
+            }
+
+            Builder values(int v) {
+                values = v;
+                return this;
+            }
+
+            Builder assignments(int v) {
+                assignments = v;
+                return this;
+            }
+
+            Builder steps(int v) {
+                steps = v;
+                return this;
+            }
+
+            Builder batchSize(int v) {
+                batchSize = v;
+                return this;
+            }
+
+            Builder lr(double v) {
+                lr = v;
+                return this;
+            }
+
+            Builder testBatches(int v) {
+                testBatches = v;
+                return this;
+            }
+
+            Size build() {
+                if (variants.isEmpty()) {
+                    throw new IllegalArgumentException("mqrar size: name at least one variant");
+                }
+                SizeChecks.positive("mqrar size", "maxN", maxN, "dModel", dModel, "heads", heads, "keys", keys,
+                        "values", values, "assignments", assignments, "steps", steps, "batchSize", batchSize,
+                        "testBatches", testBatches);
+                SizeChecks.positiveRate("mqrar size", lr);
+                return new Size(variants, maxN, dModel, heads, keys, values, assignments, steps, batchSize, lr,
+                        testBatches);
+            }
+        }
     }
 
     static Size size(Preset preset) {
         return preset.pick(
-                new Size(List.of("PaTH", "FoX"), 2, 16, 2, 2, 4, 4, 6, 8, 3e-3, 1),
-                new Size(List.of("PaTH", "FoX"), 3, 64, 2, 4, 16, 16, 300, 32, 3e-3, 4),
-                new Size(List.of("PaTH", "FoX", "RoPE"), 4, 256, 2, 32, 64, 368, 20000, 32, 1e-3, 16));
+                Size.builder().variants(Variant.PATH, Variant.FOX).maxN(2).dModel(16).heads(2).keys(2).values(4)
+                        .assignments(4).steps(6).batchSize(8).lr(3e-3).testBatches(1).build(),
+                Size.builder().variants(Variant.PATH, Variant.FOX).maxN(3).dModel(64).heads(2).keys(4).values(16)
+                        .assignments(16).steps(300).batchSize(32).lr(3e-3).testBatches(4).build(),
+                Size.builder().variants(Variant.PATH, Variant.FOX, Variant.ROPE).maxN(4).dModel(256).heads(2)
+                        .keys(32).values(64).assignments(368).steps(20000).batchSize(32).lr(1e-3).testBatches(16)
+                        .build());
     }
 
     private final Size sizeOverride;
@@ -93,15 +193,17 @@ public final class MqrarExperiment implements Experiment {
         DoubleColumn seconds = DoubleColumn.create("train_seconds");
         for (int n = 1; n <= s.maxN(); n++) {
             MqrarTask task = new MqrarTask(n, s.keys(), s.values(), s.keys());
-            for (String v : s.variants()) {
-                TaskModelRun.Spec spec = new TaskModelRun.Spec(v + " N=" + n, KINDS.get(v), 2, s.dModel(), s.heads(),
-                        task, s.assignments(), s.batchSize(), s.steps(), s.lr(), Math.max(1, s.steps() / 5), 2.0);
+            for (Variant v : s.variants()) {
+                TaskModelRun.Spec spec = TaskModelRun.Spec.builder(v.displayName() + " N=" + n, v.kind(), task)
+                        .layers(LAYERS).dModel(s.dModel()).heads(s.heads()).trainLength(s.assignments())
+                        .batchSize(s.batchSize()).steps(s.steps()).lr(s.lr()).evalEvery(Math.max(1, s.steps() / 5))
+                        .build();
                 try (TaskModelRun run = TaskModelRun.train(spec, s.assignments(), settings, log, progress)) {
                     if (run.divergenceNote() != null) {
                         result.note(run.divergenceNote());
                     }
                     Map<String, Double> m = run.evaluate(Split.TEST, s.assignments(), s.batchSize(), s.testBatches());
-                    variant.append(v);
+                    variant.append(v.displayName());
                     nCol.append(n);
                     acc.append(m.get("accuracy"));
                     chance.append(1.0 / s.values());
@@ -109,20 +211,20 @@ public final class MqrarExperiment implements Experiment {
                 }
             }
         }
-        Table accuracy = Table.create("accuracy", variant, nCol, acc, chance, seconds);
-        result.table("accuracy", accuracy);
-        result.table("summary", summary(accuracy, s));
+        Table accuracy = Table.create(ACCURACY, variant, nCol, acc, chance, seconds);
+        result.table(ACCURACY, accuracy);
+        result.table(SUMMARY, summary(accuracy, s));
 
         Table forPlot = accuracy.copy();
         forPlot.addColumns(accuracy.intColumn("n").asStringColumn().setName("MQRAR-N"));
-        result.figure(Plots.bars(forPlot, "MQRAR-N", "accuracy", "variant")
+        result.figure(ACCURACY_BARS, Plots.bars(forPlot, "MQRAR-N", "accuracy", "variant")
                 .title("MQRAR-N: query accuracy by N (chance " + String.format("%.1f%%", 100.0 / s.values()) + ")"));
         Table curves = log.table().where(log.table().stringColumn(MetricsLog.METRIC).isEqualTo("train_loss"));
-        result.figure(Plots.lines(curves, MetricsLog.STEP, MetricsLog.VALUE, MetricsLog.RUN).logY()
+        result.figure(TRAINING_LOSS, Plots.lines(curves, MetricsLog.STEP, MetricsLog.VALUE, MetricsLog.RUN).logY()
                 .title("Training loss"));
 
-        for (String v : s.variants()) {
-            result.note(v + ": " + describe(accuracy, v));
+        for (Variant v : s.variants()) {
+            result.note(v.displayName() + ": " + describe(accuracy, v));
         }
         result.note(String.format("Scale: %s, %d sequences per step, lr %.0e (paper: d 256, 2 heads, 32 keys, "
                 + "length 768).", scale(s), s.batchSize(), s.lr()));
@@ -141,14 +243,19 @@ public final class MqrarExperiment implements Experiment {
     }
 
     /** {@code variant}'s accuracy at every N of a result: {@code N=1 98%, N=2 41%, N=3 12%}. */
-    public static String describe(ExperimentResult result, String variant) {
-        return describe(result.table("accuracy"), variant);
+    public static String describe(ExperimentResult result, Variant variant) {
+        return describe(result.table(ACCURACY), variant);
     }
 
-    static String describe(Table accuracy, String variant) {
+    /** {@link #describe(ExperimentResult, Variant)} for a variant by display name ({@code "PaTH"}). */
+    public static String describe(ExperimentResult result, String variant) {
+        return describe(result, Variant.named(variant));
+    }
+
+    static String describe(Table accuracy, Variant variant) {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < accuracy.rowCount(); i++) {
-            if (accuracy.stringColumn("variant").get(i).equals(variant)) {
+            if (accuracy.stringColumn("variant").get(i).equals(variant.displayName())) {
                 sb.append(sb.length() == 0 ? "" : ", ").append(String.format("N=%d %.0f%%",
                         accuracy.intColumn("n").get(i), 100 * accuracy.doubleColumn("accuracy").get(i)));
             }
@@ -159,31 +266,37 @@ public final class MqrarExperiment implements Experiment {
     /** One row per N: each variant's accuracy (%) beside the paper's claim. */
     static Table summary(Table accuracy, Size s) {
         IntColumn n = IntColumn.create("N");
-        Table out = Table.create("summary", n);
-        for (String v : s.variants()) {
-            out.addColumns(DoubleColumn.create(v + " accuracy % (here)"));
+        Table out = Table.create(SUMMARY, n);
+        for (Variant v : s.variants()) {
+            out.addColumns(DoubleColumn.create(v.displayName() + " accuracy % (here)"));
         }
         StringColumn paper = StringColumn.create("paper (2 layers, d 256, length 768)");
         out.addColumns(paper);
         for (int k = 1; k <= s.maxN(); k++) {
             n.append(k);
-            for (String v : s.variants()) {
-                out.doubleColumn(v + " accuracy % (here)").append(100 * accuracyOf(accuracy, v, k));
+            for (Variant v : s.variants()) {
+                out.doubleColumn(v.displayName() + " accuracy % (here)").append(100 * accuracyOf(accuracy, v, k));
             }
             paper.append(k < 4 ? "PaTH succeeds, FoX does not" : "PaTH no longer succeeds (success only for N < 4)");
         }
         return out;
     }
 
-    /** The query accuracy (0..1) of {@code variant} at {@code n} in an mqrar result (its {@code accuracy} table). */
-    public static double accuracy(ExperimentResult result, String variant, int n) {
-        return accuracyOf(result.table("accuracy"), variant, n);
+    /** The query accuracy (0..1) of {@code variant} at {@code n} in an mqrar result (its {@value #ACCURACY} table). */
+    public static double accuracy(ExperimentResult result, Variant variant, int n) {
+        return accuracyOf(result.table(ACCURACY), variant, n);
     }
 
-    /** The accuracy of {@code variant} at {@code n} in an {@code accuracy} table. */
-    static double accuracyOf(Table accuracy, String variant, int n) {
+    /** {@link #accuracy(ExperimentResult, Variant, int)} for a variant by display name ({@code "FoX"}). */
+    public static double accuracy(ExperimentResult result, String variant, int n) {
+        return accuracy(result, Variant.named(variant), n);
+    }
+
+    /** The accuracy of {@code variant} at {@code n} in an {@value #ACCURACY} table. */
+    static double accuracyOf(Table accuracy, Variant variant, int n) {
         for (int i = 0; i < accuracy.rowCount(); i++) {
-            if (accuracy.stringColumn("variant").get(i).equals(variant) && accuracy.intColumn("n").get(i) == n) {
+            if (accuracy.stringColumn("variant").get(i).equals(variant.displayName())
+                    && accuracy.intColumn("n").get(i) == n) {
                 return accuracy.doubleColumn("accuracy").get(i);
             }
         }

@@ -3,6 +3,7 @@ package org.attnlab.experiments;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import org.attnlab.Seeds;
 import org.attnlab.Settings;
 import org.attnlab.data.tasks.ParityTask;
 import org.attnlab.data.tasks.Split;
@@ -59,14 +60,97 @@ import java.util.List;
  */
 public final class ParityCotExperiment implements Experiment {
 
-    /** Run sizes for one preset. */
+    /** Table: one row per variant (with / without CoT): accuracies, longest solved length, iteration scores. */
+    public static final String SUMMARY = "summary";
+    /** Table: (variant, length, metric, value) for every length 1..maxL. */
+    public static final String ACCURACY_BY_LENGTH = "accuracy_by_length";
+    /** Figure: final-answer accuracy by number of bits, per variant. */
+    public static final String ACCURACY_FIGURE = "accuracy_by_length";
+    /** Figure: with CoT, the attention of the single head in each layer on one sequence. */
+    public static final String ATTENTION_FIGURE = "attention_with_cot";
+
+    /**
+     * Run sizes for one preset; build with {@link #builder()}.
+     *
+     * @param maxLength     training mixes lengths 1..maxLength; every one is tested
+     * @param evalEvery     evaluate every n steps
+     * @param testPerLength test sequences per length
+     * @param heatmapLength bits of the sequence whose attention is drawn
+     */
     record Sizes(int maxLength, int dModel, int steps, int batch, double lr, int evalEvery, int testPerLength,
                  int heatmapLength) {
+
+        static Builder builder() {
+            return new Builder();
+        }
+
+        /** Named setters for {@link Sizes}; every field is required. */
+        static final class Builder {
+            private int maxLength;
+            private int dModel;
+            private int steps;
+            private int batch;
+            private double lr;
+            private int evalEvery;
+            private int testPerLength;
+            private int heatmapLength;
+
+            Builder maxLength(int v) {
+                maxLength = v;
+                return this;
+            }
+
+            Builder dModel(int v) {
+                dModel = v;
+                return this;
+            }
+
+            Builder steps(int v) {
+                steps = v;
+                return this;
+            }
+
+            Builder batch(int v) {
+                batch = v;
+                return this;
+            }
+
+            Builder lr(double v) {
+                lr = v;
+                return this;
+            }
+
+            Builder evalEvery(int v) {
+                evalEvery = v;
+                return this;
+            }
+
+            Builder testPerLength(int v) {
+                testPerLength = v;
+                return this;
+            }
+
+            Builder heatmapLength(int v) {
+                heatmapLength = v;
+                return this;
+            }
+
+            Sizes build() {
+                SizeChecks.positive("parity-cot sizes", "maxLength", maxLength, "dModel", dModel, "steps", steps,
+                        "batch", batch, "evalEvery", evalEvery, "testPerLength", testPerLength, "heatmapLength",
+                        heatmapLength);
+                SizeChecks.positiveRate("parity-cot sizes", lr);
+                return new Sizes(maxLength, dModel, steps, batch, lr, evalEvery, testPerLength, heatmapLength);
+            }
+        }
     }
 
-    static final Sizes SMOKE = new Sizes(4, 32, 20, 16, 3e-3, 10, 16, 3);
-    static final Sizes QUICK = new Sizes(16, 32, 4000, 128, 5e-3, 100, 128, 8);
-    static final Sizes FULL = new Sizes(ParityTask.PAPER_MAX_LENGTH, 128, 10000, 128, 1e-3, 500, 1000, 12);
+    static final Sizes SMOKE = Sizes.builder().maxLength(4).dModel(32).steps(20).batch(16).lr(3e-3).evalEvery(10)
+            .testPerLength(16).heatmapLength(3).build();
+    static final Sizes QUICK = Sizes.builder().maxLength(16).dModel(32).steps(4000).batch(128).lr(5e-3).evalEvery(100)
+            .testPerLength(128).heatmapLength(8).build();
+    static final Sizes FULL = Sizes.builder().maxLength(ParityTask.PAPER_MAX_LENGTH).dModel(128).steps(10000)
+            .batch(128).lr(1e-3).evalEvery(500).testPerLength(1000).heatmapLength(12).build();
 
     /** A length counts as solved at this answer accuracy (and so do all shorter ones). */
     static final double SOLVED = 0.9;
@@ -132,8 +216,9 @@ public final class ParityCotExperiment implements Experiment {
                     double sum = 0;
                     int solvedUpTo = 0;
                     boolean solvedSoFar = true;
+                    long testSeed = Seeds.derive(settings.seed(), "parity test sequences");
                     for (int len = 1; len <= s.maxLength(); len++) {
-                        TaskBatch test = task.sample(s.testPerLength(), len, Split.TEST, settings.seed() + 500 + len);
+                        TaskBatch test = task.sample(s.testPerLength(), len, Split.TEST, Seeds.derive(testSeed, len));
                         double[] acc = answerAccuracy(trainer, lm, mm, task, test, len);
                         add(accuracy, variant, len, "answer accuracy", acc[0]);
                         if (task.chainOfThought()) {
@@ -149,7 +234,8 @@ public final class ParityCotExperiment implements Experiment {
                     double iteration = Double.NaN;
                     double iteration0 = Double.NaN;
                     if (task.chainOfThought()) {
-                        int[] seq = task.sample(1, s.heatmapLength(), Split.TEST, settings.seed() + 77).inputs()[0];
+                        int[] seq = task.sample(1, s.heatmapLength(), Split.TEST,
+                                Seeds.derive(settings.seed(), "parity heatmap sequence")).inputs()[0];
                         float[][] w0 = InductionScores.pattern(lm, mm, seq, 0, 0);   // head 0 of each layer
                         float[][] w1 = InductionScores.pattern(lm, mm, seq, 1, 0);
                         eoi = IterationHeadScores.eoiScore(w0, s.heatmapLength());
@@ -176,14 +262,15 @@ public final class ParityCotExperiment implements Experiment {
             }
         }
 
-        result.table("summary", summary).table("accuracy_by_length", accuracy);
+        result.table(SUMMARY, summary).table(ACCURACY_BY_LENGTH, accuracy);
         Table answers = accuracy.where(accuracy.stringColumn("metric").isEqualTo("answer accuracy"));
         answers.column("value").setName("answer accuracy");
-        result.figure(Plots.accuracyByLength(answers, "length", "answer accuracy", "variant")
+        result.figure(ACCURACY_FIGURE, Plots.accuracyByLength(answers, "length", "answer accuracy", "variant")
                 .markX(s.maxLength(), "longest trained length")
                 .title("Parity: final-answer accuracy by number of bits (chance = 0.5)"));
         if (heatmap != null) {
-            result.figure(Plots.heatmaps(heatmap, List.of("layer 0 (-> <eoi>?)", "layer 1 (step t -> x_t?)"),
+            result.figure(ATTENTION_FIGURE, Plots.heatmaps(heatmap,
+                    List.of("layer 0 (-> <eoi>?)", "layer 1 (step t -> x_t?)"),
                     heatmapTokens, 2).title("With CoT: attention of the single head in each layer, L = "
                     + s.heatmapLength()));
         }

@@ -20,17 +20,19 @@ import org.attnlab.train.MetricsLog;
 import org.attnlab.train.ProgressListener;
 import org.attnlab.train.TrainConfig;
 import org.attnlab.train.TrainResult;
+import org.attnlab.train.TrainingDiverged;
 import org.attnlab.train.Trainer;
 import org.attnlab.train.TrainingData;
 
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * One small {@link DecoderLM} (one attention kind in every layer) trained on a synthetic {@link Task}, then
  * evaluated on any split and length: the shared engine of the state-tracking experiments (flip-flop, word
  * problems, MQRAR). Owns the model's manager and the trainer; {@link #close()} frees both.
  *
- * <p>A run that diverges (non-finite loss or gradient norm) is kept at its last good step ({@link #divergence()}).
+ * <p>A run that diverges (non-finite loss or gradient norm) is kept at its last good step ({@link #outcome()}).
  *
  * <p>Evaluation reports {@code accuracy} pooled over the graded positions (as the trainer does), and
  * {@code final_accuracy}: the share of sequences whose last graded position is right (for word problems, the
@@ -48,7 +50,7 @@ final class TaskModelRun implements AutoCloseable {
     });
 
     /**
-     * What to train.
+     * What to train; build one with {@link #builder}.
      *
      * @param run         the run's name in the metrics log (e.g. {@code "PaTH"} or {@code "PaTH L2"})
      * @param kind        the attention in every layer
@@ -61,16 +63,112 @@ final class TaskModelRun implements AutoCloseable {
      * @param steps       optimiser updates (at most)
      * @param lr          peak learning rate (warmup 10%, cosine to 10%)
      * @param evalEvery   evaluate on the task's first non-train split at the train length every n steps
-     * @param stopAt      stop early once eval accuracy reaches this (use a value above 1 to never stop)
+     * @param earlyStop   stop once an evaluation reaches this target; empty: train every step
      */
     record Spec(String run, AttentionKind kind, int layers, int dModel, int heads, Task task, int trainLength,
-                int batchSize, int steps, double lr, int evalEvery, double stopAt) {
+                int batchSize, int steps, double lr, int evalEvery, Optional<EarlyStop> earlyStop) {
 
         Spec {
-            if (kind == null || task == null) {
-                throw new IllegalArgumentException("Spec needs a kind and a task; got kind=" + kind + ", task=" + task);
+            if (run == null || kind == null || task == null || earlyStop == null) {
+                throw new IllegalArgumentException("Spec needs a run name, a kind, a task and an early stop (or "
+                        + "Optional.empty()); got run=" + run + ", kind=" + kind + ", task=" + task + ", earlyStop="
+                        + earlyStop);
+            }
+            positive(run, "layers", layers);
+            positive(run, "dModel", dModel);
+            positive(run, "heads", heads);
+            positive(run, "batchSize", batchSize);
+            positive(run, "steps", steps);
+            positive(run, "evalEvery", evalEvery);
+            if (!(lr > 0) || !Double.isFinite(lr)) {
+                throw new IllegalArgumentException("Spec '" + run + "': lr must be a positive number, got " + lr);
             }
             task.inputLength(trainLength); // validates
+        }
+
+        /** A builder for run {@code run} of {@code kind} attention on {@code task}; every size is required. */
+        static Builder builder(String run, AttentionKind kind, Task task) {
+            return new Builder(run, kind, task);
+        }
+
+        private static void positive(String run, String name, int value) {
+            if (value < 1) {
+                throw new IllegalArgumentException("Spec '" + run + "': " + name + " must be at least 1, got " + value
+                        + (value == 0 ? " (not set?)" : ""));
+            }
+        }
+    }
+
+    /** Builds a {@link Spec} by name: {@code Spec.builder("PaTH", PATH, task).layers(1).dModel(32)...build()}. */
+    static final class Builder {
+        private final String run;
+        private final AttentionKind kind;
+        private final Task task;
+        private int layers;
+        private int dModel;
+        private int heads;
+        private int trainLength;
+        private int batchSize;
+        private int steps;
+        private double lr;
+        private int evalEvery;
+        private Optional<EarlyStop> earlyStop = Optional.empty();
+
+        private Builder(String run, AttentionKind kind, Task task) {
+            this.run = run;
+            this.kind = kind;
+            this.task = task;
+        }
+
+        Builder layers(int n) {
+            this.layers = n;
+            return this;
+        }
+
+        Builder dModel(int d) {
+            this.dModel = d;
+            return this;
+        }
+
+        Builder heads(int n) {
+            this.heads = n;
+            return this;
+        }
+
+        Builder trainLength(int length) {
+            this.trainLength = length;
+            return this;
+        }
+
+        Builder batchSize(int n) {
+            this.batchSize = n;
+            return this;
+        }
+
+        Builder steps(int n) {
+            this.steps = n;
+            return this;
+        }
+
+        Builder lr(double rate) {
+            this.lr = rate;
+            return this;
+        }
+
+        Builder evalEvery(int n) {
+            this.evalEvery = n;
+            return this;
+        }
+
+        /** Stop once {@code stop} is reached (default: never, every step is trained). */
+        Builder earlyStop(EarlyStop stop) {
+            this.earlyStop = Optional.of(stop);
+            return this;
+        }
+
+        Spec build() {
+            return new Spec(run, kind, layers, dModel, heads, task, trainLength, batchSize, steps, lr, evalEvery,
+                    earlyStop);
         }
     }
 
@@ -80,11 +178,11 @@ final class TaskModelRun implements AutoCloseable {
     private final DecoderLM model;
     private final Trainer trainer;
     private final TrainResult result;
-    private final String divergence;
+    private final RunOutcome outcome;
 
     private TaskModelRun(Spec spec, Settings settings, NDManager manager, DecoderLM model, Trainer trainer,
-                         TrainResult result, String divergence) {
-        this.divergence = divergence;
+                         TrainResult result, RunOutcome outcome) {
+        this.outcome = outcome;
         this.spec = spec;
         this.settings = settings;
         this.manager = manager;
@@ -116,7 +214,7 @@ final class TaskModelRun implements AutoCloseable {
                     .steps(spec.steps()).batchSize(spec.batchSize()).context(task.inputLength(spec.trainLength()))
                     .lr(spec.lr()).warmup(Math.max(1, spec.steps() / 10)).weightDecay(0.1)
                     .evalEvery(spec.evalEvery()).evalBatches(2)
-                    .earlyStop(spec.stopAt() <= 1 ? EarlyStop.atLeast("eval_accuracy", spec.stopAt()) : null)
+                    .earlyStop(spec.earlyStop().orElse(null))
                     .build();
             Trainer trainer = Trainer.builder().model(model).config(tc)
                     .trainData(TrainingData.from(BatchSource.of(task, spec.batchSize(), spec.trainLength(),
@@ -127,21 +225,20 @@ final class TaskModelRun implements AutoCloseable {
                     .runName(spec.run()).listener(progress).metrics(log).build();
             long start = System.nanoTime();
             TrainResult result;
-            String divergence = null;
+            RunOutcome outcome;
             // A diverged run (non-finite loss or gradient norm) is kept as of its last good step, and said so.
             try {
                 result = trainer.run();
-            } catch (IllegalStateException e) {
-                if (e.getMessage() == null || !e.getMessage().contains("diverged")) {
-                    trainer.close();
-                    throw e;
-                }
-                divergence = e.getMessage();
+                outcome = RunOutcome.completed();
+            } catch (TrainingDiverged e) {
+                outcome = RunOutcome.diverged(e);
                 result = new TrainResult(spec.run(), trainer.stepsDone(), true, trainer.lastEval(), Double.NaN,
                         (System.nanoTime() - start) / 1e9, Double.NaN, log);
+            } catch (RuntimeException e) {
+                trainer.close();
+                throw e;
             }
-            return new TaskModelRun(spec, settings, manager, model, trainer, result,
-                    divergence);
+            return new TaskModelRun(spec, settings, manager, model, trainer, result, outcome);
         } catch (RuntimeException e) {
             manager.close();
             throw e;
@@ -213,18 +310,18 @@ final class TaskModelRun implements AutoCloseable {
         return result;
     }
 
-    /**
-     * Null if the run did not diverge; else the trainer's message about the non-finite loss or gradient norm (the
-     * model stays at its last good step). Experiments note it.
-     */
-    String divergence() {
-        return divergence;
+    /** How training ended: completed, or diverged (the model stays at its last good step). */
+    RunOutcome outcome() {
+        return outcome;
     }
 
-    /** A note for a diverged run ({@code "RoPE: training diverged ... evaluated as of step 305"}), or null. */
+    /**
+     * A note for a diverged run, {@code "RoPE: run 'RoPE' diverged at step 305: ... (trained 304 of 400 steps)"};
+     * null for a completed one.
+     */
     String divergenceNote() {
-        return divergence == null ? null : spec.run() + ": " + divergence + " (trained " + result.steps() + " of "
-                + spec.steps() + " steps)";
+        return outcome instanceof RunOutcome.Diverged d ? spec.run() + ": " + d.reason() + " (trained "
+                + result.steps() + " of " + spec.steps() + " steps)" : null;
     }
 
     @Override

@@ -2,7 +2,6 @@ package org.attnlab.experiments;
 
 import org.attnlab.Preset;
 import org.attnlab.Settings;
-import org.attnlab.attention.AttentionKind;
 import org.attnlab.data.tasks.Split;
 import org.attnlab.data.tasks.WordProblemTask;
 import org.attnlab.train.MetricsLog;
@@ -29,28 +28,142 @@ import java.util.Map;
  */
 public final class WordProblemsExperiment implements Experiment {
 
-    static final Map<String, AttentionKind> KINDS = Map.of(
-            "PaTH", AttentionKind.PATH, "RoPE", AttentionKind.STANDARD, "FoX", AttentionKind.FOX);
+    /** Table: accuracy of the state after t elements: {@code group, model, variant, layers, length, accuracy}. */
+    public static final String BY_LENGTH = "by_length";
+    /** Table: one row per model: accuracy at the training length, final-state accuracy at 1x and 2x length. */
+    public static final String SUMMARY = "summary";
+    /** Figure: training loss per run. */
+    public static final String TRAINING_LOSS = "training_loss";
 
-    /** Sizes per preset. */
-    record Size(List<String> groups, List<String> variants, List<Integer> layers, int dModel, int heads,
+    /** Figure: one group's accuracy of the state after t elements, per model: {@code accuracy_by_length_A5}. */
+    public static String accuracyByLengthFigure(Group group) {
+        return "accuracy_by_length_" + group.name();
+    }
+
+    /** The groups whose word problems are composed; the enum name is what tables show. */
+    public enum Group {
+        /** The alternating group on 5 elements, from the generators (123), (124), (125) and inverses. */
+        A5,
+        /** The symmetric group on 5 elements, uniform. */
+        S5;
+
+        /** The task of this group. */
+        public WordProblemTask task() {
+            return this == A5 ? WordProblemTask.a5() : WordProblemTask.s5();
+        }
+
+        /** The group called {@code name} ({@code A5}, {@code S5}, case ignored); others fail listing these. */
+        public static Group named(String name) {
+            for (Group g : values()) {
+                if (g.name().equalsIgnoreCase(name)) {
+                    return g;
+                }
+            }
+            throw new IllegalArgumentException("Unknown group '" + name + "'; allowed: A5, S5");
+        }
+    }
+
+    /**
+     * Sizes of one preset; build with {@link #builder()}.
+     *
+     * @param groups      the groups composed
+     * @param variants    the attention variants compared
+     * @param layers      the depths trained, ascending
+     * @param trainLength training sequence length (tested also at twice it)
+     */
+    record Size(List<Group> groups, List<Variant> variants, List<Integer> layers, int dModel, int heads,
                 int trainLength, int steps, int batchSize, double lr, int testBatches) {
+
+        static Builder builder() {
+            return new Builder();
+        }
+
+        /** Named setters for {@link Size}; every field is required. */
+        static final class Builder {
+            private List<Group> groups = List.of();
+            private List<Variant> variants = List.of();
+            private List<Integer> layers = List.of();
+            private int dModel;
+            private int heads;
+            private int trainLength;
+            private int steps;
+            private int batchSize;
+            private double lr;
+            private int testBatches;
+
+            Builder groups(Group... v) {
+                groups = List.of(v);
+                return this;
+            }
+
+            Builder variants(Variant... v) {
+                variants = List.of(v);
+                return this;
+            }
+
+            Builder layers(Integer... v) {
+                layers = List.of(v);
+                return this;
+            }
+
+            Builder dModel(int v) {
+                dModel = v;
+                return this;
+            }
+
+            Builder heads(int v) {
+                heads = v;
+                return this;
+            }
+
+            Builder trainLength(int v) {
+                trainLength = v;
+                return this;
+            }
+
+            Builder steps(int v) {
+                steps = v;
+                return this;
+            }
+
+            Builder batchSize(int v) {
+                batchSize = v;
+                return this;
+            }
+
+            Builder lr(double v) {
+                lr = v;
+                return this;
+            }
+
+            Builder testBatches(int v) {
+                testBatches = v;
+                return this;
+            }
+
+            Size build() {
+                if (groups.isEmpty() || variants.isEmpty() || layers.isEmpty()) {
+                    throw new IllegalArgumentException("word-problems size: name at least one group, variant and "
+                            + "depth; got groups " + groups + ", variants " + variants + ", layers " + layers);
+                }
+                SizeChecks.positive("word-problems size", "dModel", dModel, "heads", heads, "trainLength",
+                        trainLength, "steps", steps, "batchSize", batchSize, "testBatches", testBatches);
+                SizeChecks.positiveRate("word-problems size", lr);
+                return new Size(groups, variants, layers, dModel, heads, trainLength, steps, batchSize, lr,
+                        testBatches);
+            }
+        }
     }
 
     static Size size(Preset preset) {
         return preset.pick(
-                new Size(List.of("A5"), List.of("PaTH", "RoPE"), List.of(1), 16, 2, 6, 6, 8, 3e-3, 1),
-                new Size(List.of("A5"), List.of("PaTH", "RoPE"), List.of(1, 2), 64, 2, 8, 2500, 64, 3e-3, 4),
-                new Size(List.of("A5", "S5"), List.of("PaTH", "RoPE", "FoX"), List.of(1, 2, 3, 4), 128, 4, 64, 10000,
-                        64, 1e-3, 16));
-    }
-
-    static WordProblemTask task(String group) {
-        return switch (group) {
-            case "A5" -> WordProblemTask.a5();
-            case "S5" -> WordProblemTask.s5();
-            default -> throw new IllegalArgumentException("Unknown group '" + group + "'; allowed: A5, S5");
-        };
+                Size.builder().groups(Group.A5).variants(Variant.PATH, Variant.ROPE).layers(1).dModel(16).heads(2)
+                        .trainLength(6).steps(6).batchSize(8).lr(3e-3).testBatches(1).build(),
+                Size.builder().groups(Group.A5).variants(Variant.PATH, Variant.ROPE).layers(1, 2).dModel(64).heads(2)
+                        .trainLength(8).steps(2500).batchSize(64).lr(3e-3).testBatches(4).build(),
+                Size.builder().groups(Group.A5, Group.S5).variants(Variant.PATH, Variant.ROPE, Variant.FOX)
+                        .layers(1, 2, 3, 4).dModel(128).heads(4).trainLength(64).steps(10000).batchSize(64).lr(1e-3)
+                        .testBatches(16).build());
     }
 
     private final Size sizeOverride;
@@ -108,14 +221,16 @@ public final class WordProblemsExperiment implements Experiment {
         DoubleColumn sFinalLong = DoubleColumn.create("final-state accuracy (2x length)");
         DoubleColumn sSeconds = DoubleColumn.create("train_seconds");
 
-        for (String group : s.groups()) {
-            WordProblemTask task = task(group);
-            for (String variant : s.variants()) {
+        for (Group group : s.groups()) {
+            WordProblemTask task = group.task();
+            for (Variant variant : s.variants()) {
                 for (int layers : s.layers()) {
-                    String model = variant + " L" + layers;
-                    TaskModelRun.Spec spec = new TaskModelRun.Spec(group + " " + model, KINDS.get(variant), layers,
-                            s.dModel(), s.heads(), task, s.trainLength(), s.batchSize(), s.steps(), s.lr(),
-                            Math.max(1, s.steps() / 5), 2.0);
+                    String model = variant.displayName() + " L" + layers;
+                    TaskModelRun.Spec spec = TaskModelRun.Spec.builder(group.name() + " " + model, variant.kind(),
+                                    task)
+                            .layers(layers).dModel(s.dModel()).heads(s.heads()).trainLength(s.trainLength())
+                            .batchSize(s.batchSize()).steps(s.steps()).lr(s.lr()).evalEvery(Math.max(1, s.steps() / 5))
+                            .build();
                     try (TaskModelRun run = TaskModelRun.train(spec, testLength, settings, log, progress)) {
                         if (run.divergenceNote() != null) {
                             result.note(run.divergenceNote());
@@ -123,9 +238,9 @@ public final class WordProblemsExperiment implements Experiment {
                         double[] byPos = run.accuracyByPosition(Split.TEST, testLength, s.batchSize(),
                                 s.testBatches());
                         for (int t = 1; t < byPos.length; t++) {   // input t holds g_t (0 is <bos>, not graded)
-                            lGroup.append(group);
+                            lGroup.append(group.name());
                             lModel.append(model);
-                            lVariant.append(variant);
+                            lVariant.append(variant.displayName());
                             lLayers.append(layers);
                             lLength.append(t);
                             lAcc.append(byPos[t]);
@@ -134,8 +249,8 @@ public final class WordProblemsExperiment implements Experiment {
                                 s.testBatches());
                         Map<String, Double> atTest = run.evaluate(Split.TEST, testLength, s.batchSize(),
                                 s.testBatches());
-                        sGroup.append(group);
-                        sVariant.append(variant);
+                        sGroup.append(group.name());
+                        sVariant.append(variant.displayName());
                         sLayers.append(layers);
                         sAcc.append(atTrain.get("accuracy"));
                         sFinal.append(atTrain.get("final_accuracy"));
@@ -145,25 +260,26 @@ public final class WordProblemsExperiment implements Experiment {
                 }
             }
         }
-        Table byLength = Table.create("by_length", lGroup, lModel, lVariant, lLayers, lLength, lAcc);
-        Table summary = Table.create("summary", sGroup, sVariant, sLayers, sAcc, sFinal, sFinalLong, sSeconds);
-        result.table("by_length", byLength);
-        result.table("summary", summary);
+        Table byLength = Table.create(BY_LENGTH, lGroup, lModel, lVariant, lLayers, lLength, lAcc);
+        Table summary = Table.create(SUMMARY, sGroup, sVariant, sLayers, sAcc, sFinal, sFinalLong, sSeconds);
+        result.table(BY_LENGTH, byLength);
+        result.table(SUMMARY, summary);
 
-        for (String group : s.groups()) {
-            Table g = byLength.where(byLength.stringColumn("group").isEqualTo(group));
-            result.figure(Plots.accuracyByLength(g, "length", "accuracy", "model")
+        for (Group group : s.groups()) {
+            Table g = byLength.where(byLength.stringColumn("group").isEqualTo(group.name()));
+            result.figure(accuracyByLengthFigure(group), Plots.accuracyByLength(g, "length", "accuracy", "model")
                     .markX(s.trainLength(), "train length")
                     .title(group + ": accuracy of the state after t elements (trained at length " + s.trainLength()
                             + ")"));
         }
         Table curves = log.table().where(log.table().stringColumn(MetricsLog.METRIC).isEqualTo("train_loss"));
-        result.figure(Plots.lines(curves, MetricsLog.STEP, MetricsLog.VALUE, MetricsLog.RUN).logY()
+        result.figure(TRAINING_LOSS, Plots.lines(curves, MetricsLog.STEP, MetricsLog.VALUE, MetricsLog.RUN).logY()
                 .title("Training loss"));
 
-        for (String group : s.groups()) {
-            for (String variant : s.variants()) {
-                result.note(group + " " + variant + ": " + solvedAt(summary, group, variant, s.layers()) + "; "
+        for (Group group : s.groups()) {
+            for (Variant variant : s.variants()) {
+                result.note(group.name() + " " + variant.displayName() + ": "
+                        + solvedAt(summary, group, variant, s.layers()) + "; "
                         + describe(summary, group, variant));
             }
         }
@@ -188,8 +304,8 @@ public final class WordProblemsExperiment implements Experiment {
      * Whether {@code variant} solved {@code group} in a result, and with how few layers: e.g. {@code solved (>90%
      * accuracy at the training length) with 2 layers (95.1%)} or {@code not solved with up to 2 layers (best 31.0%)}.
      */
-    public static String verdict(ExperimentResult result, String group, String variant) {
-        Table summary = result.table("summary");
+    public static String verdict(ExperimentResult result, Group group, Variant variant) {
+        Table summary = result.table(SUMMARY);
         List<Integer> layers = new java.util.ArrayList<>();
         for (int i = 0; i < summary.rowCount(); i++) {
             if (isModel(summary, i, group, variant)) {
@@ -202,8 +318,13 @@ public final class WordProblemsExperiment implements Experiment {
         return solvedAt(summary, group, variant, layers);
     }
 
+    /** {@link #verdict(ExperimentResult, Group, Variant)} by names: {@code verdict(words, "A5", "PaTH")}. */
+    public static String verdict(ExperimentResult result, String group, String variant) {
+        return verdict(result, Group.named(group), Variant.named(variant));
+    }
+
     /** Accuracy at the training length per depth: {@code L1 31%, L2 45%}. */
-    static String describe(Table summary, String group, String variant) {
+    static String describe(Table summary, Group group, Variant variant) {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < summary.rowCount(); i++) {
             if (isModel(summary, i, group, variant)) {
@@ -215,13 +336,13 @@ public final class WordProblemsExperiment implements Experiment {
         return sb.toString();
     }
 
-    private static boolean isModel(Table summary, int row, String group, String variant) {
-        return summary.stringColumn("group").get(row).equals(group)
-                && summary.stringColumn("variant").get(row).equals(variant);
+    private static boolean isModel(Table summary, int row, Group group, Variant variant) {
+        return summary.stringColumn("group").get(row).equals(group.name())
+                && summary.stringColumn("variant").get(row).equals(variant.displayName());
     }
 
     /** "solved (>90% per-position accuracy at the training length) with 2 layers" or "not solved with up to N". */
-    static String solvedAt(Table summary, String group, String variant, List<Integer> layers) {
+    static String solvedAt(Table summary, Group group, Variant variant, List<Integer> layers) {
         for (int n : layers) {
             double acc = accuracy(summary, group, variant, n);
             if (acc > 0.9) {
@@ -238,16 +359,19 @@ public final class WordProblemsExperiment implements Experiment {
      * Per-position accuracy (0..1) at the training length of the {@code group} (A5, S5) model with {@code variant}
      * attention and {@code layers} layers in a word-problems result.
      */
-    public static double accuracy(ExperimentResult result, String group, String variant, int layers) {
-        return accuracy(result.table("summary"), group, variant, layers);
+    public static double accuracy(ExperimentResult result, Group group, Variant variant, int layers) {
+        return accuracy(result.table(SUMMARY), group, variant, layers);
     }
 
-    /** Per-position accuracy at the training length of one model in a {@code summary} table. */
-    static double accuracy(Table summary, String group, String variant, int layers) {
+    /** {@link #accuracy(ExperimentResult, Group, Variant, int)} by names: {@code accuracy(words, "A5", "PaTH", 2)}. */
+    public static double accuracy(ExperimentResult result, String group, String variant, int layers) {
+        return accuracy(result, Group.named(group), Variant.named(variant), layers);
+    }
+
+    /** Per-position accuracy at the training length of one model in a {@value #SUMMARY} table. */
+    static double accuracy(Table summary, Group group, Variant variant, int layers) {
         for (int i = 0; i < summary.rowCount(); i++) {
-            if (summary.stringColumn("group").get(i).equals(group)
-                    && summary.stringColumn("variant").get(i).equals(variant)
-                    && summary.intColumn("layers").get(i) == layers) {
+            if (isModel(summary, i, group, variant) && summary.intColumn("layers").get(i) == layers) {
                 return summary.doubleColumn("accuracy (train length)").get(i);
             }
         }

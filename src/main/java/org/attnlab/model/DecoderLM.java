@@ -14,6 +14,7 @@ import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.NormalInitializer;
 import ai.djl.util.PairList;
+import org.attnlab.Seeds;
 import org.attnlab.attention.AttentionConfig;
 import org.attnlab.attention.AttentionKind;
 import org.attnlab.attention.AttentionKind.QkSource;
@@ -84,11 +85,11 @@ public final class DecoderLM extends AbstractBlock implements HookedModel {
 
     /**
      * A model with parameters drawn on {@code manager}'s device from {@code seed}: the same seed gives the same
-     * parameters on the same device. (Sets the engine's random seed.)
+     * parameters on the same device. (Seeds the engine the one way models are seeded: {@link Seeds#seedWeights}.)
      */
     public static DecoderLM create(ModelConfig config, NDManager manager, DataType dataType, long seed) {
         DecoderLM model = new DecoderLM(config);
-        manager.getEngine().setRandomSeed((int) seed);
+        Seeds.seedWeights(seed);
         model.initialize(manager, dataType, new Shape(1, 1));
         return model;
     }

@@ -12,6 +12,7 @@ import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.NormalInitializer;
 import ai.djl.util.PairList;
 import org.attnlab.attention.AttentionKind;
+import org.attnlab.Seeds;
 import org.attnlab.attention.Hooks;
 
 import java.util.List;
@@ -48,7 +49,7 @@ public final class LearnedPositionsLM extends AbstractBlock implements HookedMod
     /** A model with parameters drawn on {@code manager}'s device from {@code seed} (sets the engine's seed). */
     public static LearnedPositionsLM create(ModelConfig config, int maxLength, NDManager manager, long seed) {
         LearnedPositionsLM model = new LearnedPositionsLM(config, maxLength);
-        manager.getEngine().setRandomSeed((int) seed);
+        Seeds.seedWeights(seed);
         model.initialize(manager, DataType.FLOAT32, new Shape(1, 1));
         return model;
     }

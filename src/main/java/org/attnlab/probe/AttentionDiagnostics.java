@@ -5,6 +5,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import org.attnlab.attention.AttentionKind;
+import org.attnlab.attention.AttentionOps;
 import org.attnlab.model.HookName;
 import org.attnlab.model.HookedModel;
 import tech.tablesaw.api.DoubleColumn;
@@ -12,7 +13,7 @@ import tech.tablesaw.api.IntColumn;
 import tech.tablesaw.api.StringColumn;
 import tech.tablesaw.api.Table;
 
-import java.util.HashSet;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -43,7 +44,8 @@ import java.util.Set;
  *       single-head layer has diversity 0.</li>
  * </ul>
  * {@link #maxLogits} adds {@value #MAX_LOGIT}: the largest pre-softmax logit magnitude {@code max |s_ij|} of each
- * head (the paper saw uniform Non-approximate's logits exceed 1e3 before it diverged).
+ * head, from {@link AttentionOps#logits} (the paper saw uniform Non-approximate's logits exceed 1e3 before it
+ * diverged). {@link #perLayer} is the one summary over heads.
  */
 public final class AttentionDiagnostics {
 
@@ -69,6 +71,9 @@ public final class AttentionDiagnostics {
 
     /** Keys at distance 0..LOCAL_WINDOW from the query count as local. */
     public static final int LOCAL_WINDOW = 3;
+
+    /** The hook values (local names) {@link AttentionOps#logits} may need. */
+    private static final List<String> LOGIT_INPUTS = List.of("q", "k", "w", "beta", "log_forget");
 
     private static final double LN2 = Math.log(2);
 
@@ -220,54 +225,86 @@ public final class AttentionDiagnostics {
     }
 
     /**
-     * The per-layer means over heads of a diagnostics table: {@code (layer, metric, value)}, sorted by layer then
-     * metric order of appearance.
+     * The one per-layer summary of a diagnostics table: its rows grouped by every column but {@value #HEAD} and
+     * {@value #VALUE} (so {@code (layer, metric)}, or {@code (run, layer, metric)} when a table also has a run
+     * column), each group reduced over its heads: the <b>mean</b> for the pattern metrics (a layer's typical
+     * head) and the <b>max</b> for {@value #MAX_LOGIT} (a layer's largest logit: the one that overflows first).
+     * Groups keep the order in which they first appear; the value column stays {@value #VALUE}.
      */
     public static Table perLayer(Table diagnostics) {
-        Map<String, double[]> sums = new LinkedHashMap<>();                  // "layer\0metric" -> {sum, n}
-        IntColumn layer = diagnostics.intColumn(LAYER);
+        List<String> keys = new ArrayList<>(diagnostics.columnNames());
+        keys.remove(HEAD);
+        keys.remove(VALUE);
+        if (!keys.contains(LAYER) || !keys.contains(METRIC)) {
+            throw new IllegalArgumentException("a diagnostics table needs columns " + LAYER + ", " + HEAD + ", "
+                    + METRIC + ", " + VALUE + "; got " + diagnostics.columnNames());
+        }
+        Map<List<Object>, double[]> groups = new LinkedHashMap<>();          // key -> {sum or max, n}
         StringColumn metric = diagnostics.stringColumn(METRIC);
         DoubleColumn value = diagnostics.doubleColumn(VALUE);
         for (int r = 0; r < diagnostics.rowCount(); r++) {
-            double[] acc = sums.computeIfAbsent(layer.getInt(r) + "\0" + metric.get(r), k -> new double[2]);
-            acc[0] += value.getDouble(r);
-            acc[1] += 1;
+            List<Object> key = new ArrayList<>(keys.size());
+            for (String k : keys) {
+                key.add(diagnostics.column(k).get(r));
+            }
+            double[] acc = groups.computeIfAbsent(key, k -> new double[] {Double.NEGATIVE_INFINITY, 0});
+            double v = value.getDouble(r);
+            if (metric.get(r).equals(MAX_LOGIT)) {
+                acc[0] = Math.max(acc[0], v);
+                acc[1] = 1;
+            } else {
+                acc[0] = acc[1] == 0 ? v : acc[0] + v;
+                acc[1] += 1;
+            }
         }
-        IntColumn lc = IntColumn.create(LAYER);
-        StringColumn mc = StringColumn.create(METRIC);
+        Table out = Table.create("attention diagnostics per layer");
+        for (String k : keys) {
+            out.addColumns(diagnostics.column(k).emptyCopy());
+        }
         DoubleColumn vc = DoubleColumn.create(VALUE);
-        sums.forEach((k, acc) -> {
-            String[] parts = k.split("\0");
-            lc.append(Integer.parseInt(parts[0]));
-            mc.append(parts[1]);
+        out.addColumns(vc);
+        groups.forEach((key, acc) -> {
+            for (int c = 0; c < keys.size(); c++) {
+                appendObject(out.column(keys.get(c)), key.get(c));
+            }
             vc.append(acc[0] / acc[1]);
         });
-        return Table.create("attention diagnostics per layer", lc, mc, vc).sortAscendingOn(LAYER);
+        return out;
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static void appendObject(tech.tablesaw.columns.Column column, Object value) {
+        column.appendObj(value);
     }
 
     /**
-     * The largest pre-softmax logit magnitude of each head, {@code max_{b, j <= i} |s_ij|}, recorded from the
-     * {@code q} and {@code k} hooks (after RoPE where used): pairwise {@code s_ij = scale q_i.k_j} for kinds that
-     * compare queries with keys, and {@code s_j = scale q_j.k_j} for {@link AttentionKind#NON_APPROXIMATE}'s one
-     * score per key. MLP and skipped layers have none. Returns {@code (layer, head, metric, value)} rows with
-     * metric {@value #MAX_LOGIT}.
+     * The largest pre-softmax logit magnitude of each head, {@code max_{b, j <= i} |s_ij|}, where {@code s} are
+     * the logits the layer's own kind computes its weights from ({@link AttentionOps#logits}: PaTH's include its
+     * Householder products, FoX's its forget gate), from the values its hooks record; for
+     * {@link AttentionKind#NON_APPROXIMATE}, {@code max_j |s_j|} over its one score per key. MLP layers have none.
+     * Returns {@code (layer, head, metric, value)} rows with metric {@value #MAX_LOGIT}.
      */
     public static Table maxLogits(HookedModel model, ParameterStore ps, NDArray tokens) {
-        Set<String> qk = new HashSet<>();
-        for (int layer = 0; layer < model.layers(); layer++) {
-            qk.add(HookName.attn(layer, HookName.Q));
-            qk.add(HookName.attn(layer, HookName.K));
-        }
-        Map<String, NDArray> cache = model.runWithCache(ps, tokens, qk::contains);
+        Map<String, NDArray> cache = model.runWithCache(ps, tokens, n -> HookName.parse(n)
+                .map(p -> p.isAttention() && LOGIT_INPUTS.contains(p.local())).orElse(false));
         Table t = emptyTable();
         float scale = (float) (1.0 / Math.sqrt(model.dModel() / model.heads()));   // 1/sqrt(headDim)
         for (int layer = 0; layer < model.layers(); layer++) {
-            NDArray q = cache.get(HookName.attn(layer, HookName.Q));
-            NDArray k = cache.get(HookName.attn(layer, HookName.K));
-            if (q == null || k == null) {
+            AttentionKind kind = model.kindAt(layer);
+            if (!kind.hasPattern()) {
                 continue;
             }
-            double[] max = maxLogit(q, k, scale, model.kindAt(layer) == AttentionKind.NON_APPROXIMATE);
+            Map<String, NDArray> local = new LinkedHashMap<>();
+            for (String name : LOGIT_INPUTS) {
+                NDArray v = cache.get(HookName.attn(layer, name));
+                if (v != null) {
+                    local.put(name, v);
+                }
+            }
+            if (!local.containsKey("q")) {
+                continue;                                                     // a skipped layer fires no hooks
+            }
+            double[] max = maxAbsCausal(AttentionOps.logits(kind, local, scale));
             for (int h = 0; h < max.length; h++) {
                 add(t, layer, h, MAX_LOGIT, max[h]);
             }
@@ -276,25 +313,26 @@ public final class AttentionDiagnostics {
     }
 
     /**
-     * {@code max |s|} per head for {@code q, k [B|1, H, L, D]}: over causal pairs {@code j <= i} of
-     * {@code scale q_i.k_j}, or (diagonal) over {@code scale q_j.k_j}.
+     * {@code max |s|} per head of logits {@code [B, H, L, L]} over the causal pairs {@code j <= i}, or of
+     * per-key scores {@code [B, H, L]} over every key.
      */
-    static double[] maxLogit(NDArray q, NDArray k, float scale, boolean diagonalOnly) {
-        Shape s = q.getShape();
+    static double[] maxAbsCausal(NDArray logits) {
+        Shape s = logits.getShape();
+        boolean perKey = s.dimension() == 3;
+        if (!perKey && (s.dimension() != 4 || s.get(2) != s.get(3))) {
+            throw new IllegalArgumentException("logits must be [B, H, L, L] or [B, H, L]; got " + s);
+        }
         int heads = (int) s.get(1);
         int len = (int) s.get(2);
-        NDArray logits = diagonalOnly
-                ? q.mul(k).sum(new int[] {3}).mul(scale)                             // (B,H,L)
-                : q.matMul(k.transpose(0, 1, 3, 2)).mul(scale);                       // (B,H,L,D)x(B,H,D,L) -> (B,H,L,L)
         float[] v = logits.abs().toType(DataType.FLOAT32, false).toFloatArray();
-        int per = diagonalOnly ? len : len * len;
+        int per = perKey ? len : len * len;
         int batch = v.length / (heads * per);
         double[] out = new double[heads];
         for (int b = 0; b < batch; b++) {
             for (int h = 0; h < heads; h++) {
                 int base = (b * heads + h) * per;
                 for (int i = 0; i < len; i++) {
-                    if (diagonalOnly) {
+                    if (perKey) {
                         out[h] = Math.max(out[h], v[base + i]);
                     } else {
                         for (int j = 0; j <= i; j++) {

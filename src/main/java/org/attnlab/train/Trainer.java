@@ -118,11 +118,12 @@ public final class Trainer implements AutoCloseable {
     }
 
     /**
-     * Seeds the engine from {@code seed} (the {@link Seeds.Stream#INIT} stream) and initializes {@code model}'s
-     * parameters in {@code manager} for input shape {@code [B, L]} tokens: the seeded way to create a model.
+     * Initializes any block's parameters in {@code manager} for input shape {@code [B, L]} tokens, seeded the one
+     * way models are ({@link Seeds#seedWeights}): for a {@code DecoderLM} the same weights as
+     * {@code DecoderLM.create(config, manager, seed)}.
      */
     public static void initialize(Block model, NDManager manager, long seed, Shape inputShape) {
-        Seeds.seedEngine(Seeds.derive(seed, Seeds.Stream.INIT, 0));
+        Seeds.seedWeights(seed);
         model.initialize(manager, DataType.FLOAT32, inputShape);
     }
 
@@ -149,8 +150,7 @@ public final class Trainer implements AutoCloseable {
             }
             norm = GradientClip.clip(optimizer.parameters(), config.clipNorm());
             if (!Double.isFinite(loss) || !Double.isFinite(norm)) {
-                throw new IllegalStateException("run '" + run + "' diverged at step " + (t + 1) + ": loss=" + loss
-                        + ", gradient norm=" + norm + ", lr=" + lr + "; lower the learning rate or check the model");
+                throw new TrainingDiverged(run, t + 1, loss, norm, lr);
             }
             optimizer.update(lr);
             tokens = batch.batchSize() * batch.length();

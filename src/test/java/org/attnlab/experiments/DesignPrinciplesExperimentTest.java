@@ -62,7 +62,15 @@ class DesignPrinciplesExperimentTest {
         for (double v : diag.doubleColumn("value").asDoubleArray()) {
             assertTrue(Double.isFinite(v));
         }
-        assertTrue(r.figures().size() >= 5, "figures: " + r.figures().size());
+        assertEquals(List.of(DesignPrinciplesExperiment.PERPLEXITY_BARS, DesignPrinciplesExperiment.SKIP_BARS,
+                DesignPrinciplesExperiment.TRAINING_CURVES, DesignPrinciplesExperiment.PLACEMENT_BARS,
+                DesignPrinciplesExperiment.diagnosticFigure(AttentionDiagnostics.NORMALISED_ENTROPY),
+                DesignPrinciplesExperiment.diagnosticFigure(AttentionDiagnostics.SINK_MASS),
+                DesignPrinciplesExperiment.diagnosticFigure(AttentionDiagnostics.LOCAL_FOCUS)),
+                List.copyOf(r.namedFigures().keySet()));
+        Table perLayer = r.table(DesignPrinciplesExperiment.DIAGNOSTICS_PER_LAYER);
+        assertEquals(List.of("run", "layer", "metric", "value"), perLayer.columnNames());
+        assertEquals("layer 1", perLayer.stringColumn("layer").get(0));
         assertTrue(r.notes().stream().anyMatch(n -> n.startsWith("Time: wall")));
     }
 

@@ -45,7 +45,11 @@ class InductionExperimentTest {
             assertTrue(r.table("scores_over_training").columnNames().contains("step"));
             assertTrue(r.metrics().metricNames().containsAll(List.of("eval_induction_loss", "eval_first_half_loss",
                     "max_prefix_matching")));
-            assertEquals(7, r.figures().size());   // position, score and loss curves, 2 head grids, 2 heatmaps
+            // position, score and loss curves, 2 head grids, 2 heatmaps
+            assertEquals(List.of(InductionExperiment.LOSS_BY_POSITION_FIGURE, InductionExperiment.PREFIX_MATCHING_CURVE,
+                    InductionExperiment.INDUCTION_LOSS_CURVE, InductionExperiment.PREFIX_MATCHING_HEADS,
+                    InductionExperiment.PREVIOUS_TOKEN_HEADS, InductionExperiment.attentionFigure(1),
+                    InductionExperiment.attentionFigure(2)), List.copyOf(r.namedFigures().keySet()));
             assertFalse(r.notes().isEmpty());
         } finally {
             JniUtils.setNumThreads(threads);

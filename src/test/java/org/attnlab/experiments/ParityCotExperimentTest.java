@@ -40,7 +40,8 @@ class ParityCotExperimentTest {
             // with CoT: answer + teacher-forced per length; without: answer only
             assertEquals(3 * maxL, acc.rowCount());
             assertEquals(List.of("variant", "length", "metric", "value"), acc.columnNames());
-            assertEquals(2, r.figures().size());
+            assertEquals(List.of(ParityCotExperiment.ACCURACY_FIGURE, ParityCotExperiment.ATTENTION_FIGURE),
+                    List.copyOf(r.namedFigures().keySet()));
             assertFalse(r.notes().isEmpty());
         } finally {
             JniUtils.setNumThreads(threads);

@@ -15,6 +15,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The smoke presets of flip-flop, word-problems and mqrar run and return well-formed tables (not findings). */
@@ -42,9 +43,13 @@ class StateTrackingExperimentsTest {
         Table summary = r.table("summary");
         assertEquals(FlipFlopExperiment.VARIANTS.size(), summary.rowCount());
         assertEquals("40.3%", summary.stringColumn("OOD-sparse (paper)").get(0)); // RoPE's row first
-        assertEquals(100 * FlipFlopExperiment.errorOf(errors, "PaTH", FlipFlopTask.OOD_SPARSE),
+        assertEquals(100 * FlipFlopExperiment.errorOf(errors, Variant.PATH, FlipFlopTask.OOD_SPARSE),
                 summary.doubleColumn("OOD-sparse error % (here)").get(3), 1e-12);
-        assertFalse(r.figures().isEmpty());
+        assertEquals(FlipFlopExperiment.errorPercent(r, Variant.PATH, FlipFlopTask.OOD_SPARSE),
+                FlipFlopExperiment.errorPercent(r, "PaTH", FlipFlopTask.OOD_SPARSE), 0);
+        assertEquals(List.of(FlipFlopExperiment.ERROR_BARS, FlipFlopExperiment.TRAINING_LOSS,
+                FlipFlopExperiment.EVAL_ACCURACY), List.copyOf(r.namedFigures().keySet()));
+        assertSame(r.figures().get(0), r.figure(FlipFlopExperiment.ERROR_BARS));
         assertTrue(r.metrics().metricNames().contains("train_loss"));
         assertTrue(r.notes().stream().anyMatch(n -> n.contains("process CPU")));
     }
@@ -62,7 +67,10 @@ class StateTrackingExperimentsTest {
         Table summary = r.table("summary");
         assertEquals(s.variants().size() * s.layers().size(), summary.rowCount());
         assertProbabilities(summary.doubleColumn("final-state accuracy (2x length)"));
-        assertFalse(r.figures().isEmpty());
+        assertEquals(List.of(WordProblemsExperiment.accuracyByLengthFigure(WordProblemsExperiment.Group.A5),
+                WordProblemsExperiment.TRAINING_LOSS), List.copyOf(r.namedFigures().keySet()));
+        assertEquals(WordProblemsExperiment.accuracy(r, WordProblemsExperiment.Group.A5, Variant.PATH, 1),
+                WordProblemsExperiment.accuracy(r, "A5", "PaTH", 1), 0);
     }
 
     @Test
@@ -77,6 +85,8 @@ class StateTrackingExperimentsTest {
         assertEquals(s.maxN(), summary.rowCount());
         assertEquals(List.of("N", "PaTH accuracy % (here)", "FoX accuracy % (here)",
                 "paper (2 layers, d 256, length 768)"), summary.columnNames());
+        assertEquals(List.of(MqrarExperiment.ACCURACY_BARS, MqrarExperiment.TRAINING_LOSS),
+                List.copyOf(r.namedFigures().keySet()));
         // the CSVs are written (the HTML report needs plotly.js from ./lab setup, so it is not asserted here)
         try {
             r.writeTo(dir);

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import org.attnlab.attention.AttentionKind;
+import org.attnlab.attention.AttentionOps;
 import org.attnlab.model.DecoderLM;
 import org.attnlab.model.HookName;
 import org.attnlab.model.LayerPlan;
@@ -15,6 +16,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import tech.tablesaw.api.Table;
 
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -136,8 +138,8 @@ class AttentionDiagnosticsTest {
         NDArray k = manager.randomNormal(new Shape(2, 2, 5, 4));
         float[] qa = q.toFloatArray(), ka = k.toFloatArray();
         float scale = 0.5f;
-        double[] pair = AttentionDiagnostics.maxLogit(q, k, scale, false);
-        double[] diag = AttentionDiagnostics.maxLogit(q, k, scale, true);
+        double[] pair = AttentionDiagnostics.maxAbsCausal(AttentionOps.dotLogits(q, k, scale));
+        double[] diag = AttentionDiagnostics.maxAbsCausal(AttentionOps.scalarScoreLogits(q, k, scale));
         for (int h = 0; h < 2; h++) {
             double mp = 0, md = 0;
             for (int b = 0; b < 2; b++) {
@@ -160,6 +162,84 @@ class AttentionDiagnosticsTest {
     }
 
     @Test
+    void perLayerMeansPatternMetricsAndTakesTheMaxOfMaxLogits() {
+        Table d = Table.create("d", tech.tablesaw.api.StringColumn.create("run"),
+                tech.tablesaw.api.IntColumn.create(AttentionDiagnostics.LAYER),
+                tech.tablesaw.api.IntColumn.create(AttentionDiagnostics.HEAD),
+                tech.tablesaw.api.StringColumn.create(AttentionDiagnostics.METRIC),
+                tech.tablesaw.api.DoubleColumn.create(AttentionDiagnostics.VALUE));
+        Object[][] rows = {
+            {"a", 0, 0, AttentionDiagnostics.SINK_MASS, 0.2}, {"a", 0, 1, AttentionDiagnostics.SINK_MASS, 0.6},
+            {"a", 1, 0, AttentionDiagnostics.SINK_MASS, 0.1}, {"a", 1, 1, AttentionDiagnostics.SINK_MASS, 0.3},
+            {"b", 0, 0, AttentionDiagnostics.SINK_MASS, 1.0}, {"b", 0, 1, AttentionDiagnostics.SINK_MASS, 0.0},
+            {"a", 0, 0, AttentionDiagnostics.MAX_LOGIT, 3.0}, {"a", 0, 1, AttentionDiagnostics.MAX_LOGIT, 7.0}};
+        for (Object[] r : rows) {
+            d.stringColumn("run").append((String) r[0]);
+            d.intColumn(AttentionDiagnostics.LAYER).append((Integer) r[1]);
+            d.intColumn(AttentionDiagnostics.HEAD).append((Integer) r[2]);
+            d.stringColumn(AttentionDiagnostics.METRIC).append((String) r[3]);
+            d.doubleColumn(AttentionDiagnostics.VALUE).append((Double) r[4]);
+        }
+        Table per = AttentionDiagnostics.perLayer(d);
+        assertEquals(java.util.List.of("run", "layer", "metric", "value"), per.columnNames());
+        assertEquals(4, per.rowCount());                                          // groups in order of appearance
+        assertEquals(java.util.List.of("a", "a", "b", "a"), per.stringColumn("run").asList());
+        assertEquals(0.4, per.doubleColumn("value").getDouble(0), 1e-12);         // mean over heads
+        assertEquals(0.2, per.doubleColumn("value").getDouble(1), 1e-12);
+        assertEquals(0.5, per.doubleColumn("value").getDouble(2), 1e-12);
+        assertEquals(AttentionDiagnostics.MAX_LOGIT, per.stringColumn("metric").get(3));
+        assertEquals(7.0, per.doubleColumn("value").getDouble(3), 0);             // max over heads
+        assertThrows(IllegalArgumentException.class, () -> AttentionDiagnostics.perLayer(
+                Table.create("x", tech.tablesaw.api.DoubleColumn.create(AttentionDiagnostics.VALUE))));
+    }
+
+    /**
+     * Max logits come from the logits each kind's weights are made of: softmax of them is the recorded pattern, for
+     * PaTH and FoX too (whose logits are not {@code q.k}), and the table holds their causal max.
+     */
+    @Test
+    void maxLogitsAreTheLogitsEachKindUses() {
+        for (AttentionKind kind : List.of(AttentionKind.STANDARD, AttentionKind.FOX, AttentionKind.PATH,
+                AttentionKind.PATH_FOX, AttentionKind.NON_APPROXIMATE)) {
+            ModelConfig cfg = ModelConfig.builder(11, 16, 2, 1).plan(LayerPlan.uniform(kind, 1)).build();
+            try (NDManager m = NDManager.newBaseManager()) {
+                DecoderLM model = DecoderLM.create(cfg, m, 5);
+                ParameterStore ps = new ParameterStore(m, false);
+                NDArray tokens = m.create(new int[] {1, 4, 2, 9, 3, 3, 7, 0, 5, 10, 6, 8}, new Shape(2, 6));
+                Map<String, NDArray> cache = model.runWithCache(ps, tokens, n -> n.startsWith("blocks.0.attn."));
+                Map<String, NDArray> local = new java.util.HashMap<>();
+                cache.forEach((n, v) -> {
+                    if (n.startsWith("blocks.0.attn.")) {
+                        local.put(n.substring("blocks.0.attn.".length()), v);
+                    }
+                });
+                float scale = cfg.attentionConfig().scale();
+                NDArray logits = AttentionOps.logits(kind, local, scale);
+                NDArray weights = kind == AttentionKind.NON_APPROXIMATE
+                        ? AttentionOps.maskedSoftmax(logits.expandDims(2)) : AttentionOps.maskedSoftmax(logits);
+                assertTrue(weights.toType(ai.djl.ndarray.types.DataType.FLOAT32, false)
+                        .allClose(local.get("pattern"), 1e-5, 1e-6, false), kind + ": softmax(logits) != pattern");
+                Table t = AttentionDiagnostics.maxLogits(model, ps, tokens);
+                double[] expected = AttentionDiagnostics.maxAbsCausal(logits);
+                assertEquals(2, t.rowCount(), kind.label());
+                for (int h = 0; h < 2; h++) {
+                    assertEquals(expected[h], t.doubleColumn("value").getDouble(h), 1e-9, kind.label());
+                }
+                if (kind == AttentionKind.PATH) {   // q.k alone is not PaTH's logit
+                    double[] dot = AttentionDiagnostics.maxAbsCausal(AttentionOps.dotLogits(local.get("q"),
+                            local.get("k"), scale));
+                    assertTrue(Math.abs(dot[0] - expected[0]) + Math.abs(dot[1] - expected[1]) > 1e-6);
+                }
+            }
+        }
+        assertThrows(IllegalArgumentException.class,
+                () -> AttentionOps.logits(AttentionKind.MLP, Map.of(), 1f));
+        assertThrows(IllegalArgumentException.class,
+                () -> AttentionOps.logits(AttentionKind.PATH, Map.of("q", manager.zeros(new Shape(1, 1, 2, 2)),
+                        "k", manager.zeros(new Shape(1, 1, 2, 2))), 1f));
+    }
+
+    @Test
     void realModelPatternsGiveMetricsInRange() {
         ModelConfig cfg = ModelConfig.builder(11, 16, 2, 2).plan("hybrid:non-approximate").build();
         try (NDManager m = NDManager.newBaseManager()) {
@@ -179,17 +259,6 @@ class AttentionDiagnosticsTest {
             Table logits = AttentionDiagnostics.maxLogits(model, ps, tokens);
             assertEquals(2 * 2, logits.rowCount());
             assertFalse(logits.doubleColumn("value").isMissing().size() > 0);
-            // at the config's scale 1/sqrt(headDim), from the recorded q and k (layer 0 non-approximate: q_j.k_j)
-            Map<String, NDArray> qk = model.runWithCache(ps, tokens, n -> true);
-            for (int layer = 0; layer < 2; layer++) {
-                double[] expected = AttentionDiagnostics.maxLogit(qk.get(HookName.attn(layer, HookName.Q)),
-                        qk.get(HookName.attn(layer, HookName.K)), cfg.attentionConfig().scale(),
-                        cfg.plan().kindAt(layer) == AttentionKind.NON_APPROXIMATE);
-                for (int h = 0; h < 2; h++) {
-                    assertEquals(layer, logits.intColumn("layer").getInt(2 * layer + h));
-                    assertEquals(expected[h], logits.doubleColumn("value").getDouble(2 * layer + h), 1e-5);
-                }
-            }
             assertEquals(AttentionKind.NON_APPROXIMATE, cfg.plan().kindAt(0));
         }
     }
