@@ -170,14 +170,6 @@ public final class DecoderLM extends AbstractBlock implements HookedModel {
         return Embedding.embedding(tokens.toType(DataType.INT64, false), table, SparseFormat.DENSE).singletonOrThrow();
     }
 
-    /**
-     * The hook name of layer {@code index}'s attention pattern, {@code blocks.<index>.attn.pattern}: the same as
-     * {@link HookName#pattern} (kept for the notebooks that use it).
-     */
-    public static String patternName(int index) {
-        return HookName.pattern(index);
-    }
-
     /** Every hook name this model fires, in order (the public probe API). */
     @Override
     public List<String> hookNames() {

@@ -19,7 +19,6 @@ class HookNameTest {
         assertEquals("blocks.3.attn.q", HookName.attn(3, HookName.Q));
         assertEquals("blocks.1.attn.pattern", HookName.pattern(1));
         assertEquals("blocks.2.attn.z", HookName.z(2));
-        assertEquals(HookName.pattern(4), DecoderLM.patternName(4));
     }
 
     @Test
