@@ -98,11 +98,7 @@ public final class ExperimentCli {
     }
 
     private static long parseSeed(String seed) {
-        try {
-            return Long.parseLong(seed);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("--seed '" + seed + "' is not a whole number");
-        }
+        return Settings.parseSeed(seed, "--seed");
     }
 
     private static String value(String[] args, int i, String option) {
