@@ -160,4 +160,30 @@ class ResultsFolderTest {
         }
         assertEquals(List.of("a-file"), names(tmp));
     }
+
+    @Test
+    void aDamagedCorpusIsTheRunsFailureNotAUsageError() throws Exception {
+        // a repository whose moby-dick.txt does not match its manifest
+        Path home = Files.createDirectories(tmp.resolve("repo/datasets/text"));
+        Files.writeString(tmp.resolve("repo/datasets/manifest.json"), "{\"corpora\": [{\"output\": "
+                + "\"text/moby-dick.txt\", \"sha256\": \"" + "0".repeat(64) + "\"}]}");
+        Files.writeString(home.resolve("moby-dick.txt"), "Call me Ishmael, edited.");
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        System.setProperty("attnlab.home", tmp.resolve("repo").toString());
+        System.setProperty("attnlab.cwd", tmp.toString());
+        try {
+            int code = ExperimentCli.run(new String[] {"design-principles", "--preset", "smoke", "--out", "res"},
+                    new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+            String e = err.toString(StandardCharsets.UTF_8);
+            assertEquals(1, code, e);
+            assertTrue(e.startsWith("lab experiment: design-principles failed: Corpus 'moby-dick' at "), e);
+            assertTrue(e.contains("Run ./lab setup in "), e);
+            assertFalse(e.contains("Usage:"), e);
+            assertEquals(List.of("repo"), names(tmp), "no results folder, no staging folder left");
+        } finally {
+            System.clearProperty("attnlab.home");
+            System.clearProperty("attnlab.cwd");
+        }
+    }
 }
