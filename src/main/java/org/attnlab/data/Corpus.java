@@ -2,6 +2,11 @@ package org.attnlab.data;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,13 +52,28 @@ public final class Corpus {
         return read(name, DataFiles.textFile(name));
     }
 
-    /** Reads any UTF-8 text file as a corpus. */
+    /** Reads any UTF-8 text file as a corpus; bytes that are not UTF-8 fail naming the file and the offset. */
     public static Corpus read(String name, Path file) {
+        byte[] bytes;
         try {
-            return of(name, Files.readString(file, StandardCharsets.UTF_8));
+            bytes = Files.readAllBytes(file);
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot read corpus '" + name + "' from " + file, e);
         }
+        CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        CharBuffer out = CharBuffer.allocate(bytes.length);
+        CoderResult r = utf8.decode(in, out, true);
+        if (!r.isError()) {
+            r = utf8.flush(out);
+        }
+        if (r.isError()) {
+            throw new IllegalStateException("Corpus '" + name + "' at " + file + " is not valid UTF-8 (at byte "
+                    + in.position() + " of " + bytes.length + "). Save it as UTF-8; for a corpus that ./lab setup "
+                    + "prepares, run ./lab setup to restore it.");
+        }
+        return of(name, out.flip().toString());
     }
 
     /** {@link #load}{@code ("moby-dick")}. */

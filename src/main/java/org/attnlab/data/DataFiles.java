@@ -1,8 +1,21 @@
 package org.attnlab.data;
 
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Where the prepared data lives: {@code <repo>/datasets/text/NAME.txt}, written by {@code ./lab setup}.
@@ -10,6 +23,9 @@ import java.nio.file.Paths;
  * <p>The repository root is, in order: the system property {@code attnlab.home}, the environment variable
  * {@code ATTNLAB_HOME}, else the nearest folder at or above the working directory that holds
  * {@code datasets/manifest.json} (so notebooks in {@code notebooks/} and tests in the repo both find it).
+ *
+ * <p>A corpus the manifest lists is checked against its {@code sha256} when it is first read in a JVM, so an
+ * edited or damaged file fails with what to run instead of giving other numbers.
  */
 public final class DataFiles {
 
@@ -52,7 +68,70 @@ public final class DataFiles {
             throw new IllegalStateException("Corpus '" + name + "' not found at " + file
                     + ". Run ./lab setup in " + root + " to download and prepare the datasets.");
         }
+        verify(name, file, root);
         return file;
+    }
+
+    /** Files whose checksum matched, with the size and modification time they had then. */
+    private static final Map<Path, String> VERIFIED = new ConcurrentHashMap<>();
+
+    /**
+     * Checks {@code file} against the {@code sha256} that {@code datasets/manifest.json} gives for
+     * {@code text/<name>.txt} (a corpus the manifest does not list is not checked). The hash is computed once per
+     * JVM per file (again only if its size or modification time changes).
+     */
+    static void verify(String name, Path file, Path root) {
+        String expected = manifestSha256(root, "text/" + name + ".txt");
+        if (expected == null) {
+            return;
+        }
+        try {
+            String stamp = Files.size(file) + "@" + Files.getLastModifiedTime(file).toMillis() + "#" + expected;
+            if (stamp.equals(VERIFIED.get(file))) {
+                return;
+            }
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            try (InputStream in = Files.newInputStream(file)) {
+                byte[] buf = new byte[1 << 16];
+                for (int n; (n = in.read(buf)) > 0; ) {
+                    sha.update(buf, 0, n);
+                }
+            }
+            String got = HexFormat.of().formatHex(sha.digest());
+            if (!got.equals(expected)) {
+                throw new IllegalStateException("Corpus '" + name + "' at " + file + " is not the text "
+                        + MANIFEST + " names (sha256 " + got + ", expected " + expected + "): it was edited or "
+                        + "damaged, and would give other numbers. Run ./lab setup in " + root
+                        + " to restore it (setup rebuilds any corpus that does not match).");
+            }
+            VERIFIED.put(file, stamp);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot read corpus '" + name + "' at " + file, e);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("this Java has no SHA-256", e);
+        }
+    }
+
+    /** The manifest's sha256 for the corpus whose output is {@code output}, or null if it lists none. */
+    private static String manifestSha256(Path root, String output) {
+        Path manifest = root.resolve(MANIFEST);
+        try {
+            JsonElement json = JsonParser.parseString(Files.readString(manifest, StandardCharsets.UTF_8));
+            JsonElement corpora = json.isJsonObject() ? json.getAsJsonObject().get("corpora") : null;
+            if (corpora == null || !corpora.isJsonArray()) {
+                return null;
+            }
+            for (JsonElement c : corpora.getAsJsonArray()) {
+                JsonObject o = c.getAsJsonObject();
+                if (o.has("output") && output.equals(o.get("output").getAsString()) && o.has("sha256")) {
+                    return o.get("sha256").getAsString();
+                }
+            }
+            return null;
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalStateException(manifest + " cannot be read (" + e.getMessage() + "); restore it with "
+                    + "git checkout -- " + MANIFEST + " and run ./lab setup in " + root);
+        }
     }
 
     private static Path checkRoot(Path root, String source) {

@@ -30,13 +30,19 @@ public final class ExperimentCli {
         System.exit(run(args, System.out, System.err));
     }
 
-    /** Runs the command line; returns the exit code (0 ok, 1 the experiment failed, 2 bad usage). */
+    /**
+     * Runs the command line; returns the exit code: 0 ok, 1 the run failed (its message, e.g. a damaged corpus, and
+     * the partial results removed), 2 bad usage (the message and the usage text; nothing has run).
+     */
     static int run(String[] args, PrintStream out, PrintStream err) {
         String name = null;
         String preset = null;
         String device = null;
         String seed = null;
         String outDir = null;
+        Settings settings;
+        Experiment experiment;
+        ResultsFolder folder;
         try {
             for (int i = 0; i < args.length; i++) {
                 String a = args[i];
@@ -69,22 +75,36 @@ public final class ExperimentCli {
             if (name == null) {
                 throw new IllegalArgumentException("Name an experiment; known: " + Experiments.names());
             }
-            Settings settings = settings(preset, device, seed); // option errors first, then the name
-            Experiment experiment = Experiments.named(name);
-            Path dir = outDir != null ? Paths.get(outDir) : Paths.get("build", "results", experiment.name());
-            out.println("==> " + experiment.title() + " (" + settings + ")");
-            ExperimentResult result = experiment.run(settings, ProgressListener.auto());
-            out.println();
-            out.print(result);
-            Path page = result.writeTo(dir);
-            out.printf("%nResults: %s (report: %s) in %.0f s%n", dir.toAbsolutePath(), page.toAbsolutePath(),
-                    result.seconds());
-            return 0;
+            settings = settings(preset, device, seed); // option errors first, then the name
+            experiment = Experiments.named(name);
+            // --out before anything trains; relative to where the command was typed (lab passes attnlab.cwd)
+            folder = ResultsFolder.prepare(outDir, Paths.get(System.getProperty("attnlab.cwd",
+                    System.getProperty("user.dir"))), Paths.get("build", "results", experiment.name()));
         } catch (IllegalArgumentException | IllegalStateException e) {
             err.println("lab experiment: " + e.getMessage());
             err.println();
             err.println(USAGE);
             return 2;
+        }
+        // From here on a failure is the run's, not the command line's: its message, exit 1, no usage text.
+        try {
+            out.println("==> " + experiment.title() + " (" + settings + ")");
+            ExperimentResult result = experiment.run(settings, ProgressListener.auto());
+            out.println();
+            out.print(result);
+            result.writeTo(folder.staging());
+            Path dir = folder.commit(experiment.name(), settings);
+            out.printf("%nResults: %s (report: %s) in %.0f s%n", dir, dir.resolve(org.attnlab.viz.Report.PAGE),
+                    result.seconds());
+            return 0;
+        } catch (RuntimeException e) {
+            folder.abandon();
+            if (e instanceof IllegalArgumentException || e instanceof IllegalStateException
+                    || e instanceof java.io.UncheckedIOException) {
+                err.println("lab experiment: " + experiment.name() + " failed: " + e.getMessage());
+                return 1;
+            }
+            throw e; // a bug: keep its stack trace
         }
     }
 
@@ -98,11 +118,7 @@ public final class ExperimentCli {
     }
 
     private static long parseSeed(String seed) {
-        try {
-            return Long.parseLong(seed);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("--seed '" + seed + "' is not a whole number");
-        }
+        return Settings.parseSeed(seed, "--seed");
     }
 
     private static String value(String[] args, int i, String option) {

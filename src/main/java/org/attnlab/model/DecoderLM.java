@@ -167,7 +167,21 @@ public final class DecoderLM extends AbstractBlock implements HookedModel {
     /** Token embeddings {@code Emb(tokens)}: {@code [B, L] -> [B, L, dModel]}. */
     public NDArray embed(ParameterStore ps, NDArray tokens, boolean training) {
         NDArray table = ps.getValue(embedding, tokens.getDevice(), training);
-        return Embedding.embedding(tokens.toType(DataType.INT64, false), table, SparseFormat.DENSE).singletonOrThrow();
+        try {
+            return Embedding.embedding(tokens.toType(DataType.INT64, false), table, SparseFormat.DENSE)
+                    .singletonOrThrow();
+        } catch (ai.djl.engine.EngineException e) {
+            // PyTorch says only "index out of range in self"; name the token and the vocabulary (no cost when fine)
+            long vocab = table.getShape().get(0);
+            long min = tokens.min().toType(DataType.INT64, false).getLong();
+            long max = tokens.max().toType(DataType.INT64, false).getLong();
+            if (min < 0 || max >= vocab) {
+                throw new IllegalArgumentException("token id " + (min < 0 ? min : max) + " is outside the model's "
+                        + "vocabulary of " + vocab + " (ids 0.." + (vocab - 1) + "); encode the input with the "
+                        + "tokenizer or task the model was built for, or build it with vocabSize > " + max);
+            }
+            throw e;
+        }
     }
 
     /** Every hook name this model fires, in order (the public probe API). */

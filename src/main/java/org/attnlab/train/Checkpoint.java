@@ -8,8 +8,8 @@ import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
 import ai.djl.util.PairList;
 
-import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
+import java.io.ByteArrayInputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -17,6 +17,11 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -29,17 +34,22 @@ import java.util.Map;
  * {@code NDArray.encode()} (raw bytes, shape, type), so values round-trip bit for bit.
  *
  * <pre>
- *   "ATTNLAB-CKPT" int version=1
+ *   "ATTNLAB-CKPT" int version=2
  *   long seed, long step, long optimizerStep
  *   int n; n x (utf name, int bytes, encoded array)          model parameters
  *   int k; k x (utf name, encoded m, encoded v)               optimiser moments
+ *   32 bytes: SHA-256 of everything above
  * </pre>
- * Files are written to a temporary name and moved into place, so a crash never leaves a half checkpoint.
+ * Files are written to a temporary name and moved into place, so a crash never leaves a half checkpoint. Reading
+ * checks the SHA-256 before it looks at anything else: a damaged file (a flipped bit, a truncated copy) is refused
+ * by name instead of loading different weights or an optimiser state that later looks like divergence.
  */
 public final class Checkpoint {
 
     private static final String MAGIC = "ATTNLAB-CKPT";
-    private static final int VERSION = 1;
+    private static final int VERSION = 2;
+    private static final String DIGEST = "SHA-256";
+    private static final int DIGEST_BYTES = 32;
 
     /**
      * What a checkpoint holds besides the arrays.
@@ -61,7 +71,10 @@ public final class Checkpoint {
                 Files.createDirectories(dir);
             }
             Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-            try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp)))) {
+            MessageDigest sha = sha256();
+            try (DigestOutputStream digesting = new DigestOutputStream(
+                    new BufferedOutputStream(Files.newOutputStream(tmp)), sha);
+                 DataOutputStream out = new DataOutputStream(digesting)) {
                 out.writeUTF(MAGIC);
                 out.writeInt(VERSION);
                 out.writeLong(seed);
@@ -80,6 +93,9 @@ public final class Checkpoint {
                     writeArray(out, optimizer.firstMoment(name));
                     writeArray(out, optimizer.secondMoment(name));
                 }
+                out.flush();
+                digesting.on(false);
+                out.write(sha.digest()); // the checksum of all that came before it
             }
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
@@ -147,11 +163,35 @@ public final class Checkpoint {
         }
     }
 
+    /** The file's contents after its checksum is verified; fails naming the file if it is damaged. */
     private static DataInputStream open(Path file) throws IOException {
         if (!Files.isRegularFile(file)) {
             throw new IllegalArgumentException("no checkpoint file at " + file.toAbsolutePath());
         }
-        return new DataInputStream(new BufferedInputStream(Files.newInputStream(file)));
+        byte[] bytes = Files.readAllBytes(file);
+        // the magic and version first, so another kind of file is called that, not "damaged"
+        DataInputStream head = new DataInputStream(new ByteArrayInputStream(bytes));
+        readHeaderFrom(head, file);
+        int body = bytes.length - DIGEST_BYTES;
+        MessageDigest sha = sha256();
+        sha.update(bytes, 0, Math.max(body, 0));
+        byte[] stored = Arrays.copyOfRange(bytes, Math.max(body, 0), bytes.length);
+        byte[] computed = sha.digest();
+        if (body < 0 || !MessageDigest.isEqual(stored, computed)) {
+            throw new IllegalArgumentException("checkpoint " + file.toAbsolutePath() + " is damaged: its SHA-256 ("
+                    + HexFormat.of().formatHex(computed) + ") does not match the one stored in it ("
+                    + HexFormat.of().formatHex(stored) + "), so it was changed after it was written (a bad disk or "
+                    + "copy). It was not loaded; delete it and train from the start or from another checkpoint.");
+        }
+        return new DataInputStream(new ByteArrayInputStream(bytes, 0, body));
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance(DIGEST);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("this Java has no " + DIGEST, e);
+        }
     }
 
     private static Header readHeaderFrom(DataInputStream in, Path file) throws IOException {
@@ -165,6 +205,11 @@ public final class Checkpoint {
             throw new IllegalArgumentException(file + " is not an Attention Lab checkpoint");
         }
         int version = in.readInt();
+        if (version == 1) {
+            throw new IllegalArgumentException("checkpoint " + file + " has format version 1, which has no checksum,"
+                    + " so it cannot be told from a damaged file; this code reads version " + VERSION
+                    + ". Delete it and train again.");
+        }
         if (version != VERSION) {
             throw new IllegalArgumentException("checkpoint " + file + " has format version " + version
                     + "; this code reads version " + VERSION);

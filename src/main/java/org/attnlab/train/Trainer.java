@@ -163,6 +163,9 @@ public final class Trainer implements AutoCloseable {
     /**
      * Trains until {@code config.steps()} updates are done (counting those before a resume) or the early-stop
      * target is reached, evaluating, checkpointing and reporting progress on the way.
+     *
+     * @throws TrainingInterrupted when the thread is interrupted; it is checked before each step, so the model
+     *     keeps the last complete step
      */
     public TrainResult run() {
         for (ProgressListener l : listeners) {
@@ -179,6 +182,9 @@ public final class Trainer implements AutoCloseable {
         long lastEvalStep = -1;
         Progress progress = null;
         while (step < config.steps() && !stopped) {
+            if (Thread.interrupted()) { // Jupyter's stop button (the kernel interrupts the cell's thread)
+                throw new TrainingInterrupted(run, step, config.steps());
+            }
             StepResult r = step();
             trainSeconds += r.seconds();
             tokens += r.tokens();

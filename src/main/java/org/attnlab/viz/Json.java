@@ -11,13 +11,27 @@ final class Json {
 
     /**
      * Writes {@code value} as JSON: null, String, Number (non-finite becomes null, which plotly shows
-     * as a gap), Boolean, Map (keys as strings, insertion order kept), List, Object[], double[],
+     * as a gap), Boolean, Map (keys as strings; insertion order kept for a LinkedHashMap, a SortedMap's order, else
+     * sorted by key, so the output is the same in every JVM), List, Object[], double[],
      * double[][], String[].
      */
     static String write(Object value) {
         StringBuilder sb = new StringBuilder();
         write(sb, value);
         return sb.toString();
+    }
+
+    /**
+     * A map's entries in insertion order where it has one (LinkedHashMap) or its own order (SortedMap), else by key:
+     * Map.of's order changes from one JVM to the next, which made the same report differ byte for byte.
+     */
+    private static Iterable<? extends Map.Entry<?, ?>> ordered(Map<?, ?> m) {
+        if (m instanceof java.util.LinkedHashMap || m instanceof java.util.SortedMap) {
+            return m.entrySet();
+        }
+        List<Map.Entry<?, ?>> entries = new java.util.ArrayList<>(m.entrySet());
+        entries.sort(java.util.Comparator.comparing(e -> String.valueOf(e.getKey())));
+        return entries;
     }
 
     private static void write(StringBuilder sb, Object v) {
@@ -33,7 +47,7 @@ final class Json {
         } else if (v instanceof Map<?, ?> m) {
             sb.append('{');
             boolean first = true;
-            for (Map.Entry<?, ?> e : m.entrySet()) {
+            for (Map.Entry<?, ?> e : ordered(m)) {
                 if (!first) {
                     sb.append(',');
                 }

@@ -1,7 +1,13 @@
 package org.attnlab.train;
 
 import ai.djl.ndarray.NDManager;
+import org.attnlab.attention.AttentionKind;
+import org.attnlab.model.DecoderLM;
+import org.attnlab.model.LayerPlan;
+import org.attnlab.model.ModelConfig;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,7 +15,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Memory stays flat: after a warm-up, thousands more training steps (with periodic evaluation) leave the number
  * of live NDArrays and managers in the whole engine unchanged. The default is 2,000 steps to keep the suite fast;
- * {@code -Dattnlab.memtest.steps=10000} runs the issue's 10,000.
+ * {@code -Dattnlab.memtest.steps=10000} runs the issue's 10,000. PaTH and FoX (and standard attention for
+ * comparison) run in a two-layer DecoderLM for {@code attnlab.memtest.kindSteps} steps (300). Resident memory is
+ * measured by {@code org.attnlab.bench.MemoryBench} (a main, not a test).
  */
 @org.junit.jupiter.api.extension.ExtendWith(OneThread.class)
 class MemoryFlatTest {
@@ -42,6 +50,37 @@ class MemoryFlatTest {
                 assertEquals(before, after, "live NDArrays + managers before and after " + STEPS + " steps");
                 System.out.printf("MemoryFlatTest: %d steps in %.1f s (%.2f ms/step), %d live arrays+managers%n",
                         STEPS, seconds, seconds * 1e3 / STEPS, after);
+            }
+        }
+    }
+
+    /** Steps per attention kind of a real DecoderLM (PaTH's step is several times the tiny model's). */
+    private static final int KIND_STEPS = Integer.getInteger("attnlab.memtest.kindSteps", 300);
+
+    /**
+     * The same for a two-layer DecoderLM of each kind: PaTH (its Householder products and the chunked WY
+     * factors) and FoX (the forget-gate cumulative sums) create many intermediates per step that must all go.
+     */
+    @ParameterizedTest
+    @EnumSource(value = AttentionKind.class, names = {"STANDARD", "PATH", "FOX"})
+    void liveArrayCountIsFlatForPathAndFox(AttentionKind kind) {
+        try (NDManager m = NDManager.newBaseManager(ai.djl.Device.cpu())) {
+            DecoderLM model = DecoderLM.create(ModelConfig.builder(V, 16, 2, 2).plan(LayerPlan.of(kind, kind))
+                    .maxLength(8).build(), m, 7);
+            TrainConfig cfg = TrainConfig.builder(7, ai.djl.Device.cpu()).steps(KIND_STEPS + 20).batchSize(2)
+                    .context(8).lr(1e-2).evalEvery(100).evalBatches(1).build();
+            try (Trainer t = Trainer.builder().model(model).config(cfg).trainData(Fixtures.engineRandomCopy(V))
+                    .evalData(Fixtures.engineRandomCopy(V)).build()) {
+                for (int i = 0; i < 20; i++) {
+                    t.step();
+                }
+                t.evaluate();
+                long before = NDArrayCensus.count(m);
+                TrainResult r = t.run(); // KIND_STEPS more, with evaluations every 100
+                long after = NDArrayCensus.count(m);
+                assertEquals(KIND_STEPS + 20, r.steps());
+                assertEquals(before, after, kind + ": live NDArrays + managers before and after " + KIND_STEPS
+                        + " steps");
             }
         }
     }
