@@ -207,6 +207,16 @@ public final class Plots {
         return new HeatmapFigure("attention patterns", panels, columns, "query", "key", "weight", true);
     }
 
+    /**
+     * Any grid of numbers {@code z[row][col]} with named axes and a named colour bar, e.g. a patching result
+     * (layer x position, "recovered fraction") or a score over training (head x step).
+     */
+    public static HeatmapFigure grid(String title, double[][] z, List<String> rowLabels, String rowName,
+                                     List<String> colLabels, String colName, String valueName) {
+        return new HeatmapFigure(title, List.of(new HeatmapFigure.Panel("", z, rowLabels, colLabels)), 1, rowName,
+                colName, valueName, false);
+    }
+
     /** Head scores {@code scores[layer][head]}: rows are layers (L0 at the top), columns heads; values in cells. */
     public static HeatmapFigure headGrid(double[][] scores, String scoreName) {
         if (scores.length == 0) {
