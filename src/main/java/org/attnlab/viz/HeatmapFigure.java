@@ -44,7 +44,7 @@ public final class HeatmapFigure extends Figure {
     private final int columns;
     private final String rowName;
     private final String colName;
-    private final String valueName;
+    private String valueName;
     private final boolean tokenAxes; // token labels: x labels rotated, one label per cell
     private double zMin;
     private double zMax;
@@ -85,6 +85,12 @@ public final class HeatmapFigure extends Figure {
         this.zMax = hi > lo ? hi : lo + 1;
         this.sized = false; // super(...) went through our size() override
         autoSize();
+    }
+
+    /** Names what the colours show (the colour bar's title and the hover label), e.g. "score" instead of "weight". */
+    public HeatmapFigure valueName(String name) {
+        this.valueName = java.util.Objects.requireNonNull(name, "name");
+        return this;
     }
 
     /** Fixes the color range (values outside are clamped to the end colors). */

@@ -1,5 +1,6 @@
 package org.attnlab.viz;
 
+import ai.djl.ndarray.NDArray;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -16,13 +17,25 @@ import tech.tablesaw.api.Table;
  * on RJK_CLASSPATH is enough), and renders any {@link Displayable} or Tablesaw {@link Table} that ends a
  * cell, or is passed to {@code display(...)}, as the object's own MIME bundle. As a {@link Notebook.Sink}
  * it backs {@link Displayable#show()}. An IJava/JJava adapter would be the same few lines.
+ *
+ * <p>Text a cell returns (a {@link CharSequence}, or an {@link NDArray}, whose {@code toString} is a grid) goes
+ * out as {@code text/plain} alone: the kernel's own default sends every object's {@code toString} as
+ * {@code text/html}, where a browser folds the newlines and runs of spaces of a matrix or an aligned listing into
+ * one line. Jupyter shows {@code text/plain} in a {@code <pre>} block, layout kept.
  */
 public final class RapaioDisplayProvider implements DisplayProvider, Notebook.Sink {
 
     @Override
     public List<DisplayRenderer> getDisplayRenderers() {
         return List.of(new BundleRenderer<>(Displayable.class, Displayable::mimeBundle),
-                new BundleRenderer<>(Table.class, t -> Tables.view(t).mimeBundle()));
+                new BundleRenderer<>(Table.class, t -> Tables.view(t).mimeBundle()),
+                new BundleRenderer<>(CharSequence.class, RapaioDisplayProvider::plainText),
+                new BundleRenderer<>(NDArray.class, RapaioDisplayProvider::plainText));
+    }
+
+    /** A bundle of {@code text/plain} only, so the front end keeps the text's line breaks and spaces. */
+    static Map<String, String> plainText(Object o) {
+        return Map.of("text/plain", String.valueOf(o));
     }
 
     @Override

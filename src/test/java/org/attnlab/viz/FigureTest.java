@@ -131,6 +131,16 @@ class FigureTest {
     }
 
     @Test
+    void aHeatmapOfScoresNamesItsColourBarScoreInTheSvgAndThePlotlyLayout() {
+        HeatmapFigure f = Plots.heatmap(causalWeights(4), List.of("a", "b", "c", "d"));
+        assertTrue(f.svg().contains(">weight</text>"), "default: attention weights");
+        f.valueName("score");
+        assertTrue(f.svg().contains(">score</text>") && !f.svg().contains(">weight</text>"), f.svg());
+        String html = f.mimeBundle().get("text/html");
+        assertTrue(html.contains("score %{z:.4g}") && !html.contains("weight %{z:.4g}"), "hover names the score");
+    }
+
+    @Test
     void headGridOfPanelsHasAllCellsAndNumbersEveryTrace() throws Exception {
         float[][][] w = new float[4][][];
         for (int h = 0; h < 4; h++) {
