@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.training.ParameterStore;
 import org.attnlab.Seeds;
 import org.attnlab.attention.Hooks;
@@ -204,23 +203,17 @@ public final class Ablation {
                     + tokens[0].length + "; the reference has length " + ref[0].length);
         }
         ProbeRun.inSubManager(model, manager, (sub, ps) -> {
-            NDArray input = ProbeRun.tokens(sub, tokens);
-            Map<String, Double> before = measure(model.forward(ps, input, false, Hooks.none()));
+            Map<String, Double> before = measure(model.forward(ps, ProbeRun.tokens(sub, tokens), false, Hooks.none()));
             Map<String, NDArray> refCache = mode == Mode.ZERO ? Map.of() : referenceActivations(ps, sub, ref, groups);
             int[] rows = mode == Mode.RESAMPLE ? resampleRows(tokens.length, ref.length, reference == null) : null;
+            Map<String, NDArray> replacements = new LinkedHashMap<>();     // one per hook, shared by the groups
             for (List<Target> group : groups) {
-                Hooks hooks = Hooks.create();
-                for (Map.Entry<String, List<Target>> e : byHook(group).entrySet()) {
-                    NDArray replacement = replacement(sub, e.getKey(), refCache, rows);
-                    NDArray keep = keepMask(sub, e.getKey(), e.getValue());
-                    hooks.add(e.getKey(), x -> {
-                        NDArray k = keep.toType(x.getDataType(), false);
-                        NDArray kept = x.mul(k);
-                        return replacement == null ? kept
-                                : kept.add(replacement.toType(x.getDataType(), false).mul(k.neg().add(1)));
-                    });
+                for (String hook : byHook(group).keySet()) {
+                    if (!replacements.containsKey(hook) && mode != Mode.ZERO) {
+                        replacements.put(hook, replacement(hook, refCache, rows));
+                    }
                 }
-                Map<String, Double> after = measure(model.forward(ps, input, false, hooks));
+                Map<String, Double> after = ablated(ps, sub, group, replacements);
                 String name = group.stream().map(Target::label).collect(Collectors.joining("+"));
                 int layer = group.size() == 1 ? group.get(0).layer() : ProbeTable.NONE;
                 int head = group.size() == 1 ? group.get(0).head() : ProbeTable.NONE;
@@ -232,6 +225,26 @@ public final class Ablation {
             }
             return null;
         });
+    }
+
+    /** The metrics of a run with {@code group} ablated: {@code x * keep + replacement * (1 - keep)} at each hook. */
+    private Map<String, Double> ablated(ParameterStore ps, NDManager sub, List<Target> group,
+                                        Map<String, NDArray> replacements) {
+        // the run's arrays follow its tokens into a manager freed after the run
+        try (NDManager step = sub.newSubManager()) {
+            Hooks hooks = Hooks.create();
+            for (Map.Entry<String, List<Target>> e : byHook(group).entrySet()) {
+                NDArray replacement = replacements.get(e.getKey());
+                NDArray keep = keepMask(step, e.getKey(), e.getValue());
+                hooks.add(e.getKey(), x -> {
+                    NDArray k = keep.toType(x.getDataType(), false);
+                    NDArray kept = x.mul(k);
+                    return replacement == null ? kept
+                            : kept.add(replacement.toType(x.getDataType(), false).mul(k.neg().add(1)));
+                });
+            }
+            return measure(model.forward(ps, ProbeRun.tokens(step, tokens), false, hooks));
+        }
     }
 
     private Map<String, Double> measure(NDArray logits) {
@@ -254,11 +267,8 @@ public final class Ablation {
         return cache;
     }
 
-    /** What ablated parts become: null for zero, {@code [1,H,1,D] / [1,1,d]} means, or per-row resampled arrays. */
-    private NDArray replacement(NDManager sub, String hook, Map<String, NDArray> refCache, int[] rows) {
-        if (mode == Mode.ZERO) {
-            return null;
-        }
+    /** What ablated parts become: {@code [1,H,1,D] / [1,1,d]} means, or per-row resampled {@code [B,...]} arrays. */
+    private NDArray replacement(String hook, Map<String, NDArray> refCache, int[] rows) {
         NDArray a = refCache.get(hook);
         boolean z = isZ(hook);                                              // z: (B,H,L,D); mlp_out: (B,L,d)
         if (mode == Mode.MEAN) {

@@ -23,7 +23,8 @@ import java.util.function.Predicate;
  * 1/rms(x)}. <b>Freezing s at this run's value</b> (the usual approximation: the norm is then linear) splits the
  * logit into one term per part:
  * <pre>
- *   attribution(part) = mean_b (part_b[p] * g * s_b[p]) . u_b,     u_b = W_U[correct_b]   (or W_U[correct_b] - W_U[wrong_b])
+ *   attribution(part) = mean_b (part_b[p] * g * s_b[p]) . u_b
+ *   u_b = W_U[correct_b]            (or W_U[correct_b] - W_U[wrong_b] for a logit difference)
  * </pre>
  * at position p. The terms sum to the model's logit (difference) exactly, up to float rounding, because s is the
  * one the run used (read back from the recorded {@code ln_final}). What the approximation leaves out is the

@@ -132,9 +132,9 @@ public final class HeadScoreTracker implements EvalHook {
         List<Long> steps = steps();
         Map<String, double[]> byHead = new TreeMap<>();
         for (int r = 0; r < t.rowCount(); r++) {
-            String head = ProbeTable.headName(t.intColumn(ProbeTable.LAYER).getInt(r), t.intColumn(ProbeTable.HEAD).getInt(r));
-            double[] row = byHead.computeIfAbsent(head, k -> nanRow(steps.size()));
-            row[steps.indexOf(t.longColumn(ProbeTable.STEP).getLong(r))] = t.doubleColumn(ProbeTable.VALUE).getDouble(r);
+            double[] row = byHead.computeIfAbsent(headName(t, r), k -> nanRow(steps.size()));
+            int column = steps.indexOf(t.longColumn(ProbeTable.STEP).getLong(r));
+            row[column] = t.doubleColumn(ProbeTable.VALUE).getDouble(r);
         }
         double[][] z = byHead.values().toArray(new double[0][]);
         List<String> cols = steps.stream().map(String::valueOf).toList();
@@ -146,10 +146,10 @@ public final class HeadScoreTracker implements EvalHook {
         Table t = rows(metric).copy();
         StringColumn head = StringColumn.create(ProbeTable.COMPONENT);
         for (int r = 0; r < t.rowCount(); r++) {
-            head.append(ProbeTable.headName(t.intColumn(ProbeTable.LAYER).getInt(r), t.intColumn(ProbeTable.HEAD).getInt(r)));
+            head.append(headName(t, r));
         }
         t.addColumns(head);
-        return (LineFigure) Plots.lines(t, ProbeTable.STEP, ProbeTable.VALUE, ProbeTable.COMPONENT)
+        return Plots.lines(t, ProbeTable.STEP, ProbeTable.VALUE, ProbeTable.COMPONENT)
                 .title(metric + " over training");
     }
 
@@ -159,6 +159,10 @@ public final class HeadScoreTracker implements EvalHook {
                     + "train with evaluations (TrainConfig evalEvery > 0)");
         }
         return ProbeTable.only(table, metric);
+    }
+
+    private static String headName(Table t, int r) {
+        return ProbeTable.headName(t.intColumn(ProbeTable.LAYER).getInt(r), t.intColumn(ProbeTable.HEAD).getInt(r));
     }
 
     private static double[] nanRow(int n) {

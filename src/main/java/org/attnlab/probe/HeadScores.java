@@ -9,6 +9,8 @@ import ai.djl.nn.core.Embedding;
 import ai.djl.training.ParameterStore;
 import org.attnlab.model.HookName;
 import org.attnlab.model.HookedModel;
+import org.attnlab.viz.HeatmapFigure;
+import org.attnlab.viz.Plots;
 import tech.tablesaw.api.Table;
 
 import java.util.ArrayList;
@@ -30,9 +32,10 @@ import java.util.stream.Collectors;
  *   previous_token   mean_{i &gt;= 1} w[i][i-1]
  *   duplicate_token  mean_{i in D} w[i][prev(i)]                  D = { i : token i occurred before }
  *   prefix_matching  mean_{i in P} w[i][prev(i)+1]                P = { i in D : prev(i)+1 &lt; i }   (induction)
- *   sink_mass        mean_{i &gt;= 1} w[i][0]                       (sinkMass(S): mean_{i in Q} sum_{j in S, j &lt;= i} w[i][j],
- *                                                                   Q = { i &gt;= max(1, min S) })
- *   local_focus      mean_{i &gt;= 1} sum_{i-W &lt; j &lt;= i} w[i][j]       (the W most recent keys, current included; W = 4)
+ *   sink_mass        mean_{i &gt;= 1} w[i][0]
+ *     sinkMass(S)    mean_{i in Q} sum_{j in S, j &lt;= i} w[i][j]   Q = { i &gt;= max(1, min S) }
+ *   local_focus      mean_{i &gt;= 1} sum_{i-W &lt; j &lt;= i} w[i][j]
+ *                    (the W most recent keys, the current one included; W = 4)
  *   entropy          mean_{i &gt;= 1} -sum_j w[i][j] ln w[i][j]        (nats)
  * </pre>
  * Row-wise scores leave query 0 out: it can only see itself. The first three are {@link InductionScores}'
@@ -167,6 +170,24 @@ public final class HeadScores {
         return t;
     }
 
+    /** One score of a {@link #measure} table as a layer x head grid, the colour bar named after the score. */
+    public static HeatmapFigure figure(Table scores, String metric) {
+        Table t = ProbeTable.only(scores, metric);
+        if (t.rowCount() == 0) {
+            throw new IllegalArgumentException("table '" + scores.name() + "' has no rows to draw");
+        }
+        double[][] grid = new double[(int) t.intColumn(ProbeTable.LAYER).max() + 1]
+                [(int) t.intColumn(ProbeTable.HEAD).max() + 1];
+        for (double[] row : grid) {
+            Arrays.fill(row, Double.NaN);                                     // layers without heads stay blank
+        }
+        for (int r = 0; r < t.rowCount(); r++) {
+            grid[t.intColumn(ProbeTable.LAYER).getInt(r)][t.intColumn(ProbeTable.HEAD).getInt(r)] =
+                    t.doubleColumn(ProbeTable.VALUE).getDouble(r);
+        }
+        return Plots.headGrid(grid, metric);
+    }
+
     /**
      * Attention on chosen positions ({@code sink_mass} for {@code {0}}, else {@code sink_mass@p1,p2..}):
      * {@code mean_{i in Q} sum_{j in S, j <= i} w[i][j]} with {@code Q = { i >= max(1, min S) }}, the queries that
@@ -239,7 +260,7 @@ public final class HeadScores {
         return sum / (w.length - 1);
     }
 
-    /** The {@value #COPYING} score of every head with a pattern and an output projection: {@code layer -> double[H]}. */
+    /** {@value #COPYING} of every head with a pattern and an output projection: {@code layer -> double[H]}. */
     static Map<Integer, double[]> copying(HookedModel model, ParameterStore ps, Map<String, NDArray> cache,
                                           int[][] tokens) {
         Map<Integer, double[]> out = new LinkedHashMap<>();

@@ -28,7 +28,8 @@ public interface LogitMetric {
      */
     static LogitMetric logitDifference(int position, int[] correct, int[] wrong) {
         if (correct == null || wrong == null || correct.length != wrong.length || correct.length == 0) {
-            throw new IllegalArgumentException("logitDifference needs one correct and one wrong token per sequence; got "
+            throw new IllegalArgumentException("logitDifference needs one correct and one wrong token per sequence; "
+                    + "got "
                     + (correct == null ? "null" : correct.length) + " correct and "
                     + (wrong == null ? "null" : wrong.length) + " wrong");
         }
@@ -78,7 +79,8 @@ public interface LogitMetric {
         }
         for (int id : ids) {
             if (id < 0 || id >= s.get(2)) {
-                throw new IllegalArgumentException("token id " + id + " is outside the vocabulary 0.." + (s.get(2) - 1));
+                throw new IllegalArgumentException("token id " + id + " is outside the vocabulary 0.."
+                        + (s.get(2) - 1));
             }
         }
         NDArray row = logits.get(new NDIndex(":, {}, :", p));                          // (B,V)

@@ -46,10 +46,12 @@ class DirectLogitAttributionTest {
                 assertEquals(expected, ProbeTable.only(t, DirectLogitAttribution.MODEL_LOGIT)
                         .doubleColumn(ProbeTable.VALUE).getDouble(0), 1e-5 * Math.max(1, Math.abs(expected)));
                 // embed + 2 layers x (2 heads + mlp)
-                assertEquals(1 + 2 * (ProbeFixtures.HEADS + 1), ProbeTable.only(t, DirectLogitAttribution.ATTRIBUTION).rowCount());
+                assertEquals(1 + 2 * (ProbeFixtures.HEADS + 1),
+                        ProbeTable.only(t, DirectLogitAttribution.ATTRIBUTION).rowCount());
             }
             Table last = DirectLogitAttribution.measure(lm, m, tokens, -1, correct);
-            assertEquals(logit(lm, m, tokens, 6, correct), sumOfParts(last), 1e-4 * Math.max(1, Math.abs(sumOfParts(last))));
+            double atLast = logit(lm, m, tokens, 6, correct);
+            assertEquals(atLast, sumOfParts(last), 1e-4 * Math.max(1, Math.abs(atLast)));
         }
     }
 

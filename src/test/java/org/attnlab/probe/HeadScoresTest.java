@@ -1,8 +1,11 @@
 package org.attnlab.probe;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.training.ParameterStore;
 import org.attnlab.attention.AttentionKind;
 import org.attnlab.model.DecoderLM;
+import org.attnlab.model.HookName;
 import org.attnlab.model.LayerPlan;
 import org.junit.jupiter.api.Test;
 import tech.tablesaw.api.Table;
@@ -139,6 +142,10 @@ class HeadScoresTest {
             // rows of a head sit together: the pattern scores in order, then copying
             assertEquals(HeadScores.PREVIOUS_TOKEN, t.stringColumn(ProbeTable.METRIC).get(0));
             assertEquals(HeadScores.COPYING, t.stringColumn(ProbeTable.METRIC).get(HeadScores.PATTERN_SCORES.size()));
+            // the MLP layer is a blank row of the layer x head picture
+            double[][] grid = HeadScores.figure(t, HeadScores.ENTROPY).panels().get(0).z();
+            assertTrue(Double.isNaN(grid[0][0]) && Double.isFinite(grid[1][1]), java.util.Arrays.deepToString(grid));
+            assertTrue(HeadScores.figure(t, HeadScores.ENTROPY).svg().contains(HeadScores.ENTROPY));
             Table one = HeadScores.measure(lm, m, tokens, HeadScores.sinkMass(0, 2));
             assertEquals(List.of("sink_mass@0,2"), one.stringColumn(ProbeTable.METRIC).unique().asList());
         }
@@ -154,11 +161,11 @@ class HeadScoresTest {
             DecoderLM lm = ProbeFixtures.model(m, 5);
             int[] seq = {1, 4, 2, 4, 7, 1};
             Table scores = HeadScores.measure(lm, m, new int[][] {seq});
-            Map<String, ai.djl.ndarray.NDArray> patterns;
             float[][][][] p1;
             try (NDManager sub = m.newSubManager()) {
-                patterns = lm.patterns(new ai.djl.training.ParameterStore(sub, false), ProbeRun.tokens(sub, new int[][] {seq}));
-                p1 = ProbeRun.pattern(patterns.get(org.attnlab.model.HookName.pattern(1)), new int[][] {seq});
+                Map<String, NDArray> patterns = lm.patterns(new ParameterStore(sub, false),
+                        ProbeRun.tokens(sub, new int[][] {seq}));
+                p1 = ProbeRun.pattern(patterns.get(HookName.pattern(1)), new int[][] {seq});
             }
             int layer = 1;
             for (int h = 0; h < ProbeFixtures.HEADS; h++) {
