@@ -78,7 +78,7 @@ public final class Check implements Displayable {
             return new Check(exercise, false, "your array has shape " + answer.getShape() + "; expected "
                     + expected.getShape());
         }
-        double diff = answer.toType(expected.getDataType(), false).sub(expected).abs().max().getFloat();
+        double diff = answer.toType(expected.getDataType(), false).sub(expected).abs().max().toType(ai.djl.ndarray.types.DataType.FLOAT64, false).getDouble();
         boolean ok = diff <= tolerance;
         return new Check(exercise, ok, ok ? "" : String.format("largest difference %.3g (allowed %.1g)", diff,
                 tolerance));
@@ -206,7 +206,7 @@ public final class Check implements Displayable {
                                 + expected.getShape();
                         continue;
                     }
-                    double diff = got.toType(expected.getDataType(), false).sub(expected).abs().max().getFloat();
+                    double diff = got.toType(expected.getDataType(), false).sub(expected).abs().max().toType(ai.djl.ndarray.types.DataType.FLOAT64, false).getDouble();
                     if (!(diff <= tolerance)) {
                         verdict = String.format(Locale.ROOT, "on random draw %d of %d (inputs %s) the largest difference"
                                 + " is %.3g (allowed %.1g)", t + 1, trials, describe(), diff, tolerance);

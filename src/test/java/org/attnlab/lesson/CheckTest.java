@@ -72,6 +72,20 @@ class CheckTest {
     }
 
     @Test
+    void randomInputCheckAcceptsAFloat64Answer() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            Check c = Check.onRandomInputs(m, 3).normal("x", 2, 3).compare("e",
+                    in -> in.get(0).toType(ai.djl.ndarray.types.DataType.FLOAT64, false).exp(),
+                    in -> in.get(0).exp(), 1e-5);
+            assertTrue(c.passed(), c.toString());
+            Check wrong = Check.onRandomInputs(m, 3).normal("x", 2, 3).compare("e",
+                    in -> in.get(0).toType(ai.djl.ndarray.types.DataType.FLOAT64, false),
+                    in -> in.get(0).exp(), 1e-5);
+            assertFalse(wrong.passed(), wrong.toString());
+        }
+    }
+
+    @Test
     void randomInputCheckNeverThrowsOnAStudentsMistake() {
         try (NDManager m = NDManager.newBaseManager()) {
             Check.RandomInputs inputs = Check.onRandomInputs(m, 1).normal("x", 3, 4);
