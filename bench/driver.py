@@ -162,6 +162,7 @@ def model_timing(args, preset):
             j, t = pair(args)
             try:
                 setup = {"djl": j.ask(cmd="model", **spec), "pytorch": t.ask(cmd="model", **spec)}
+                ops = {"djl": j.ask(cmd="ops"), "pytorch": t.ask(cmd="ops")}
                 times = {w: alternate({"djl": j, "pytorch": t}, w, args.reps) for w in ("forward", "train")}
             finally:
                 j.close()
@@ -182,11 +183,14 @@ def model_timing(args, preset):
                              "djl_step_peak_mb": setup["djl"]["peak_mb"],
                              "pytorch_step_peak_mb": setup["pytorch"]["peak_mb"],
                              "djl_rss_mb": setup["djl"]["rss_mb"], "pytorch_rss_mb": setup["pytorch"]["rss_mb"],
+                             **{f"{e}_ops_{ph}": ops[e][ph] for e in ("djl", "pytorch")
+                                for ph in ("forward", "backward", "optimizer", "step")},
                              "load_before": l0[0], "load_after": l1[0], "threads": args.threads, "reps": args.reps})
                 r = rows[-1]
                 print(f"model {size:>5} {kind:>8} {what:>7}: DJL {r['djl_ms']:9.1f} ms  PyTorch {r['pytorch_ms']:9.1f}"
                       f" ms  ratio {r['ratio']:.2f}  peak MB {r['djl_step_peak_mb']:.0f}/{r['pytorch_step_peak_mb']:.0f}"
-                      f"  load {l0[0]:.1f}->{l1[0]:.1f}", flush=True)
+                      f"  ops/step {r['djl_ops_step']}/{r['pytorch_ops_step']}  load {l0[0]:.1f}->{l1[0]:.1f}",
+                      flush=True)
     write_csv("model_timing.csv", rows)
     write_csv("model_timing_raw.csv", raw)
     return rows

@@ -43,6 +43,7 @@ import java.util.Map;
  *       measure the peak memory of the first full-size training step), {@code {"cmd":"op", "op":
  *       "softmax|path|pathChunked", "length", "heads", "dim", "chunk"}} (the same for one op's forward+backward),
  *       {@code {"cmd":"time", "what":"forward|train|op"}} (one timed repetition, milliseconds),
+ *       {@code {"cmd":"ops"}} (operators per phase of one training step, {@link StepOps}),
  *       {@code {"cmd":"quit"}}.</li>
  * </ul>
  * Threads: {@code -Dai.djl.pytorch.num_threads=N} (the driver passes the same N to both engines).
@@ -181,6 +182,7 @@ public final class ModelBench {
                     case "model" -> setupModel(cmd);
                     case "op" -> setupOp(cmd);
                     case "time" -> Map.of("ms", time(cmd.get("what")));
+                    case "ops" -> ops();
                     case "quit" -> null;
                     default -> throw new IllegalArgumentException("unknown cmd " + cmd.get("cmd"));
                 };
@@ -223,6 +225,19 @@ public final class ModelBench {
             r.put("params", lm.parameterCount());
             r.put("peak_mb", peak / 1048576.0);
             r.put("rss_mb", Memory.peak() / 1048576.0);
+            return r;
+        }
+
+        /** Operators per phase of one training step ({@link StepOps}); the step is a real update. */
+        private Map<String, Object> ops() {
+            if (trainer == null) {
+                throw new IllegalStateException("ops needs a model: send {\"cmd\":\"model\", ...} first");
+            }
+            Map<String, Object> r = new LinkedHashMap<>();
+            for (var e : StepOps.count(trainer, model).entrySet()) {
+                r.put(e.getKey(), e.getValue().ops());
+                r.put(e.getKey() + "_nested", e.getValue().nested());
+            }
             return r;
         }
 
