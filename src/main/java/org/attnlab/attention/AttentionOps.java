@@ -43,7 +43,7 @@ public final class AttentionOps {
     /** Row softmax over keys j<=i of {@code [.., L, L]} logits; entries above the diagonal get weight 0. */
     public static NDArray maskedSoftmax(NDArray logits) {
         long len = logits.getShape().get(logits.getShape().dimension() - 1);
-        return logits.add(causalBias(logits.getManager(), len, logits.getDataType())).softmax(-1);
+        return logits.add(Constants.causalBias(len, logits.getDataType(), logits.getManager())).softmax(-1);
     }
 
     /**
@@ -66,35 +66,55 @@ public final class AttentionOps {
     /**
      * Rotary position embedding, rotate-half convention: with {@code x = [x1, x2]} (first and second half of
      * headDim) and angle {@code theta_{p,m} = p * base^(-2m/D)} for pair m at position p (0..L-1):
-     * {@code rope(x)_p = [x1 cos - x2 sin, x2 cos + x1 sin]}. Then {@code rope(q)_i . rope(k)_j} depends on
+     * {@code rope(x)_p = [x1 cos - x2 sin, x2 cos + x1 sin]}. Then {@code rope(q)_i . rope(k_j)} depends on
      * positions only through {@code i - j}.
+     *
+     * <p>Computed as {@code x [cos, cos] + (x R) [sin, sin]} with {@code x R = [-x2, x1]} ({@code R} a signed
+     * permutation) from tables cached per length, head size and device: four ops instead of about twenty, and
+     * the same numbers as {@link #ropeReference} bit for bit (every product with R is exact).
      *
      * @param x    {@code [B, H, L, D]}, D even
      * @param base the frequency base, 10000 in most models
      */
     public static NDArray rope(NDArray x, float base) {
-        Shape s = x.getShape();
-        if (s.dimension() != 4) {
-            throw new IllegalArgumentException("rope expects [batch, heads, length, headDim], got " + s);
-        }
-        long len = s.get(2);
-        long d = s.get(3);
-        if (d % 2 != 0) {
-            throw new IllegalArgumentException("rope needs an even headDim, got headDim=" + d);
-        }
-        long half = d / 2;
-        NDManager m = x.getManager();
-        NDArray pairs = m.arange(0, (int) half, 1, DataType.FLOAT32);                  // m = 0..D/2-1
-        NDArray invFreq = pairs.mul(-2.0 / d).mul(Math.log(base)).exp();               // base^(-2m/D)
-        NDArray positions = m.arange(0, (int) len, 1, DataType.FLOAT32).reshape(len, 1);
-        NDArray angles = positions.matMul(invFreq.reshape(1, half));                   // (L, D/2)
-        NDArray cos = angles.cos().toType(x.getDataType(), false);
-        NDArray sin = angles.sin().toType(x.getDataType(), false);
+        Shape s = checkRope(x);
+        NDList t = Constants.rope(s.get(2), s.get(3), base, x.getDataType(), x.getManager());
+        return x.mul(t.get(0)).add(x.matMul(t.get(2)).mul(t.get(1)));
+    }
+
+    /** {@link #rope}, the plain way: tables built on every call, halves sliced, rotated and concatenated. */
+    public static NDArray ropeReference(NDArray x, float base) {
+        Shape s = checkRope(x);
+        long half = s.get(3) / 2;
+        NDArray[] cs = ropeCosSin(x.getManager(), s.get(2), s.get(3), base, x.getDataType());
+        NDArray cos = cs[0];
+        NDArray sin = cs[1];
         NDArray x1 = x.get(new NDIndex("..., :{}", half));
         NDArray x2 = x.get(new NDIndex("..., {}:", half));
         NDArray r1 = x1.mul(cos).sub(x2.mul(sin));
         NDArray r2 = x2.mul(cos).add(x1.mul(sin));
         return r1.concat(r2, -1);
+    }
+
+    /** {@code cos} and {@code sin} of the angles {@code p * base^(-2m/D)}, {@code [L, D/2]} each, in {@code dt}. */
+    static NDArray[] ropeCosSin(NDManager m, long len, long d, float base, DataType dt) {
+        long half = d / 2;
+        NDArray pairs = m.arange(0, (int) half, 1, DataType.FLOAT32);                  // m = 0..D/2-1
+        NDArray invFreq = pairs.mul(-2.0 / d).mul(Math.log(base)).exp();               // base^(-2m/D)
+        NDArray positions = m.arange(0, (int) len, 1, DataType.FLOAT32).reshape(len, 1);
+        NDArray angles = positions.matMul(invFreq.reshape(1, half));                   // (L, D/2)
+        return new NDArray[] {angles.cos().toType(dt, false), angles.sin().toType(dt, false)};
+    }
+
+    private static Shape checkRope(NDArray x) {
+        Shape s = x.getShape();
+        if (s.dimension() != 4) {
+            throw new IllegalArgumentException("rope expects [batch, heads, length, headDim], got " + s);
+        }
+        if (s.get(3) % 2 != 0) {
+            throw new IllegalArgumentException("rope needs an even headDim, got headDim=" + s.get(3));
+        }
+        return s;
     }
 
     /**
@@ -120,7 +140,7 @@ public final class AttentionOps {
         long len = q.getShape().get(2);
         NDArray s = times(q.matMul(transposeLast(k)), scale);                       // (B,H,L,L)
         NDArray a = times(s.mul(s), 0.5).add(s).add(1)
-                .mul(lowerOnes(q.getManager(), len, false, q.getDataType()));   // zero where j > i
+                .mul(Constants.lowerOnes(len, false, q.getDataType(), q.getManager()));   // zero where j > i
         return a.div(a.sum(new int[] {3}, true));
     }
 
@@ -159,7 +179,7 @@ public final class AttentionOps {
             NDArray qc = q.get(idx), kc = k.get(idx), vc = v.get(idx);
             NDArray pq = phiQ.get(idx), pk = phiK.get(idx);
             NDArray sc = times(qc.matMul(transposeLast(kc)), scale);               // (B,H,n,n)
-            NDArray a = times(sc.mul(sc), 0.5).add(sc).add(1).mul(lowerOnes(m, n, false, q.getDataType()));
+            NDArray a = times(sc.mul(sc), 0.5).add(sc).add(1).mul(Constants.lowerOnes(n, false, q.getDataType(), m));
             NDArray num = a.matMul(vc).add(pq.matMul(state));                    // (B,H,n,Dv)
             NDArray den = a.sum(new int[] {3}, true).add(pq.matMul(norm));       // (B,H,n,1)
             outs.add(num.div(den));
@@ -287,8 +307,8 @@ public final class AttentionOps {
         NDManager m = q.getManager();
         long len = q.getShape().get(2);
         NDArray qf = q.toType(gdt, false), kf = k.toType(gdt, false), wf = w.toType(gdt, false);
-        NDArray tril = lowerOnes(m, len, false, gdt);
-        NDArray strict = lowerOnes(m, len, true, gdt);
+        NDArray tril = Constants.lowerOnes(len, false, gdt, m);
+        NDArray strict = Constants.lowerOnes(len, true, gdt, m);
         NDArray t = utTransform(wf, beta.toType(gdt, false));                    // (B,H,L,L)
         NDArray qk = qf.matMul(transposeLast(kf)).mul(tril);                     // tril(Q K^T)
         NDArray qw = qf.matMul(transposeLast(wf)).mul(tril);                     // tril(Q W^T)
@@ -313,9 +333,9 @@ public final class AttentionOps {
         Shape ws = w.getShape();
         long n = ws.get(ws.dimension() - 2);
         NDManager m = w.getManager();
-        NDArray strict = lowerOnes(m, n, true, w.getDataType());
+        NDArray strict = Constants.lowerOnes(n, true, w.getDataType(), m);
         NDArray dww = w.matMul(transposeLast(w)).mul(beta.expandDims(-1)).mul(strict); // row i times beta_i
-        NDArray inv = dww.add(m.eye((int) n, (int) n, 0, w.getDataType())).inverse();
+        NDArray inv = dww.add(Constants.eye(n, w.getDataType(), m)).inverse();
         return inv.mul(beta.expandDims(-2));                                     // column j times beta_j
     }
 
@@ -356,8 +376,8 @@ public final class AttentionOps {
         NDArray gc = logForget == null ? null
                 : padLength(logForget.toType(gdt, false), pad).cumSum(2).reshape(b, h, nc, c); // G per chunk
 
-        NDArray tril = lowerOnes(m, c, false, gdt);
-        NDArray strict = lowerOnes(m, c, true, gdt);
+        NDArray tril = Constants.lowerOnes(c, false, gdt, m);
+        NDArray strict = Constants.lowerOnes(c, true, gdt, m);
         NDArray t = utTransform(wc, bc);                                          // (B,H,nc,C,C)
         NDArray qw = qc.matMul(transposeLast(wc)).mul(tril);                     // tril(Q W^T) per chunk
         NDArray wk = wc.matMul(transposeLast(kc)).mul(strict);                   // strictLower(W K^T) per chunk
@@ -366,7 +386,7 @@ public final class AttentionOps {
         if (gc != null) {
             intra = intra.add(gc.expandDims(4).sub(gc.expandDims(3)));          // G_i - G_j inside the chunk
         }
-        intra = intra.add(causalBias(m, c, gdt));
+        intra = intra.add(Constants.causalBias(c, gdt, m));
         NDArray qTilde = qc.sub(qwt.matMul(wc));                                  // q_i^T H_i..H_start
         NDArray kTilde = kc.sub(transposeLast(wk).matMul(transposeLast(t)).matMul(wc)); // H_end..H_{j+1} k_j
 
@@ -460,10 +480,11 @@ public final class AttentionOps {
      * wherever gradients flow: DJL's PyTorch engine (0.35.1) implements {@code mul(Number)} by wrapping the number
      * in a Java direct buffer, multiplying and closing the wrapper, while autograd keeps that tensor for the
      * backward pass; once the garbage collector frees the buffer the backward pass reads whatever is there, so
-     * gradients come out wrong at random (seen as wrong gradient norms in the PyTorch cross-check).
+     * gradients come out wrong at random (seen as wrong gradient norms in the PyTorch cross-check). The scalar is
+     * cached ({@link Constants}), so this is one op.
      */
     static NDArray times(NDArray x, double s) {
-        return x.mul(x.getManager().full(new Shape(), (float) s, x.getDataType()));
+        return x.mul(Constants.scalar(s, x.getDataType(), x.getDevice(), x.getManager()));
     }
 
     /** Swaps the last two axes. */

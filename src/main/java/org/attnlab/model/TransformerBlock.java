@@ -50,6 +50,25 @@ public final class TransformerBlock extends AbstractBlock {
      */
     public NDArray forward(ParameterStore ps, NDArray x, NDArray qkResidual, boolean training, Hooks hooks,
                            boolean skipAttention) {
+        if (hooks.active()) {
+            return layer(ps, x, qkResidual, training, hooks, skipAttention);
+        }
+        // Without hooks, the layer's intermediates live in a sub-manager closed as soon as its output is handed on,
+        // so memory is reused op after op (autograd keeps its own references to what backward needs).
+        NDManager outer = x.getManager();
+        try (NDManager scope = outer.newSubManager()) {
+            x.tempAttach(scope);
+            if (qkResidual != null && qkResidual != x && qkResidual.getManager() == outer) {
+                qkResidual.tempAttach(scope);
+            }
+            NDArray out = layer(ps, x, qkResidual, training, hooks, skipAttention);
+            out.attach(outer);
+            return out;
+        }
+    }
+
+    private NDArray layer(ParameterStore ps, NDArray x, NDArray qkResidual, boolean training, Hooks hooks,
+                          boolean skipAttention) {
         x = hooks.apply("resid_pre", x);
         if (!skipAttention) {
             NDArray h = attentionNorm.forward(ps, x, training);
