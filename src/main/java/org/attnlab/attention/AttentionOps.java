@@ -367,6 +367,106 @@ public final class AttentionOps {
         long c = chunkSize;
         long nc = (len + c - 1) / c;
         long pad = nc * c - len;
+        // (B,H,L,D) -> pad to (B,H,nc*C,D) -> (nc,B,H,C,D) -> chunk axis first (nc,B,H,C,D): the scan below
+        // slices chunks, and a slice of the first axis is one op where one of axis 2 is three
+        int[] first = {2, 0, 1, 3, 4};
+        NDArray qc = padLength(q.toType(gdt, false), pad).reshape(b, h, nc, c, d).transpose(first);
+        NDArray kc = padLength(k.toType(gdt, false), pad).reshape(b, h, nc, c, d).transpose(first);
+        NDArray vc = padLength(v.toType(gdt, false), pad).reshape(b, h, nc, c, dv).transpose(first);
+        NDArray wc = padLength(w.toType(gdt, false), pad).reshape(b, h, nc, c, d).transpose(first);
+        NDArray bc = padLength(beta.toType(gdt, false), pad).reshape(b, h, nc, c).transpose(2, 0, 1, 3);
+        NDArray gc = logForget == null ? null
+                : padLength(logForget.toType(gdt, false), pad).cumSum(2).reshape(b, h, nc, c)
+                .transpose(2, 0, 1, 3);                                           // G per chunk, (nc,B,H,C)
+
+        NDArray tril = Constants.lowerOnes(c, false, gdt, m);
+        NDArray strict = Constants.lowerOnes(c, true, gdt, m);
+        NDArray t = utTransform(wc, bc);                                          // (nc,B,H,C,C)
+        NDArray qw = qc.matMul(transposeLast(wc)).mul(tril);                     // tril(Q W^T) per chunk
+        NDArray wk = wc.matMul(transposeLast(kc)).mul(strict);                   // strictLower(W K^T) per chunk
+        NDArray qwt = qw.matMul(t);                                               // (nc,B,H,C,C)
+        NDArray intra = times(qc.matMul(transposeLast(kc)).mul(tril).sub(qwt.matMul(wk)), scale);
+        if (gc != null) {
+            intra = intra.add(gc.expandDims(4).sub(gc.expandDims(3)));          // G_i - G_j inside the chunk
+        }
+        intra = intra.add(Constants.causalBias(c, gdt, m));
+        NDArray qTilde = qc.sub(qwt.matMul(wc));                                  // q_i^T H_i..H_start
+        NDArray kTilde = kc.sub(transposeLast(wk).matMul(transposeLast(t)).matMul(wc)); // H_end..H_{j+1} k_j
+
+        // online softmax state for the active query chunks, started from the diagonal blocks
+        NDArray mx = intra.max(new int[] {4}, true).stopGradient();              // (nc,B,H,C,1)
+        NDArray p = intra.sub(mx).exp();
+        NDArray norm = p.sum(new int[] {4}, true);                                // (nc,B,H,C,1)
+        NDArray acc = p.matMul(vc);                                               // (nc,B,H,C,Dv)
+        NDArray qRun = qTilde;
+        NDList done = new NDList();
+        // Each step's temporaries live in `scope`, closed when the step ends, so the forward pass keeps O(L C)
+        // memory. Closing a handle is safe under autograd: the graph keeps its own references to what it saves.
+        NDManager scope = m.newSubManager();
+        for (NDArray x : new NDArray[] {acc, norm, mx, qRun}) {
+            x.attach(scope);
+        }
+        for (long step = 1; step < nc; step++) {
+            // query chunk step-1 has seen all its keys; the active ones are a = step..nc-1
+            NDArray finished = acc.get("0:1").div(norm.get("0:1"));
+            finished.attach(m);
+            done.add(finished);
+            acc = acc.get("1:");
+            norm = norm.get("1:");
+            mx = mx.get("1:");
+            qRun = qRun.get("1:");
+            NDIndex keyChunks = new NDIndex(":{}", nc - step);                    // b = a - step
+            NDArray kb = inScope(scope, kTilde.get(keyChunks)), vb = inScope(scope, vc.get(keyChunks));
+            NDArray sc = times(qRun.matMul(transposeLast(kb)), scale);             // (nc-step,B,H,C,C)
+            if (gc != null) {
+                NDArray gq = inScope(scope, gc.get("{}:", step)), gk = inScope(scope, gc.get(keyChunks));
+                sc = sc.add(gq.expandDims(4).sub(gk.expandDims(3)));
+            }
+            NDArray mNew = NDArrays.maximum(mx, sc.max(new int[] {4}, true)).stopGradient();
+            NDArray alpha = mx.sub(mNew).exp();
+            NDArray pb = sc.sub(mNew).exp();
+            norm = norm.mul(alpha).add(pb.sum(new int[] {4}, true));
+            acc = acc.mul(alpha).add(pb.matMul(vb));
+            mx = mNew;
+            if (step < nc - 1) {
+                NDArray wb = inScope(scope, wc.get(keyChunks)), tb = inScope(scope, t.get(keyChunks));
+                qRun = qRun.sub(qRun.matMul(transposeLast(wb)).matMul(tb).matMul(wb)); // q^T <- q^T P_b
+            }
+            NDManager next = m.newSubManager();
+            for (NDArray x : new NDArray[] {acc, norm, mx, qRun}) {
+                x.attach(next);
+            }
+            scope.close();
+            scope = next;
+        }
+        NDArray last = acc.div(norm);
+        last.attach(m);
+        done.add(last);
+        scope.close();
+        NDArray all = done.size() == 1 ? done.get(0) : NDArrays.concat(done, 0);  // (nc,B,H,C,Dv)
+        NDArray out = all.transpose(1, 2, 0, 3, 4).reshape(b, h, nc * c, dv);    // -> (B,H,nc,C,Dv) -> (B,H,N,Dv)
+        if (pad > 0) {
+            out = out.get(":, :, :{}", len);
+        }
+        return out.toType(v.getDataType(), false);
+    }
+
+    /**
+     * {@link #pathChunked} as first written (chunks on axis 2, so every slice in the scan is three slice ops):
+     * the reference the chunk-first form is tested against, bit for bit.
+     */
+    static NDArray pathChunkedReference(NDArray q, NDArray k, NDArray v, NDArray w, NDArray beta,
+                                      NDArray logForget, float scale, int chunkSize) {
+        checkPath(q, k, v, w, beta, logForget);
+        checkChunkSize("pathChunked", chunkSize);
+        Shape s = q.getShape();
+        long b = s.get(0), h = s.get(1), len = s.get(2), d = s.get(3);
+        long dv = v.getShape().get(3);
+        DataType gdt = gateType(q.getDataType());
+        NDManager m = q.getManager();
+        long c = chunkSize;
+        long nc = (len + c - 1) / c;
+        long pad = nc * c - len;
         // (B,H,L,D) -> pad to (B,H,nc*C,D) -> (B,H,nc,C,D)
         NDArray qc = padLength(q.toType(gdt, false), pad).reshape(b, h, nc, c, d);
         NDArray kc = padLength(k.toType(gdt, false), pad).reshape(b, h, nc, c, d);

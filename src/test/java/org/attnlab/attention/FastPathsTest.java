@@ -15,11 +15,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The fast paths built on cached tables ({@link Constants}) against their plain references: RoPE by a signed
- * permutation against slicing and concatenating halves, and the cached causal bias against one built per call,
- * bit for bit, outputs and gradients, at more lengths than are kept exactly (so the sliced views are tested too).
+ * The fast paths against their plain references, bit for bit, outputs and gradients: RoPE by a signed permutation
+ * against slicing and concatenating halves, the cached causal bias ({@link Constants}) against one built per call
+ * (at more lengths than are kept exactly, so the sliced views are tested too), and the chunk-first blockwise PaTH
+ * against its first form.
  */
-class CachedTablesTest {
+class FastPathsTest {
 
     private static final int LENGTHS = Constants.EXACT_SIZES + 5;
 
@@ -76,6 +77,56 @@ class CachedTablesTest {
                 assertArrayEquals(ref[0], fast[0], "masked softmax at L=" + len);
                 assertArrayEquals(ref[1], fast[1], "masked softmax gradient at L=" + len);
             }
+        }
+    }
+
+    @Test
+    void chunkFirstPathChunkedEqualsItsFirstFormBitForBit() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            int[][] cases = {{13, 4}, {16, 4}, {9, 16}, {21, 5}};                  // L, chunk: padding, exact, one chunk
+            for (int[] c : cases) {
+                for (boolean fox : new boolean[] {false, true}) {
+                    RandomInputs in = new RandomInputs(c[0] * 7 + (fox ? 1 : 0), 2, 2, c[0], 6, 5);
+                    NDArray[] x = {in.q(m), in.k(m), in.v(m), in.w(m), in.beta(m), fox ? in.logForget(m) : null};
+                    int chunk = c[1];
+                    float[][] fast = grads(m, x, a -> AttentionOps.pathChunked(a[0], a[1], a[2], a[3], a[4], a[5],
+                            in.scale(), chunk));
+                    float[][] ref = grads(m, x, a -> AttentionOps.pathChunkedReference(a[0], a[1], a[2], a[3], a[4],
+                            a[5], in.scale(), chunk));
+                    for (int i = 0; i < fast.length; i++) {
+                        assertArrayEquals(ref[i], fast[i], (i == 0 ? "output" : "gradient " + i) + " at L=" + c[0]
+                                + ", chunk " + chunk + (fox ? ", FoX gate" : ""));
+                    }
+                }
+            }
+        }
+    }
+
+    /** Output and the gradients of every non-null input, loss {@code sum(o * sin(iota))}. */
+    private static float[][] grads(NDManager m, NDArray[] inputs, java.util.function.Function<NDArray[], NDArray> f) {
+        try (NDManager sub = m.newSubManager()) {
+            NDArray[] x = new NDArray[inputs.length];
+            for (int i = 0; i < x.length; i++) {
+                if (inputs[i] != null) {
+                    x[i] = inputs[i].duplicate();
+                    x[i].attach(sub);
+                    x[i].setRequiresGradient(true);
+                }
+            }
+            NDArray o;
+            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                o = f.apply(x);
+                NDArray c = sub.arange(0, (int) o.size(), 1, o.getDataType()).reshape(o.getShape()).sin();
+                gc.backward(o.mul(c).sum());
+            }
+            java.util.List<float[]> out = new java.util.ArrayList<>();
+            out.add(o.toFloatArray());
+            for (NDArray a : x) {
+                if (a != null) {
+                    out.add(a.getGradient().toFloatArray());
+                }
+            }
+            return out.toArray(new float[0][]);
         }
     }
 
