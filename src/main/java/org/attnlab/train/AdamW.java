@@ -216,14 +216,25 @@ public final class AdamW implements AutoCloseable {
                 }
                 NDArray g = grads.length == 1 ? flatGrads.get(0) : NDArrays.concat(flatGrads, 0);
                 if (gradScale != 1f) {
-                    g = g.mul(gradScale);
+                    g.muli(gradScale); // (a view of the gradient when alone: it is zeroed below anyway)
                 }
                 grp.m.tempAttach(scratch); // so that arrays computed from m and v land in scratch
                 grp.v.tempAttach(scratch);
-                grp.m.muli((float) beta1).addi(g.mul((float) (1 - beta1)));
-                grp.v.muli((float) beta2).addi(g.square().muli((float) (1 - beta2)));
-                NDArray denom = grp.v.div((float) bc2).sqrt().addi((float) eps);
-                grp.update.set(new NDIndex(":"), grp.m.div(denom).muli((float) (lr / bc1)));
+                // each flat temporary is closed as soon as it is dead: at most two full-size arrays at a time
+                NDArray t = g.mul((float) (1 - beta1));
+                grp.m.muli((float) beta1).addi(t);
+                t.close();
+                t = g.square();
+                g.close();
+                grp.v.muli((float) beta2).addi(t.muli((float) (1 - beta2)));
+                t.close();
+                t = grp.v.div((float) bc2);
+                NDArray denom = t.sqrt();
+                t.close();
+                t = grp.m.div(denom.addi((float) eps));
+                denom.close();
+                grp.update.set(new NDIndex(":"), t.muli((float) (lr / bc1)));
+                t.close();
                 float keep = (float) (1 - lr * weightDecay);
                 for (int j = 0; j < grads.length; j++) {
                     int i = grp.members.get(j);
