@@ -109,14 +109,18 @@ def pair(args):
     return j, t
 
 
-def alternate(workers: dict, what: str, reps: int) -> dict:
-    """Times `what` reps times on every worker, swapping the order each repetition; returns name -> [ms]."""
+def alternate(workers: dict, what: str, reps: int, cpu: dict | None = None) -> dict:
+    """Times `what` reps times on every worker, swapping the order each repetition; returns name -> [ms] (wall)
+    and, when `cpu` is given, fills it with name -> [thread CPU ms]."""
     names = list(workers)
     out = {n: [] for n in names}
     for r in range(reps):
         order = names if r % 2 == 0 else names[::-1]
         for n in order:
-            out[n].append(workers[n].ask(cmd="time", what=what)["ms"])
+            reply = workers[n].ask(cmd="time", what=what)
+            out[n].append(reply["ms"])
+            if cpu is not None:
+                cpu.setdefault(n, []).append(reply.get("cpu_ms", float("nan")))
     return out
 
 
@@ -171,22 +175,29 @@ def model_timing(args, preset):
             try:
                 setup = {e: w.ask(cmd="model", **spec) for e, w in workers.items()}
                 ops = {e: w.ask(cmd="ops") for e, w in workers.items()}
-                times = {what: alternate(workers, what, args.reps) for what in ("forward", "train")}
+                cpus = {what: {} for what in ("forward", "train")}
+                times = {what: alternate(workers, what, args.reps, cpus[what]) for what in ("forward", "train")}
             finally:
                 for w in workers.values():
                     w.close()
             l1 = load()
             for what, per in times.items():
                 med = {e: statistics.median(ms) for e, ms in per.items()}
+                cpu = cpus[what]
                 for e, ms in per.items():
-                    raw += [{"size": size, "kind": kind, "what": what, "engine": e, "rep": i, "ms": x}
-                            for i, x in enumerate(ms)]
+                    raw += [{"size": size, "kind": kind, "what": what, "engine": e, "rep": i, "ms": x,
+                             "cpu_ms": cpu[e][i]} for i, x in enumerate(ms)]
                 row = {"size": size, "kind": kind, "what": what, "vocab": v, "d_model": d, "heads": h,
                        "layers": n, "batch": b, "length": length, "params": setup["djl"]["params"]}
                 for e in workers:
                     row[f"{e}_ms"] = med[e]
                     row[f"{e}_min_ms"] = min(per[e])
                     row[f"{e}_spread"] = (max(per[e]) - min(per[e])) / med[e]
+                    row[f"{e}_cpu_ms"] = statistics.median(cpu[e])
+                    row[f"{e}_cpu_spread"] = (max(cpu[e]) - min(cpu[e])) / row[f"{e}_cpu_ms"]
+                row["cpu_ratio"] = row["djl_cpu_ms"] / row["pytorch_cpu_ms"]
+                if "djl_base" in workers:
+                    row["base_cpu_ratio"] = row["djl_base_cpu_ms"] / row["pytorch_cpu_ms"]
                 row.update({"ratio": med["djl"] / med["pytorch"],
                             "ratio_of_min": min(per["djl"]) / min(per["pytorch"])})
                 if "djl_base" in workers:
@@ -203,8 +214,11 @@ def model_timing(args, preset):
                 r = rows[-1]
                 base = (f"  (base {r['djl_base_ms']:.1f} ms, ratio {r['base_ratio']:.2f}, ops {r['djl_base_ops_step']})"
                         if "djl_base" in workers else "")
+                base = base + (f" cpu {r['djl_base_cpu_ms']:.1f} ms, cpu ratio {r['base_cpu_ratio']:.2f}"
+                               if "djl_base" in workers else "")
                 print(f"model {size:>5} {kind:>8} {what:>7}: DJL {r['djl_ms']:9.1f} ms  PyTorch {r['pytorch_ms']:9.1f}"
-                      f" ms  ratio {r['ratio']:.2f}  peak MB {r['djl_step_peak_mb']:.0f}/{r['pytorch_step_peak_mb']:.0f}"
+                      f" ms  ratio {r['ratio']:.2f}  cpu ms {r['djl_cpu_ms']:.1f}/{r['pytorch_cpu_ms']:.1f} cpu ratio"
+                      f" {r['cpu_ratio']:.2f}  peak MB {r['djl_step_peak_mb']:.0f}/{r['pytorch_step_peak_mb']:.0f}"
                       f"  ops/step {r['djl_ops_step']}/{r['pytorch_ops_step']}{base}  load {l0[0]:.1f}->{l1[0]:.1f}",
                       flush=True)
     write_csv("model_timing.csv", rows)

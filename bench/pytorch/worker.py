@@ -7,7 +7,7 @@ Reads one JSON command per line on stdin, answers `@@ {json}` on stdout:
       state), then measures the resident-set peak of the first full-size step -> {"params", "peak_mb", "rss_mb"}
   {"cmd": "op", op: softmax|softmax_sdpa|path|pathChunked, length, heads, dim, chunk}
       the same for one op's forward + backward with loss sum(o^2)
-  {"cmd": "time", "what": "forward"|"train"|"op"} -> {"ms"}; {"cmd": "quit"}
+  {"cmd": "time", "what": "forward"|"train"|"op"} -> {"ms", "cpu_ms"} (wall; this thread's CPU time); {"cmd": "quit"}
   {"cmd": "ops"} -> top-level operator events of one training step by phase (forward, backward, optimizer, step),
       counted as ModelBench's OpCounter counts DJL's: events with no operator above them, looking through the
       Optimizer.* annotations; "<phase>_nested" counts every operator event
@@ -182,10 +182,10 @@ class Worker:
         if cmd == "op":
             return self.setup_op(c)
         if cmd == "time":
-            t0 = time.perf_counter()
+            c0, t0 = time.thread_time(), time.perf_counter()
             {"forward": self.forward, "train": lambda: self.step(self.host),
              "op": lambda: self.op_step(self.inputs)}[c["what"]]()
-            return {"ms": (time.perf_counter() - t0) * 1e3}
+            return {"ms": (time.perf_counter() - t0) * 1e3, "cpu_ms": (time.thread_time() - c0) * 1e3}
         if cmd == "ops":
             return self.count_ops()
         if cmd == "quit":
