@@ -282,6 +282,7 @@ def main():
                     help="classpath of a second DJL build (e.g. the branch point) timed in the same rotation as "
                          "'djl_base' (model timing only)")
     ap.add_argument("--sizes", default=None, help="comma-separated subset of " + ",".join(SIZES))
+    ap.add_argument("--kinds", default=None, help="comma-separated subset of standard,path")
     ap.add_argument("--out", default=os.path.join(ROOT, "build", "bench"))
     args = ap.parse_args()
     OUT = args.out
@@ -289,6 +290,8 @@ def main():
     preset = dict(PRESETS[args.preset])
     if args.sizes:
         preset["sizes"] = args.sizes.split(",")
+    if args.kinds:
+        preset["kinds"] = args.kinds.split(",")
     args.reps = args.reps or preset["reps"]
     parts = args.only.split(",")
     import torch

@@ -67,28 +67,13 @@ final class Constants {
 
     /**
      * RoPE tables for length {@code n}, head size {@code d}: {@code cos2 = [cos, cos]} and {@code sin2 = [sin, sin]}
-     * ({@code [n, d]}, angles as {@link AttentionOps#ropeReference}) and the rotate-half matrix {@code rot}
-     * ({@code [d, d]}, {@code x rot = [-x2, x1]}).
+     * ({@code [n, d]}, angles as {@link AttentionOps#ropeReference}).
      */
     static NDList rope(long n, long d, float base, DataType dt, NDManager caller) {
-        NDList cs = table("rope|" + d + "|" + base + "|" + dt, n, Cut.ROWS, caller, (m, size) -> {
+        return table("rope|" + d + "|" + base + "|" + dt, n, Cut.ROWS, caller, (m, size) -> {
             NDArray[] t = AttentionOps.ropeCosSin(m, size, d, base, dt);
             return new NDList(t[0].concat(t[0], -1), t[1].concat(t[1], -1));
         });
-        NDArray rot = table("rotateHalf|" + dt, d, Cut.NONE, caller, (m, size) -> new NDList(rotateHalf(m, size, dt)))
-                .get(0);
-        return new NDList(cs.get(0), cs.get(1), rot);
-    }
-
-    /** The {@code [d, d]} matrix with {@code x rot = [-x2, x1]} for {@code x = [x1, x2]} (halves of d). */
-    private static NDArray rotateHalf(NDManager m, long d, DataType dt) {
-        int half = (int) (d / 2);
-        float[] r = new float[(int) (d * d)];
-        for (int j = 0; j < half; j++) {
-            r[(j + half) * (int) d + j] = -1f;       // output j < half takes -x_{j+half}
-            r[j * (int) d + j + half] = 1f;          // output j + half takes x_j
-        }
-        return m.create(r, new Shape(d, d)).toType(dt, false);
     }
 
     /** {@code s} as a 0-d array of type {@code dt} on {@code device} (see {@link AttentionOps#times}). */

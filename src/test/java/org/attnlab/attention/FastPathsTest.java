@@ -15,10 +15,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The fast paths against their plain references, bit for bit, outputs and gradients: RoPE by a signed permutation
- * against slicing and concatenating halves, the cached causal bias ({@link Constants}) against one built per call
- * (at more lengths than are kept exactly, so the sliced views are tested too), and the chunk-first blockwise PaTH
- * against its first form.
+ * The fast paths against their plain references, bit for bit, outputs and gradients: RoPE from cached tables
+ * against tables built per call and halves rotated one by one, the cached causal bias ({@link Constants}) against
+ * one built per call (at more lengths than are kept exactly, so the sliced views are tested too), and the
+ * chunk-first blockwise PaTH against its first form.
  */
 class FastPathsTest {
 
