@@ -68,6 +68,12 @@ public final class AdamW implements AutoCloseable {
         };
     }
 
+    /**
+     * Elements per flat group: 2^20 (4 MB of float32), so that each of the dozen flat ops streams arrays that fit
+     * in cache; a model of 12M parameters gets about a dozen groups.
+     */
+    static final long DEFAULT_GROUP_ELEMENTS = 1L << 20;
+
     private final NDManager manager;
     private final List<String> names = new ArrayList<>();
     private final List<Parameter> parameters = new ArrayList<>();
@@ -82,8 +88,9 @@ public final class AdamW implements AutoCloseable {
     private long step;
 
     /**
-     * Parameters of one data type and device, whose moments live in one flat buffer each: the moment math of an
-     * update is a dozen ops on the flat buffers whatever the number of arrays (PyTorch's multi-tensor idea).
+     * Parameters of one data type and device, at most {@link #DEFAULT_GROUP_ELEMENTS} elements together (or one
+     * larger array), whose moments live in one flat buffer each: the moment math of an update is a dozen ops per
+     * group whatever the number of arrays in it (PyTorch's multi-tensor idea).
      * {@code firstMoments}/{@code secondMoments} hold views into {@code m}/{@code v}, one per parameter, and the
      * update is written into {@code update} whose per-parameter views {@code updateViews} the parameters subtract.
      */
@@ -128,15 +135,27 @@ public final class AdamW implements AutoCloseable {
         if (parameters.isEmpty()) {
             throw new IllegalArgumentException("no trainable parameters among " + params.keys());
         }
-        // one group per (data type, device), in first-seen order
-        Map<String, Group> byKey = new LinkedHashMap<>();
+        // groups of one data type and device, in first-seen order, each of at most groupElements elements (or one
+        // larger array): flat arrays that stay in cache, yet few groups
+        Map<String, Group> open = new LinkedHashMap<>();
+        Map<Group, Long> sizes = new java.util.IdentityHashMap<>();
+        List<Group> all = new ArrayList<>();
         for (int i = 0; i < parameters.size(); i++) {
             NDArray a = parameters.get(i).getArray();
-            byKey.computeIfAbsent(a.getDataType() + "@" + a.getDevice(), k -> new Group()).members.add(i);
+            String key = a.getDataType() + "@" + a.getDevice();
+            Group g = open.get(key);
+            if (g == null || sizes.get(g) + a.size() > b.groupElements) {
+                g = new Group();
+                open.put(key, g);
+                sizes.put(g, 0L);
+                all.add(g);
+            }
+            g.members.add(i);
+            sizes.put(g, sizes.get(g) + a.size());
         }
         NDArray[] mViews = new NDArray[parameters.size()];
         NDArray[] vViews = new NDArray[parameters.size()];
-        for (Group g : byKey.values()) {
+        for (Group g : all) {
             NDArray first = parameters.get(g.members.get(0)).getArray();
             long total = 0;
             g.splits = new long[g.members.size() - 1];
@@ -347,6 +366,7 @@ public final class AdamW implements AutoCloseable {
         private double eps = 1e-8;
         private double weightDecay = 0.01;
         private DecayRule decayRule = DecayRule.MATRICES_ONLY;
+        private long groupElements = DEFAULT_GROUP_ELEMENTS;
 
         private Builder() {
         }
@@ -373,6 +393,15 @@ public final class AdamW implements AutoCloseable {
                 throw new IllegalArgumentException("weightDecay=" + wd + " must be a finite number >= 0");
             }
             weightDecay = wd;
+            return this;
+        }
+
+        /** Elements per flat group (tests use small groups to exercise several). */
+        Builder groupElements(long n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("groupElements=" + n + " must be >= 1");
+            }
+            groupElements = n;
             return this;
         }
 

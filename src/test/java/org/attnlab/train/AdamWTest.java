@@ -113,15 +113,19 @@ class AdamWTest {
         try (NDManager m = NDManager.newBaseManager()) {
             PairList<String, Parameter> fast = mixedParameters(m);
             PairList<String, Parameter> ref = mixedParameters(m);
+            PairList<String, Parameter> grouped = mixedParameters(m);
             try (AdamW a = AdamW.builder().betas(0.9, 0.95).weightDecay(0.1).build(fast, m);
-                 AdamW b = AdamW.builder().betas(0.9, 0.95).weightDecay(0.1).build(ref, m)) {
+                 AdamW b = AdamW.builder().betas(0.9, 0.95).weightDecay(0.1).build(ref, m);
+                 AdamW c = AdamW.builder().betas(0.9, 0.95).weightDecay(0.1).groupElements(13).build(grouped, m)) {
                 float[] scales = {1f, 0.37f, 1f, 0.011f, 1f};
                 for (int t = 0; t < scales.length; t++) {
                     linearBackward(m, fast, 100 + t);
                     linearBackward(m, ref, 100 + t);
+                    linearBackward(m, grouped, 100 + t);
                     double lr = 3e-3 * (t + 1);
                     a.update(lr, scales[t]);
                     b.updatePerArray(lr, scales[t]);
+                    c.update(lr, scales[t]);                          // flat groups of 12, 5, 12 + 1 and 12 elements
                     for (int i = 0; i < fast.size(); i++) {
                         String n = fast.get(i).getKey();
                         String at = " of " + n + " after step " + (t + 1);
@@ -129,6 +133,9 @@ class AdamWTest {
                                 fast.get(i).getValue().getArray().toFloatArray(), "parameter" + at);
                         assertArrayEquals(b.firstMoment(n).toFloatArray(), a.firstMoment(n).toFloatArray(), "m" + at);
                         assertArrayEquals(b.secondMoment(n).toFloatArray(), a.secondMoment(n).toFloatArray(), "v" + at);
+                        assertArrayEquals(ref.get(i).getValue().getArray().toFloatArray(),
+                                grouped.get(i).getValue().getArray().toFloatArray(), "grouped parameter" + at);
+                        assertArrayEquals(b.firstMoment(n).toFloatArray(), c.firstMoment(n).toFloatArray(), "grouped m" + at);
                         assertEquals(0f, fast.get(i).getValue().getArray().getGradient().abs().max().getFloat(),
                                 "gradient zeroed" + at);
                         assertEquals(ref.get(i).getValue().getArray().getShape(), a.firstMoment(n).getShape());
