@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime
+import itertools
 import json
 import os
 import platform
@@ -114,8 +115,10 @@ def alternate(workers: dict, what: str, reps: int, cpu: dict | None = None) -> d
     and, when `cpu` is given, fills it with name -> [thread CPU ms]."""
     names = list(workers)
     out = {n: [] for n in names}
+    # every order in turn (A B, B A; with three workers all six), so no worker is always first, last or between
+    orders = list(itertools.permutations(names))
     for r in range(reps):
-        order = names if r % 2 == 0 else names[::-1]
+        order = orders[r % len(orders)]
         for n in order:
             reply = workers[n].ask(cmd="time", what=what)
             out[n].append(reply["ms"])
