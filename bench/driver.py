@@ -10,13 +10,14 @@
   4. writes build/bench/*.csv and build/bench/index.html.
 
 Run through bench/run.sh (it builds the Java side and the venv). Options: --preset smoke|quick|full, --reps N,
---threads N, --only crosscheck,model,ops.
+--threads N, --only crosscheck,model,ops, --baseline-cp CP (a second DJL build in the same rotation).
 """
 from __future__ import annotations
 
 import argparse
 import csv
 import datetime
+import itertools
 import json
 import os
 import platform
@@ -96,9 +97,9 @@ def env_for(threads: int) -> dict:
     return env
 
 
-def java_cmd(args, *rest):
+def java_cmd(args, *rest, cp=None):
     return ["java", f"-Dai.djl.pytorch.num_threads={args.threads}", "-Dai.djl.pytorch.num_interop_threads=1",
-            "-cp", args.java_cp, "org.attnlab.bench.ModelBench", *rest]
+            "-cp", cp or args.java_cp, "org.attnlab.bench.ModelBench", *rest]
 
 
 def pair(args):
@@ -109,14 +110,20 @@ def pair(args):
     return j, t
 
 
-def alternate(workers: dict, what: str, reps: int) -> dict:
-    """Times `what` reps times on every worker, swapping the order each repetition; returns name -> [ms]."""
+def alternate(workers: dict, what: str, reps: int, cpu: dict | None = None) -> dict:
+    """Times `what` reps times on every worker, swapping the order each repetition; returns name -> [ms] (wall)
+    and, when `cpu` is given, fills it with name -> [thread CPU ms]."""
     names = list(workers)
     out = {n: [] for n in names}
+    # every order in turn (A B, B A; with three workers all six), so no worker is always first, last or between
+    orders = list(itertools.permutations(names))
     for r in range(reps):
-        order = names if r % 2 == 0 else names[::-1]
+        order = orders[r % len(orders)]
         for n in order:
-            out[n].append(workers[n].ask(cmd="time", what=what)["ms"])
+            reply = workers[n].ask(cmd="time", what=what)
+            out[n].append(reply["ms"])
+            if cpu is not None:
+                cpu.setdefault(n, []).append(reply.get("cpu_ms", float("nan")))
     return out
 
 
@@ -153,6 +160,10 @@ def crosscheck(args):
 # ------------------------------------------------------------------------------------------------ timing
 
 def model_timing(args, preset):
+    """Per size and kind: DJL and PyTorch (and, with --baseline-cp, a second DJL build, 'djl_base') take turns.
+
+    Times: medians, minima and the spread (max - min) / median of the repetitions, with the load average before and
+    after; op counts (top-level libtorch ops per phase of one step, deterministic) from every worker."""
     rows, raw = [], []
     for size in preset["sizes"]:
         v, d, h, n, b, length = SIZES[size]
@@ -160,33 +171,59 @@ def model_timing(args, preset):
             spec = dict(kind=kind, vocab=v, d_model=d, heads=h, layers=n, batch=b, length=length, chunk=64, seed=1)
             l0 = load()
             j, t = pair(args)
+            workers = {"djl": j, "pytorch": t}
+            if args.baseline_cp:
+                workers = {"djl_base": Worker("djl_base", java_cmd(args, "serve", cp=args.baseline_cp),
+                                              env_for(args.threads)), **workers}
             try:
-                setup = {"djl": j.ask(cmd="model", **spec), "pytorch": t.ask(cmd="model", **spec)}
-                times = {w: alternate({"djl": j, "pytorch": t}, w, args.reps) for w in ("forward", "train")}
+                setup = {e: w.ask(cmd="model", **spec) for e, w in workers.items()}
+                ops = {e: w.ask(cmd="ops") for e, w in workers.items()}
+                cpus = {what: {} for what in ("forward", "train")}
+                times = {what: alternate(workers, what, args.reps, cpus[what]) for what in ("forward", "train")}
             finally:
-                j.close()
-                t.close()
+                for w in workers.values():
+                    w.close()
             l1 = load()
             for what, per in times.items():
                 med = {e: statistics.median(ms) for e, ms in per.items()}
+                cpu = cpus[what]
                 for e, ms in per.items():
-                    raw += [{"size": size, "kind": kind, "what": what, "engine": e, "rep": i, "ms": x}
-                            for i, x in enumerate(ms)]
-                rows.append({"size": size, "kind": kind, "what": what, "vocab": v, "d_model": d, "heads": h,
-                             "layers": n, "batch": b, "length": length, "params": setup["djl"]["params"],
-                             "djl_ms": med["djl"], "pytorch_ms": med["pytorch"], "ratio": med["djl"] / med["pytorch"],
-                             "djl_min_ms": min(per["djl"]), "pytorch_min_ms": min(per["pytorch"]),
-                             "ratio_of_min": min(per["djl"]) / min(per["pytorch"]),
-                             "djl_tokens_per_s": b * length / med["djl"] * 1e3,
-                             "pytorch_tokens_per_s": b * length / med["pytorch"] * 1e3,
-                             "djl_step_peak_mb": setup["djl"]["peak_mb"],
-                             "pytorch_step_peak_mb": setup["pytorch"]["peak_mb"],
-                             "djl_rss_mb": setup["djl"]["rss_mb"], "pytorch_rss_mb": setup["pytorch"]["rss_mb"],
-                             "load_before": l0[0], "load_after": l1[0], "threads": args.threads, "reps": args.reps})
+                    raw += [{"size": size, "kind": kind, "what": what, "engine": e, "rep": i, "ms": x,
+                             "cpu_ms": cpu[e][i]} for i, x in enumerate(ms)]
+                row = {"size": size, "kind": kind, "what": what, "vocab": v, "d_model": d, "heads": h,
+                       "layers": n, "batch": b, "length": length, "params": setup["djl"]["params"]}
+                for e in workers:
+                    row[f"{e}_ms"] = med[e]
+                    row[f"{e}_min_ms"] = min(per[e])
+                    row[f"{e}_spread"] = (max(per[e]) - min(per[e])) / med[e]
+                    row[f"{e}_cpu_ms"] = statistics.median(cpu[e])
+                    row[f"{e}_cpu_spread"] = (max(cpu[e]) - min(cpu[e])) / row[f"{e}_cpu_ms"]
+                row["cpu_ratio"] = row["djl_cpu_ms"] / row["pytorch_cpu_ms"]
+                if "djl_base" in workers:
+                    row["base_cpu_ratio"] = row["djl_base_cpu_ms"] / row["pytorch_cpu_ms"]
+                row.update({"ratio": med["djl"] / med["pytorch"],
+                            "ratio_of_min": min(per["djl"]) / min(per["pytorch"])})
+                if "djl_base" in workers:
+                    row["base_ratio"] = med["djl_base"] / med["pytorch"]
+                    row["speedup_vs_base"] = med["djl_base"] / med["djl"]
+                for e in workers:
+                    row[f"{e}_tokens_per_s"] = b * length / med[e] * 1e3
+                    row[f"{e}_step_peak_mb"] = setup[e]["peak_mb"]
+                    row[f"{e}_rss_mb"] = setup[e]["rss_mb"]
+                    for ph in ("forward", "backward", "optimizer", "step"):
+                        row[f"{e}_ops_{ph}"] = ops[e][ph]
+                row.update({"load_before": l0[0], "load_after": l1[0], "threads": args.threads, "reps": args.reps})
+                rows.append(row)
                 r = rows[-1]
+                base = (f"  (base {r['djl_base_ms']:.1f} ms, ratio {r['base_ratio']:.2f}, ops {r['djl_base_ops_step']})"
+                        if "djl_base" in workers else "")
+                base = base + (f" cpu {r['djl_base_cpu_ms']:.1f} ms, cpu ratio {r['base_cpu_ratio']:.2f}"
+                               if "djl_base" in workers else "")
                 print(f"model {size:>5} {kind:>8} {what:>7}: DJL {r['djl_ms']:9.1f} ms  PyTorch {r['pytorch_ms']:9.1f}"
-                      f" ms  ratio {r['ratio']:.2f}  peak MB {r['djl_step_peak_mb']:.0f}/{r['pytorch_step_peak_mb']:.0f}"
-                      f"  load {l0[0]:.1f}->{l1[0]:.1f}", flush=True)
+                      f" ms  ratio {r['ratio']:.2f}  cpu ms {r['djl_cpu_ms']:.1f}/{r['pytorch_cpu_ms']:.1f} cpu ratio"
+                      f" {r['cpu_ratio']:.2f}  peak MB {r['djl_step_peak_mb']:.0f}/{r['pytorch_step_peak_mb']:.0f}"
+                      f"  ops/step {r['djl_ops_step']}/{r['pytorch_ops_step']}{base}  load {l0[0]:.1f}->{l1[0]:.1f}",
+                      flush=True)
     write_csv("model_timing.csv", rows)
     write_csv("model_timing_raw.csv", raw)
     return rows
@@ -244,7 +281,11 @@ def main():
     ap.add_argument("--steps", type=int, default=20, help="cross-check training steps")
     ap.add_argument("--tol", type=float, default=1e-4, help="cross-check: max |loss difference| at any step")
     ap.add_argument("--only", default="crosscheck,model,ops")
+    ap.add_argument("--baseline-cp", default=None,
+                    help="classpath of a second DJL build (e.g. the branch point) timed in the same rotation as "
+                         "'djl_base' (model timing only)")
     ap.add_argument("--sizes", default=None, help="comma-separated subset of " + ",".join(SIZES))
+    ap.add_argument("--kinds", default=None, help="comma-separated subset of standard,path")
     ap.add_argument("--out", default=os.path.join(ROOT, "build", "bench"))
     args = ap.parse_args()
     OUT = args.out
@@ -252,6 +293,8 @@ def main():
     preset = dict(PRESETS[args.preset])
     if args.sizes:
         preset["sizes"] = args.sizes.split(",")
+    if args.kinds:
+        preset["kinds"] = args.kinds.split(",")
     args.reps = args.reps or preset["reps"]
     parts = args.only.split(",")
     import torch

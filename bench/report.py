@@ -141,12 +141,23 @@ def write(out_dir, info, cc, model, ops):
                 groups.append((size, {r["kind"]: r["ratio"] for r in model if r["size"] == size and r["what"] == what}))
             kinds = list(dict.fromkeys(r["kind"] for r in model))
             parts.append(bar_chart(f"{what}: DJL time / PyTorch time", groups, kinds, "ratio", ref_line=1.2))
-        cols = ["size", "kind", "what", "params", "batch", "length", "djl_ms", "pytorch_ms", "ratio", "ratio_of_min",
-                "djl_tokens_per_s", "pytorch_tokens_per_s", "djl_step_peak_mb", "pytorch_step_peak_mb", "load_before",
-                "load_after"]
+        base = any("djl_base_ms" in r for r in model)
+        cols = ["size", "kind", "what", "params", "batch", "length"] + (["djl_base_ms"] if base else []) + [
+                "djl_ms", "pytorch_ms", "ratio", "ratio_of_min"] + (["base_ratio", "speedup_vs_base"] if base else []) + [
+                "djl_spread", "pytorch_spread"] + (["djl_base_cpu_ms"] if base else []) + [
+                "djl_cpu_ms", "pytorch_cpu_ms", "cpu_ratio"] + (["base_cpu_ratio"] if base else []) + ["djl_tokens_per_s", "pytorch_tokens_per_s", "djl_step_peak_mb",
+                "pytorch_step_peak_mb", "load_before", "load_after"]
         parts.append(table(model, cols, {"djl_ms": "{:.1f}", "pytorch_ms": "{:.1f}", "ratio": "{:.2f}",
                                          "ratio_of_min": "{:.2f}", "djl_tokens_per_s": "{:.0f}", "pytorch_tokens_per_s": "{:.0f}",
-                                         "djl_step_peak_mb": "{:.1f}", "pytorch_step_peak_mb": "{:.1f}"}))
+                                         "djl_step_peak_mb": "{:.1f}", "pytorch_step_peak_mb": "{:.1f}",
+                                         "djl_base_ms": "{:.1f}", "base_ratio": "{:.2f}", "speedup_vs_base": "{:.2f}",
+                                         "djl_spread": "{:.2f}", "pytorch_spread": "{:.2f}",
+                                         "djl_base_cpu_ms": "{:.1f}", "djl_cpu_ms": "{:.1f}", "pytorch_cpu_ms": "{:.1f}",
+                                         "cpu_ratio": "{:.2f}", "base_cpu_ratio": "{:.2f}"}))
+        parts.append("<h3>Operators per training step (top-level libtorch ops, deterministic; see OpCounter)</h3>")
+        engines = [e for e in ("djl_base", "djl", "pytorch") if f"{e}_ops_step" in model[0]]
+        ocols = ["size", "kind"] + [f"{e}_ops_{ph}" for e in engines for ph in ("forward", "backward", "optimizer", "step")]
+        parts.append(table([r for r in model if r["what"] == "train"], ocols))
     if ops:
         parts.append("<h2>Attention ops: forward + backward (B=1, H=2, D=64, chunk 64)</h2>")
         series = {}

@@ -7,7 +7,10 @@ Reads one JSON command per line on stdin, answers `@@ {json}` on stdout:
       state), then measures the resident-set peak of the first full-size step -> {"params", "peak_mb", "rss_mb"}
   {"cmd": "op", op: softmax|softmax_sdpa|path|pathChunked, length, heads, dim, chunk}
       the same for one op's forward + backward with loss sum(o^2)
-  {"cmd": "time", "what": "forward"|"train"|"op"} -> {"ms"}; {"cmd": "quit"}
+  {"cmd": "time", "what": "forward"|"train"|"op"} -> {"ms", "cpu_ms"} (wall; this thread's CPU time); {"cmd": "quit"}
+  {"cmd": "ops"} -> top-level operator events of one training step by phase (forward, backward, optimizer, step),
+      counted as ModelBench's OpCounter counts DJL's: events with no operator above them, looking through the
+      Optimizer.* annotations; "<phase>_nested" counts every operator event
 Usage: python worker.py --threads N   (torch.set_num_threads(N), one inter-op thread)
 """
 from __future__ import annotations
@@ -59,6 +62,33 @@ def decay_of(name: str, p: torch.Tensor) -> bool:
     return not ("norm" in n or "embed" in n or n.endswith("bias") or n.endswith("gamma") or n.endswith("beta"))
 
 
+class profiled:
+    """Profiles a block with torch.profiler (CPU) and stores its top-level and total operator counts in `into`."""
+
+    def __init__(self, into: dict, phase: str):
+        self.into, self.phase = into, phase
+
+    def __enter__(self):
+        self.prof = torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU])
+        self.prof.__enter__()
+
+    def __exit__(self, *exc):
+        self.prof.__exit__(*exc)
+        events = [e for e in self.prof.events() if not is_annotation(e.name)]
+        top = 0
+        for e in events:
+            p = e.cpu_parent
+            while p is not None and is_annotation(p.name):
+                p = p.cpu_parent
+            top += p is None
+        self.into[self.phase] = top
+        self.into[self.phase + "_nested"] = len(events)
+
+
+def is_annotation(name: str) -> bool:
+    return name.startswith("Optimizer.") or name.startswith("ProfilerStep") or name.startswith("## ")
+
+
 class Worker:
     def __init__(self):
         self.model = None
@@ -91,6 +121,23 @@ class Worker:
         self.opt.step()
         self.opt.zero_grad(set_to_none=True)
         return loss_value, norm
+
+    def count_ops(self):
+        """Operators per phase of one training step (the same phases as the Java StepOps)."""
+        tokens, targets, mask = (torch.from_numpy(a) for a in self.host)
+        out = {}
+        with profiled(out, "forward"):
+            loss = ref.masked_cross_entropy(self.model(tokens), targets, mask)
+        with profiled(out, "backward"):
+            loss.backward()
+        with profiled(out, "optimizer"):
+            loss.item()
+            torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1.0).item()
+            self.opt.step()
+            self.opt.zero_grad(set_to_none=True)
+        with profiled(out, "step"):
+            self.step(self.host)
+        return out
 
     def forward(self):
         with torch.no_grad():
@@ -135,10 +182,12 @@ class Worker:
         if cmd == "op":
             return self.setup_op(c)
         if cmd == "time":
-            t0 = time.perf_counter()
+            c0, t0 = time.thread_time(), time.perf_counter()
             {"forward": self.forward, "train": lambda: self.step(self.host),
              "op": lambda: self.op_step(self.inputs)}[c["what"]]()
-            return {"ms": (time.perf_counter() - t0) * 1e3}
+            return {"ms": (time.perf_counter() - t0) * 1e3, "cpu_ms": (time.thread_time() - c0) * 1e3}
+        if cmd == "ops":
+            return self.count_ops()
         if cmd == "quit":
             return None
         raise ValueError(f"unknown cmd {cmd}")

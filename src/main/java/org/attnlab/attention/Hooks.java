@@ -100,6 +100,15 @@ public final class Hooks {
         return new Hooks(entries, prefix + name + ".");
     }
 
+    /**
+     * True when any hook is registered. Layers free their intermediates early only when no hook is (a hook may
+     * keep, or derive arrays from, anything it sees, so with hooks everything lives until the caller's manager
+     * closes, as before).
+     */
+    public boolean active() {
+        return !entries.isEmpty();
+    }
+
     /** The full name of a local name in this scope. */
     public String fullName(String localName) {
         return prefix + localName;

@@ -116,10 +116,11 @@ public final class PathAttention extends AttentionBlock {
         int width = (int) kernel.getShape().get(1);
         NDArray padded = u.getManager().zeros(new Shape(s.get(0), width - 1, s.get(2)), u.getDataType())
                 .concat(u, 1);                                                    // (B, L+2, C)
+        NDArray taps = ownedBy(kernel.transpose(1, 0), u);                       // (3, C): row m is tap m
         NDArray out = null;
         for (int m = 0; m < width; m++) {
-            NDArray term = padded.get(new NDIndex(":, {}:{}, :", m, m + len))
-                    .mul(ownedBy(kernel.get(new NDIndex(":, {}", m)), u));       // (B,L,C) * (C)
+            // no trailing ":" and a row of taps: every index position is one more op
+            NDArray term = padded.get(new NDIndex(":, {}:{}", m, m + len)).mul(taps.get(m)); // (B,L,C) * (C)
             out = out == null ? term : out.add(term);
         }
         return out;

@@ -49,6 +49,24 @@ public final class TransformerBlock extends AbstractBlock {
      * @param hooks      scoped to this layer ({@code blocks.N})
      */
     public NDArray forward(ParameterStore ps, NDArray x, NDArray qkResidual, boolean training, Hooks hooks) {
+        if (hooks.active()) {
+            return layer(ps, x, qkResidual, training, hooks);
+        }
+        // Without hooks, the layer's intermediates live in a sub-manager closed as soon as its output is handed on,
+        // so memory is reused op after op (autograd keeps its own references to what backward needs).
+        NDManager outer = x.getManager();
+        try (NDManager scope = outer.newSubManager()) {
+            x.tempAttach(scope);
+            if (qkResidual != null && qkResidual != x && qkResidual.getManager() == outer) {
+                qkResidual.tempAttach(scope);
+            }
+            NDArray out = layer(ps, x, qkResidual, training, hooks);
+            out.attach(outer);
+            return out;
+        }
+    }
+
+    private NDArray layer(ParameterStore ps, NDArray x, NDArray qkResidual, boolean training, Hooks hooks) {
         x = hooks.apply(HookName.RESID_PRE, x);
         NDArray h = attentionNorm.forward(ps, x, training);
         NDArray qk = qkResidual == null ? null

@@ -1,17 +1,23 @@
 package org.attnlab.train;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
 import ai.djl.util.PairList;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 
@@ -27,6 +33,10 @@ import java.util.Set;
  * then the gradient is set to zero for the next backward pass (PyTorch accumulates gradients).
  * The moments {@code m, v} and the count {@code t} are this object's own NDArrays and number, so a checkpoint
  * ({@link Checkpoint}) stores and restores them bit for bit.
+ *
+ * <p>The moments of all parameters of one data type and device live in one flat buffer each, so the moment math
+ * of an update costs a fixed number of ops (see {@link #update(double, float)}); {@link #firstMoment} and
+ * {@link #secondMoment} are views into them.
  *
  * <p>Memory: every temporary of an update lives in a sub-manager closed before {@link #update} returns.
  */
@@ -58,17 +68,40 @@ public final class AdamW implements AutoCloseable {
         };
     }
 
+    /**
+     * Elements per flat group: 2^20 (4 MB of float32), so that each of the dozen flat ops streams arrays that fit
+     * in cache; a model of 12M parameters gets about a dozen groups.
+     */
+    static final long DEFAULT_GROUP_ELEMENTS = 1L << 20;
+
     private final NDManager manager;
     private final List<String> names = new ArrayList<>();
     private final List<Parameter> parameters = new ArrayList<>();
     private final List<NDArray> firstMoments = new ArrayList<>();
     private final List<NDArray> secondMoments = new ArrayList<>();
     private final List<Boolean> decay = new ArrayList<>();
+    private final List<Group> groups = new ArrayList<>();
     private final double beta1;
     private final double beta2;
     private final double eps;
     private final double weightDecay;
     private long step;
+
+    /**
+     * Parameters of one data type and device, at most {@link #DEFAULT_GROUP_ELEMENTS} elements together (or one
+     * larger array), whose moments live in one flat buffer each: the moment math of an update is a dozen ops per
+     * group whatever the number of arrays in it (PyTorch's multi-tensor idea).
+     * {@code firstMoments}/{@code secondMoments} hold views into {@code m}/{@code v}, one per parameter, and the
+     * update is written into {@code update} whose per-parameter views {@code updateViews} the parameters subtract.
+     */
+    private static final class Group {
+        final List<Integer> members = new ArrayList<>();
+        long[] splits;           // flat offsets where each member after the first starts
+        NDArray m;
+        NDArray v;
+        NDArray update;
+        final List<NDArray> updateViews = new ArrayList<>();
+    }
 
     private AdamW(Builder b, PairList<String, Parameter> params, NDManager parent) {
         this.beta1 = b.beta1;
@@ -97,13 +130,68 @@ public final class AdamW implements AutoCloseable {
             }
             names.add(pair.getKey());
             parameters.add(p);
-            firstMoments.add(manager.zeros(a.getShape(), a.getDataType(), a.getDevice()));
-            secondMoments.add(manager.zeros(a.getShape(), a.getDataType(), a.getDevice()));
             decay.add(b.decayRule.decays(pair.getKey(), a.getShape()));
         }
         if (parameters.isEmpty()) {
             throw new IllegalArgumentException("no trainable parameters among " + params.keys());
         }
+        // groups of one data type and device, in first-seen order, each of at most groupElements elements (or one
+        // larger array): flat arrays that stay in cache, yet few groups
+        Map<String, Group> open = new LinkedHashMap<>();
+        Map<Group, Long> sizes = new java.util.IdentityHashMap<>();
+        List<Group> all = new ArrayList<>();
+        for (int i = 0; i < parameters.size(); i++) {
+            NDArray a = parameters.get(i).getArray();
+            String key = a.getDataType() + "@" + a.getDevice();
+            Group g = open.get(key);
+            if (g == null || sizes.get(g) + a.size() > b.groupElements) {
+                g = new Group();
+                open.put(key, g);
+                sizes.put(g, 0L);
+                all.add(g);
+            }
+            g.members.add(i);
+            sizes.put(g, sizes.get(g) + a.size());
+        }
+        NDArray[] mViews = new NDArray[parameters.size()];
+        NDArray[] vViews = new NDArray[parameters.size()];
+        for (Group g : all) {
+            NDArray first = parameters.get(g.members.get(0)).getArray();
+            long total = 0;
+            g.splits = new long[g.members.size() - 1];
+            for (int j = 0; j < g.members.size(); j++) {
+                if (j > 0) {
+                    g.splits[j - 1] = total;
+                }
+                total += parameters.get(g.members.get(j)).getArray().size();
+            }
+            Shape flat = new Shape(total);
+            g.m = manager.zeros(flat, first.getDataType(), first.getDevice());
+            g.v = manager.zeros(flat, first.getDataType(), first.getDevice());
+            g.update = manager.zeros(flat, first.getDataType(), first.getDevice());
+            List<NDArray> ms = views(g.m, g);
+            List<NDArray> vs = views(g.v, g);
+            g.updateViews.addAll(views(g.update, g));
+            for (int j = 0; j < g.members.size(); j++) {
+                mViews[g.members.get(j)] = ms.get(j);
+                vViews[g.members.get(j)] = vs.get(j);
+            }
+            groups.add(g);
+        }
+        firstMoments.addAll(Arrays.asList(mViews));
+        secondMoments.addAll(Arrays.asList(vViews));
+    }
+
+    /** Views of a flat buffer, one per member of {@code g}, shaped like the member's parameter. */
+    private List<NDArray> views(NDArray flat, Group g) {
+        NDList pieces = g.members.size() == 1 ? new NDList(flat) : flat.split(g.splits, 0);
+        List<NDArray> out = new ArrayList<>();
+        for (int j = 0; j < g.members.size(); j++) {
+            NDArray view = pieces.get(j).reshape(parameters.get(g.members.get(j)).getArray().getShape());
+            view.attach(manager);
+            out.add(view);
+        }
+        return out;
     }
 
     /** A builder with PyTorch's AdamW defaults except the decay rule: b = (0.9, 0.999), eps 1e-8, wd 0.01. */
@@ -113,9 +201,79 @@ public final class AdamW implements AutoCloseable {
 
     /** Applies one update with learning rate {@code lr} from the parameters' current gradients, then zeroes them. */
     public void update(double lr) {
-        if (!(lr >= 0) || !Double.isFinite(lr)) {
-            throw new IllegalArgumentException("learning rate " + lr + " must be a finite number >= 0");
+        update(lr, 1f);
+    }
+
+    /**
+     * Applies one update with learning rate {@code lr} from the parameters' current gradients times
+     * {@code gradScale} (the factor of global-norm clipping, {@link GradientClip#scale}; 1 for none), then zeroes
+     * the gradients. Scaling here equals scaling every gradient in place first, bit for bit, in one op.
+     *
+     * <p>Per group of parameters (one data type and device): the gradients are gathered into one flat array
+     * (a view of each, one concatenation), the moments and the step are computed on the flat buffers in a
+     * dozen ops, then each parameter is decayed (where the rule says so) and has its view of the step subtracted,
+     * and its gradient is zeroed: three or four cheap ops per array against fourteen (with four full-size
+     * temporaries) in {@link #updatePerArray}, the plain reference it is tested against. The element-wise
+     * arithmetic is the same, in the same order, so the results are identical.
+     */
+    public void update(double lr, float gradScale) {
+        checkRate(lr);
+        if (!(gradScale > 0) || !Float.isFinite(gradScale)) {
+            throw new IllegalArgumentException("gradScale " + gradScale + " must be a finite number > 0");
         }
+        step++;
+        double bc1 = 1 - Math.pow(beta1, step);
+        double bc2 = 1 - Math.pow(beta2, step);
+        for (Group grp : groups) {
+            try (NDManager scratch = manager.newSubManager()) {
+                NDArray[] grads = new NDArray[grp.members.size()];
+                NDList flatGrads = new NDList(grads.length);
+                for (int j = 0; j < grads.length; j++) {
+                    grads[j] = parameters.get(grp.members.get(j)).getArray().getGradient();
+                    grads[j].attach(scratch); // the wrapper (not the .grad storage) is closed with scratch
+                    flatGrads.add(grads[j].reshape(-1));
+                }
+                NDArray g = grads.length == 1 ? flatGrads.get(0) : NDArrays.concat(flatGrads, 0);
+                if (gradScale != 1f) {
+                    g.muli(gradScale); // (a view of the gradient when alone: it is zeroed below anyway)
+                }
+                grp.m.tempAttach(scratch); // so that arrays computed from m and v land in scratch
+                grp.v.tempAttach(scratch);
+                // each flat temporary is closed as soon as it is dead: at most two full-size arrays at a time
+                NDArray t = g.mul((float) (1 - beta1));
+                grp.m.muli((float) beta1).addi(t);
+                t.close();
+                t = g.square();
+                g.close();
+                grp.v.muli((float) beta2).addi(t.muli((float) (1 - beta2)));
+                t.close();
+                t = grp.v.div((float) bc2);
+                NDArray denom = t.sqrt();
+                t.close();
+                t = grp.m.div(denom.addi((float) eps));
+                denom.close();
+                grp.update.set(new NDIndex(":"), t.muli((float) (lr / bc1)));
+                t.close();
+                float keep = (float) (1 - lr * weightDecay);
+                for (int j = 0; j < grads.length; j++) {
+                    int i = grp.members.get(j);
+                    NDArray p = parameters.get(i).getArray();
+                    if (decay.get(i) && weightDecay > 0) {
+                        p.muli(keep);
+                    }
+                    p.subi(grp.updateViews.get(j));
+                    grads[j].subi(grads[j]); // zero the accumulated gradient
+                }
+            }
+        }
+    }
+
+    /**
+     * The plain reference of {@link #update(double, float)}: the formula array by array (fourteen ops and four
+     * full-size temporaries per parameter array). Same state, same results; kept for the tests.
+     */
+    void updatePerArray(double lr, float gradScale) {
+        checkRate(lr);
         step++;
         double bc1 = 1 - Math.pow(beta1, step);
         double bc2 = 1 - Math.pow(beta2, step);
@@ -124,6 +282,9 @@ public final class AdamW implements AutoCloseable {
                 NDArray p = parameters.get(i).getArray();
                 NDArray g = p.getGradient();
                 g.attach(scratch);   // the wrapper (not the .grad storage) is closed with scratch
+                if (gradScale != 1f) {
+                    g.muli(gradScale);
+                }
                 NDArray m = firstMoments.get(i);
                 NDArray v = secondMoments.get(i);
                 m.tempAttach(scratch); // so that arrays computed from m and v land in scratch
@@ -137,6 +298,12 @@ public final class AdamW implements AutoCloseable {
                 p.subi(m.div(denom).muli((float) (lr / bc1)));
                 g.subi(g); // zero the accumulated gradient
             }
+        }
+    }
+
+    private static void checkRate(double lr) {
+        if (!(lr >= 0) || !Double.isFinite(lr)) {
+            throw new IllegalArgumentException("learning rate " + lr + " must be a finite number >= 0");
         }
     }
 
@@ -199,6 +366,7 @@ public final class AdamW implements AutoCloseable {
         private double eps = 1e-8;
         private double weightDecay = 0.01;
         private DecayRule decayRule = DecayRule.MATRICES_ONLY;
+        private long groupElements = DEFAULT_GROUP_ELEMENTS;
 
         private Builder() {
         }
@@ -225,6 +393,15 @@ public final class AdamW implements AutoCloseable {
                 throw new IllegalArgumentException("weightDecay=" + wd + " must be a finite number >= 0");
             }
             weightDecay = wd;
+            return this;
+        }
+
+        /** Elements per flat group (tests use small groups to exercise several). */
+        Builder groupElements(long n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("groupElements=" + n + " must be >= 1");
+            }
+            groupElements = n;
             return this;
         }
 

@@ -22,6 +22,18 @@ public final class GradientClip {
     private GradientClip() {
     }
 
+    /**
+     * The factor {@link #clip} multiplies the gradients by: {@code c / (n + 1e-6)} in float when {@code n > c},
+     * else 1 (also for {@code c} 0 or infinite: no clipping). {@code AdamW.update(lr, scale)} applies it in the
+     * update instead of in place, with the same result.
+     */
+    public static float scale(double norm, double maxNorm) {
+        if (!(maxNorm >= 0)) {
+            throw new IllegalArgumentException("maxNorm=" + maxNorm + " must be >= 0 (0 = no clipping)");
+        }
+        return maxNorm > 0 && Double.isFinite(maxNorm) && norm > maxNorm ? (float) (maxNorm / (norm + 1e-6)) : 1f;
+    }
+
     /** {@code sqrt(sum_p ||g_p||^2)} over the gradients of {@code params}; computed in the gradients' type. */
     public static double globalNorm(List<Parameter> params) {
         return clip(params, Double.POSITIVE_INFINITY);
@@ -49,8 +61,8 @@ public final class GradientClip {
                 squares.add(grads[i].square().sum());
             }
             double norm = NDArrays.stack(squares).sum().sqrt().toType(DataType.FLOAT64, false).getDouble();
-            if (maxNorm > 0 && Double.isFinite(maxNorm) && norm > maxNorm) {
-                float scale = (float) (maxNorm / (norm + 1e-6));
+            float scale = scale(norm, maxNorm);
+            if (scale != 1f) {
                 for (NDArray g : grads) {
                     g.muli(scale);
                 }

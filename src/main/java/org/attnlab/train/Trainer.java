@@ -148,11 +148,11 @@ public final class Trainer implements AutoCloseable {
                 gc.backward(lossArray);
                 loss = lossArray.toType(DataType.FLOAT64, false).getDouble();
             }
-            norm = GradientClip.clip(optimizer.parameters(), config.clipNorm());
+            norm = GradientClip.globalNorm(optimizer.parameters()); // the clip factor is applied in the update
             if (!Double.isFinite(loss) || !Double.isFinite(norm)) {
                 throw new TrainingDiverged(run, t + 1, loss, norm, lr);
             }
-            optimizer.update(lr);
+            optimizer.update(lr, GradientClip.scale(norm, config.clipNorm()));
             tokens = batch.batchSize() * batch.length();
         }
         step++;

@@ -42,7 +42,8 @@ import java.util.Map;
  *       worker measurement by measurement. Commands: {@code {"cmd":"model", <BenchModel fields>}} (set up, then
  *       measure the peak memory of the first full-size training step), {@code {"cmd":"op", "op":
  *       "softmax|path|pathChunked", "length", "heads", "dim", "chunk"}} (the same for one op's forward+backward),
- *       {@code {"cmd":"time", "what":"forward|train|op"}} (one timed repetition, milliseconds),
+ *       {@code {"cmd":"time", "what":"forward|train|op"}} (one timed repetition: wall and thread-CPU milliseconds),
+ *       {@code {"cmd":"ops"}} (operators per phase of one training step, {@link StepOps}),
  *       {@code {"cmd":"quit"}}.</li>
  * </ul>
  * Threads: {@code -Dai.djl.pytorch.num_threads=N} (the driver passes the same N to both engines).
@@ -180,7 +181,8 @@ public final class ModelBench {
                 return switch (cmd.get("cmd")) {
                     case "model" -> setupModel(cmd);
                     case "op" -> setupOp(cmd);
-                    case "time" -> Map.of("ms", time(cmd.get("what")));
+                    case "time" -> time(cmd.get("what"));
+                    case "ops" -> ops();
                     case "quit" -> null;
                     default -> throw new IllegalArgumentException("unknown cmd " + cmd.get("cmd"));
                 };
@@ -223,6 +225,19 @@ public final class ModelBench {
             r.put("params", lm.parameterCount());
             r.put("peak_mb", peak / 1048576.0);
             r.put("rss_mb", Memory.peak() / 1048576.0);
+            return r;
+        }
+
+        /** Operators per phase of one training step ({@link StepOps}); the step is a real update. */
+        private Map<String, Object> ops() {
+            if (trainer == null) {
+                throw new IllegalStateException("ops needs a model: send {\"cmd\":\"model\", ...} first");
+            }
+            Map<String, Object> r = new LinkedHashMap<>();
+            for (var e : StepOps.count(trainer, model).entrySet()) {
+                r.put(e.getKey(), e.getValue().ops());
+                r.put(e.getKey() + "_nested", e.getValue().nested());
+            }
             return r;
         }
 
@@ -279,7 +294,14 @@ public final class ModelBench {
             }
         }
 
-        private double time(String what) {
+        /**
+         * One timed repetition: wall-clock {@code ms} and the calling thread's CPU time {@code cpu_ms} (libtorch
+         * runs every op of a one-thread step, backward included, on the calling thread, so CPU time is the work
+         * itself, much less disturbed by other processes on a loaded machine than wall time).
+         */
+        private Map<String, Object> time(String what) {
+            java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+            long c0 = mx.getCurrentThreadCpuTime();
             long t0 = System.nanoTime();
             switch (what) {
                 case "forward" -> {
@@ -292,7 +314,10 @@ public final class ModelBench {
                 case "op" -> opStep(opInputs);
                 default -> throw new IllegalArgumentException("unknown timing " + what + "; known: forward, train, op");
             }
-            return (System.nanoTime() - t0) / 1e6;
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("ms", (System.nanoTime() - t0) / 1e6);
+            r.put("cpu_ms", (mx.getCurrentThreadCpuTime() - c0) / 1e6);
+            return r;
         }
 
         @Override

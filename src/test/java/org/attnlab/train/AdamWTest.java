@@ -9,6 +9,7 @@ import ai.djl.training.GradientCollector;
 import ai.djl.util.PairList;
 import org.junit.jupiter.api.Test;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -66,6 +67,99 @@ class AdamWTest {
                 }
                 // first step of Adam moves by ~lr whatever the gradient's scale: 1.5 -> ~1.585 after 1 step
                 assertTrue(x > 1.5 && x < 3);
+            }
+        }
+    }
+
+    /** Parameters of several shapes, decayed and not, with values from a fixed pseudo-random sequence. */
+    private static PairList<String, Parameter> mixedParameters(NDManager m) {
+        PairList<String, Parameter> params = new PairList<>();
+        long[][] shapes = {{3, 4}, {5}, {2, 2, 3}, {1}, {4, 3}};
+        String[] names = {"a_weight", "norm_gain", "b_weight", "bias", "embed"};
+        java.util.Random r = new java.util.Random(11);
+        for (int i = 0; i < shapes.length; i++) {
+            Shape s = new Shape(shapes[i]);
+            float[] x = new float[(int) s.size()];
+            for (int j = 0; j < x.length; j++) {
+                x[j] = (float) r.nextGaussian();
+            }
+            NDArray a = m.create(x, s);
+            a.setRequiresGradient(true);
+            params.add(names[i], Parameter.builder().setName(names[i]).setType(Parameter.Type.WEIGHT).optArray(a).build());
+        }
+        return params;
+    }
+
+    /** Gradients {@code c_p} (values from {@code seed}) via the loss {@code sum_p sum(p * c_p)}. */
+    private static void linearBackward(NDManager m, PairList<String, Parameter> params, long seed) {
+        java.util.Random r = new java.util.Random(seed);
+        try (NDManager sub = m.newSubManager(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+            NDArray loss = null;
+            for (Parameter p : params.values()) {
+                NDArray a = p.getArray();
+                float[] c = new float[(int) a.size()];
+                for (int j = 0; j < c.length; j++) {
+                    c[j] = (float) (r.nextGaussian() * Math.pow(10, r.nextInt(5) - 2));
+                }
+                NDArray term = a.mul(sub.create(c, a.getShape())).sum();
+                loss = loss == null ? term : loss.add(term);
+            }
+            gc.backward(loss);
+        }
+    }
+
+    @Test
+    void flatUpdateEqualsThePerArrayReferenceBitForBit() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            PairList<String, Parameter> fast = mixedParameters(m);
+            PairList<String, Parameter> ref = mixedParameters(m);
+            PairList<String, Parameter> grouped = mixedParameters(m);
+            try (AdamW a = AdamW.builder().betas(0.9, 0.95).weightDecay(0.1).build(fast, m);
+                 AdamW b = AdamW.builder().betas(0.9, 0.95).weightDecay(0.1).build(ref, m);
+                 AdamW c = AdamW.builder().betas(0.9, 0.95).weightDecay(0.1).groupElements(13).build(grouped, m)) {
+                float[] scales = {1f, 0.37f, 1f, 0.011f, 1f};
+                for (int t = 0; t < scales.length; t++) {
+                    linearBackward(m, fast, 100 + t);
+                    linearBackward(m, ref, 100 + t);
+                    linearBackward(m, grouped, 100 + t);
+                    double lr = 3e-3 * (t + 1);
+                    a.update(lr, scales[t]);
+                    b.updatePerArray(lr, scales[t]);
+                    c.update(lr, scales[t]);                          // flat groups of 12, 5, 12 + 1 and 12 elements
+                    for (int i = 0; i < fast.size(); i++) {
+                        String n = fast.get(i).getKey();
+                        String at = " of " + n + " after step " + (t + 1);
+                        assertArrayEquals(ref.get(i).getValue().getArray().toFloatArray(),
+                                fast.get(i).getValue().getArray().toFloatArray(), "parameter" + at);
+                        assertArrayEquals(b.firstMoment(n).toFloatArray(), a.firstMoment(n).toFloatArray(), "m" + at);
+                        assertArrayEquals(b.secondMoment(n).toFloatArray(), a.secondMoment(n).toFloatArray(), "v" + at);
+                        assertArrayEquals(ref.get(i).getValue().getArray().toFloatArray(),
+                                grouped.get(i).getValue().getArray().toFloatArray(), "grouped parameter" + at);
+                        assertArrayEquals(b.firstMoment(n).toFloatArray(), c.firstMoment(n).toFloatArray(), "grouped m" + at);
+                        assertEquals(0f, fast.get(i).getValue().getArray().getGradient().abs().max().getFloat(),
+                                "gradient zeroed" + at);
+                        assertEquals(ref.get(i).getValue().getArray().getShape(), a.firstMoment(n).getShape());
+                    }
+                }
+                assertTrue(a.decays("a_weight") && !a.decays("norm_gain") && !a.decays("embed"));
+            }
+        }
+    }
+
+    @Test
+    void momentViewsAreWritableInPlace() {
+        // Checkpoint restores moments by copying into firstMoment/secondMoment: the copy must reach the flat state
+        try (NDManager m = NDManager.newBaseManager()) {
+            PairList<String, Parameter> params = mixedParameters(m);
+            try (AdamW a = AdamW.builder().betas(0.9, 0.999).build(params, m)) {
+                a.firstMoment("b_weight").set(new ai.djl.ndarray.index.NDIndex(":"), m.full(new Shape(2, 2, 3), 2f));
+                linearBackward(m, params, 5);
+                float[] g = params.get(2).getValue().getArray().getGradient().toFloatArray();
+                a.update(0.0);
+                float[] got = a.firstMoment("b_weight").toFloatArray();
+                for (int j = 0; j < g.length; j++) {
+                    assertEquals(2f * 0.9f + g[j] * (float) (1 - 0.9), got[j], "m[" + j + "] = 0.9 * 2 + 0.1 g");
+                }
             }
         }
     }
