@@ -77,6 +77,11 @@ public final class DesignPrinciplesExperiment implements Experiment {
     public static final String UNIFORM = "uniform";
     public static final String HYBRID = "hybrid";
     public static final String HYBRID_SKIP = "hybrid-skip";
+    /**
+     * The config of standard attention trained a second time with another seed (other initial weights, other batch
+     * order): the run-to-run spread a gap must exceed before a comparison is drawn.
+     */
+    public static final String SEED_2 = "seed-2";
 
     /** Table: the paper's Table 1 layout, our perplexities beside the paper's. */
     public static final String TABLE1 = "table1";
@@ -292,6 +297,8 @@ public final class DesignPrinciplesExperiment implements Experiment {
         ModelConfig base = ModelConfig.builder(tok.vocabSize(), z.dModel(), z.heads(), z.layers())
                 .maxLength(z.context()).fixedQkTokens(fixedText).build();
         TrainingData train = TrainingData.from(BatchSource.of(trainBatches, z.batch(), z.context(), settings.seed()));
+        long seed2 = Seeds.derive(settings.seed(), "second seed");
+        TrainingData train2 = TrainingData.from(BatchSource.of(trainBatches, z.batch(), z.context(), seed2));
         TrainingData val = TrainingData.from(BatchSource.of(valBatches, z.batch(), z.context(),
                 Seeds.derive(settings.seed(), "validation")));
         int[][] diagRows = valBatches.sample(z.diagnosticBatch(), z.context(),
@@ -300,6 +307,7 @@ public final class DesignPrinciplesExperiment implements Experiment {
         // the runs: standard; each variant uniform and hybrid; placements of one variant
         List<RunSpec> specs = new ArrayList<>();
         specs.add(new RunSpec(AttentionKind.STANDARD, STANDARD, LayerPlan.uniform(AttentionKind.STANDARD, z.layers())));
+        specs.add(new RunSpec(AttentionKind.STANDARD, SEED_2, LayerPlan.uniform(AttentionKind.STANDARD, z.layers())));
         for (AttentionKind v : VARIANTS) {
             specs.add(new RunSpec(v, UNIFORM, LayerPlan.uniform(v, z.layers())));
             specs.add(new RunSpec(v, HYBRID, LayerPlan.hybrid(v, z.layers())));
@@ -321,14 +329,17 @@ public final class DesignPrinciplesExperiment implements Experiment {
         for (RunSpec spec : specs) {
             String run = spec.runName();
             ModelConfig cfg = base.withPlan(spec.plan());
-            TrainConfig tc = TrainConfig.builder(settings.seed(), settings.device()).steps(z.steps())
+            boolean second = spec.config().equals(SEED_2);
+            long seed = second ? seed2 : settings.seed();
+            TrainConfig tc = TrainConfig.builder(seed, settings.device()).steps(z.steps())
                     .batchSize(z.batch()).context(z.context()).lr(z.lr()).warmup(Math.max(1, z.steps() / 10))
                     .evalEvery(z.evalEvery()).evalBatches(z.evalBatches()).build();
             try (NDManager manager = NDManager.newBaseManager(settings.device())) {
-                DecoderLM model = DecoderLM.create(cfg, manager, settings.seed());
+                DecoderLM model = DecoderLM.create(cfg, manager, seed);
                 RunOutcome outcome = RunOutcome.completed();
                 double seconds;
-                try (Trainer trainer = Trainer.builder().model(model).config(tc).trainData(train).evalData(val)
+                try (Trainer trainer = Trainer.builder().model(model).config(tc).trainData(second ? train2 : train)
+                        .evalData(val)
                         .runName(run).listener(progress).metrics(log).build()) {
                     long t0 = System.nanoTime();
                     try {
@@ -356,7 +367,7 @@ public final class DesignPrinciplesExperiment implements Experiment {
                 runs.intColumn("parameters").append((int) model.parameterCount());
                 runs.doubleColumn("train_seconds").append(seconds);
                 runs.stringColumn("status").append(outcome.status());
-                if (outcome.isCompleted() && !spec.config().startsWith("placement")) {
+                if (outcome.isCompleted() && !spec.config().startsWith("placement") && !second) {
                     diagnose(model, manager, diagRows, run, diagnostics);
                 }
             }
@@ -386,7 +397,8 @@ public final class DesignPrinciplesExperiment implements Experiment {
     /** One training run: which variant, which config (standard, uniform, hybrid, placement:X), which plan. */
     record RunSpec(AttentionKind variant, String config, LayerPlan plan) {
         String runName() {
-            return config.equals(STANDARD) ? STANDARD : variant.label() + "/" + config;
+            return config.equals(STANDARD) ? STANDARD : config.equals(SEED_2) ? STANDARD + "/" + SEED_2
+                    : variant.label() + "/" + config;
         }
     }
 
@@ -603,6 +615,225 @@ public final class DesignPrinciplesExperiment implements Experiment {
             }
         }
         return best;
+    }
+
+    /**
+     * One row per training run: its name, how it ended ({@code ok} or {@code diverged at step N}), its validation
+     * perplexity (2 decimals) and training time (whole seconds): the summary shown after the progress lines.
+     */
+    public static Table runSummary(ExperimentResult result) {
+        Table runs = result.table(RUNS);
+        Table results = result.table(RESULTS);
+        Table t = Table.create("runs", StringColumn.create("run"), StringColumn.create("outcome"),
+                DoubleColumn.create("validation perplexity"), DoubleColumn.create("train seconds"));
+        for (int r = 0; r < runs.rowCount(); r++) {
+            String run = runs.stringColumn("run").get(r);
+            String status = runs.stringColumn("status").get(r);
+            t.stringColumn(0).append(run);
+            t.stringColumn(1).append(status.startsWith("diverged") ? divergedAt(status) : status);
+            t.doubleColumn(2).append(Math.round(runPerplexity(results, run) * 100) / 100.0);
+            t.doubleColumn(3).append((double) Math.round(runs.doubleColumn("train_seconds").getDouble(r)));
+        }
+        return t;
+    }
+
+    /** {@code "diverged at step N"} from a {@link RunOutcome#status()} text (the reason in full is in {@code runs}). */
+    private static String divergedAt(String status) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("step (\\d+)").matcher(status);
+        return m.find() ? "diverged at step " + m.group(1) : "diverged";
+    }
+
+    /** The validation perplexity of run {@code run} ({@code standard}, {@code mlp/uniform}, ...) in {@code results}. */
+    private static double runPerplexity(Table results, String run) {
+        if (run.equals(STANDARD)) {
+            return value(results, AttentionKind.STANDARD.label(), STANDARD, "perplexity");
+        }
+        int slash = run.indexOf('/');
+        return value(results, run.substring(0, slash), run.substring(slash + 1), "perplexity");
+    }
+
+    /** The {@code status} of run {@code run} in the {@code runs} table ({@code ok}, {@code diverged: ...}). */
+    public static String status(ExperimentResult result, String run) {
+        Table runs = result.table(RUNS);
+        for (int r = 0; r < runs.rowCount(); r++) {
+            if (runs.stringColumn("run").get(r).equals(run)) {
+                return runs.stringColumn("status").get(r);
+            }
+        }
+        return "not run";
+    }
+
+    /**
+     * The run-to-run spread of perplexity, as a ratio: |standard seed 2 / standard - 1|; NaN when the result has no
+     * second seed (e.g. a results folder written before it was added).
+     */
+    public static double seedSpread(ExperimentResult result) {
+        Table results = result.table(RESULTS);
+        double a = value(results, AttentionKind.STANDARD.label(), STANDARD, "perplexity");
+        double b = value(results, AttentionKind.STANDARD.label(), SEED_2, "perplexity");
+        return Math.abs(b / a - 1);
+    }
+
+    /**
+     * The paper's findings beside this run's, each with a verdict computed from the numbers: {@code shows},
+     * {@code does not show at this scale}, or {@code inside the run-to-run spread} when the gap is smaller than
+     * {@link #seedSpread} (with no second seed no comparison is drawn at all). Columns: finding, paper (500M),
+     * here, verdict. Ratios are perplexity over standard's, written {@code x1.23}.
+     */
+    public static Table verdicts(ExperimentResult result) {
+        Table t = Table.create("verdicts", StringColumn.create("finding"), StringColumn.create("paper (500M)"),
+                StringColumn.create("here"), StringColumn.create("verdict"));
+        double spread = seedSpread(result);
+        double std = perplexity(result, AttentionKind.STANDARD, STANDARD);
+        boolean noSpread = Double.isNaN(spread);
+        String noise = noSpread ? "no second seed in this result: no comparison drawn"
+                : "inside the run-to-run spread (" + x(1 + spread) + ")";
+
+        // uniform variants: worse than standard?
+        for (AttentionKind v : VARIANTS) {
+            double paper = PAPER_WIKITEXT_PPL.get(v)[0] / PAPER_STANDARD_PPL;
+            String run = v.label() + "/" + UNIFORM;
+            double r = perplexity(result, v, UNIFORM) / std;
+            String status = status(result, run);
+            String here;
+            String verdict;
+            if (status.startsWith("diverged")) {
+                here = divergedAt(status);
+                verdict = v == AttentionKind.NON_APPROXIMATE ? "shows (diverged)" : "diverged here (the paper's trained)";
+            } else {
+                here = x(r);
+                verdict = noSpread || Math.abs(r - 1) <= spread ? noise
+                        : r > 1 ? "shows (worse)" : "does not show at this scale (better than standard)";
+            }
+            String paperText = v == AttentionKind.NON_APPROXIMATE ? "diverged (9E+4 ppl, logits > 1e3)" : x(paper);
+            t.stringColumn(0).append("uniform " + v.label() + " is worse than standard");
+            t.stringColumn(1).append(paperText);
+            t.stringColumn(2).append(here);
+            t.stringColumn(3).append(verdict);
+        }
+        // Non-approximate's logits
+        Table diag = result.table(DIAGNOSTICS);
+        Table na = diag.where(diag.stringColumn("run").isEqualTo(AttentionKind.NON_APPROXIMATE.label() + "/" + UNIFORM)
+                .and(diag.stringColumn("metric").isEqualTo("max_logit")));
+        double maxLogit = na.rowCount() == 0 ? Double.NaN : na.doubleColumn("value").max();
+        t.stringColumn(0).append("uniform non-approximate's logits blow up");
+        t.stringColumn(1).append("above 1e3");
+        t.stringColumn(2).append(Double.isNaN(maxLogit) ? "not measured" : String.format(Locale.ROOT, "max |logit| %.1f",
+                maxLogit));
+        t.stringColumn(3).append(Double.isNaN(maxLogit) ? "not measured" : maxLogit > 1e3 ? "shows"
+                : "does not show at this scale");
+        // hybrids: better than uniform, and close to standard
+        int better = 0;
+        int withinNoise = 0;
+        double worstHybrid = 0;
+        String worstHybridName = "";
+        int counted = 0;
+        for (AttentionKind v : VARIANTS) {
+            double u = perplexity(result, v, UNIFORM) / std;
+            double h = perplexity(result, v, HYBRID) / std;
+            if (Double.isNaN(h)) {
+                continue;
+            }
+            counted++;
+            if (Double.isNaN(u) || u - h > (noSpread ? Double.POSITIVE_INFINITY : spread)) {
+                better++;
+            }
+            if (!noSpread && Math.abs(h - 1) <= spread) {
+                withinNoise++;
+            }
+            if (h > worstHybrid) {
+                worstHybrid = h;
+                worstHybridName = v.label();
+            }
+        }
+        double paperWorstHybrid = PAPER_WIKITEXT_PPL.get(AttentionKind.MLP)[1] / PAPER_STANDARD_PPL;
+        t.stringColumn(0).append("a hybrid beats its uniform model");
+        t.stringColumn(1).append("every variant");
+        t.stringColumn(2).append(better + " of " + counted + " by more than the spread");
+        t.stringColumn(3).append(noSpread ? noise : better == counted ? "shows" : better > 0 ? "shows for " + better
+                + " of " + counted : "does not show at this scale");
+        t.stringColumn(0).append("hybrids stay close to standard");
+        t.stringColumn(1).append("worst " + x(paperWorstHybrid) + " (mlp), others <= "
+                + x(PAPER_WIKITEXT_PPL.get(AttentionKind.APPROXIMATE)[1] / PAPER_STANDARD_PPL));
+        t.stringColumn(2).append("worst " + x(worstHybrid) + " (" + worstHybridName + "); " + withinNoise + " of "
+                + counted + " inside the spread");
+        t.stringColumn(3).append(counted == 0 ? "not run" : worstHybrid <= paperWorstHybrid ? "shows"
+                : "does not show at this scale");
+        // skip
+        double minSkip = Double.POSITIVE_INFINITY;
+        for (AttentionKind v : VARIANTS) {
+            double sk = perplexity(result, v, HYBRID_SKIP) / perplexity(result, v, HYBRID);
+            if (!Double.isNaN(sk)) {
+                minSkip = Math.min(minSkip, sk);
+            }
+        }
+        t.stringColumn(0).append("a hybrid without its variant layers collapses");
+        t.stringColumn(1).append("LAMBADA acc 0.0, every variant");
+        t.stringColumn(2).append(Double.isInfinite(minSkip) ? "no hybrid completed"
+                : "perplexity " + x(minSkip) + " or more of the hybrid's");
+        t.stringColumn(3).append(Double.isInfinite(minSkip) ? "not run" : minSkip >= 2 ? "shows (perplexity at least doubles)"
+                : "does not show at this scale");
+        // sinks
+        Table stdDiag = diag.where(diag.stringColumn("run").isEqualTo(STANDARD));
+        double sinks = stdDiag.rowCount() == 0 ? Double.NaN : AttentionDiagnostics.sinkHeadFraction(
+                stdDiag.selectColumns("layer", "head", "metric", "value"));
+        t.stringColumn(0).append("sink heads form in the standard model");
+        t.stringColumn(1).append("18% of heads (Gu et al., 60M, 5B tokens)");
+        t.stringColumn(2).append(Double.isNaN(sinks) ? "not measured" : String.format(Locale.ROOT, "%.0f%% of heads",
+                100 * sinks));
+        t.stringColumn(3).append(Double.isNaN(sinks) ? "not measured" : sinks > 0 ? "shows"
+                : "does not show at this scale");
+        return t;
+    }
+
+    /** A perplexity ratio as the tables write it: {@code x1.23}; {@code -} for NaN. */
+    static String x(double ratio) {
+        return Double.isNaN(ratio) ? "-" : String.format(Locale.ROOT, "x%.2f", ratio);
+    }
+
+    /**
+     * Validation perplexity against step for standard attention and the runs of one {@code config}
+     * ({@value #UNIFORM} or {@value #HYBRID}): at most seven lines, a linear axis with several ticks.
+     */
+    public static LineFigure trainingCurves(MetricsLog log, String config) {
+        Table curves = log.table();
+        curves = curves.where(curves.stringColumn("metric").isEqualTo("eval_perplexity")
+                .and(curves.stringColumn("run").isEqualTo(STANDARD)
+                        .or(curves.stringColumn("run").endsWith("/" + config))));
+        return Plots.lines(renameValue(curves, "validation perplexity"), "step", "validation perplexity", "run")
+                .markers().title("Validation perplexity during training: standard and each " + config + " model")
+                .size(820, 420);
+    }
+
+    /**
+     * One diagnostic per head of one run as a grid: rows "layer 1".."layer n" (numbered as the
+     * {@value #DIAGNOSTICS_PER_LAYER} table and the paper number them), columns "head 1".., values in the cells.
+     */
+    public static org.attnlab.viz.HeatmapFigure headGrid(ExperimentResult result, String run, String metric) {
+        Table d = result.table(DIAGNOSTICS);
+        d = d.where(d.stringColumn("run").isEqualTo(run).and(d.stringColumn("metric").isEqualTo(metric)));
+        if (d.rowCount() == 0) {
+            throw new IllegalArgumentException("No '" + metric + "' rows for run '" + run + "' in " + DIAGNOSTICS);
+        }
+        int layers = (int) d.intColumn("layer").max() + 1;
+        int heads = (int) d.intColumn("head").max() + 1;
+        double[][] z = new double[layers][heads];
+        for (double[] row : z) {
+            Arrays.fill(row, Double.NaN);
+        }
+        for (int r = 0; r < d.rowCount(); r++) {
+            z[d.intColumn("layer").getInt(r)][d.intColumn("head").getInt(r)] = d.doubleColumn("value").getDouble(r);
+        }
+        List<String> rows = new ArrayList<>();
+        List<String> cols = new ArrayList<>();
+        for (int l = 1; l <= layers; l++) {
+            rows.add("layer " + l);
+        }
+        for (int h = 1; h <= heads; h++) {
+            cols.add("head " + h);
+        }
+        return Plots.grid(run + " model: " + metric + " per head", z, rows, "layer", cols, "head", metric)
+                .showValues().size(620, 120 + 70 * layers);
     }
 
     /** What a preset trains, in words (for the "scale here" column of a findings table). */

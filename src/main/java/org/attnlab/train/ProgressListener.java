@@ -28,6 +28,30 @@ public interface ProgressListener {
     }
 
     /**
+     * This listener without the evaluations: one progress line per run (start, steps, end) and no table of
+     * evaluations under it, for a notebook that trains many runs and shows a summary of its own.
+     */
+    default ProgressListener withoutEvaluations() {
+        ProgressListener inner = this;
+        return new ProgressListener() {
+            @Override
+            public void onStart(String run, TrainConfig config, long startStep) {
+                inner.onStart(run, config, startStep);
+            }
+
+            @Override
+            public void onStep(Progress progress) {
+                inner.onStep(progress);
+            }
+
+            @Override
+            public void onEnd(TrainResult result) {
+                inner.onEnd(result);
+            }
+        };
+    }
+
+    /**
      * A notebook display when running inside the rapaio Java kernel, else a terminal line
      * ({@code \r}-updated on a terminal, one line per {@code logEvery} steps otherwise).
      */
