@@ -484,8 +484,8 @@ public final class DesignPrinciplesExperiment implements Experiment {
         }
         t.stringColumn(6).append(paperPpl(paperU));
         t.stringColumn(7).append(paperPpl(paperH));
-        t.stringColumn(8).append(String.format(Locale.ROOT, "%.2f", paperU / PAPER_STANDARD_PPL));
-        t.stringColumn(9).append(String.format(Locale.ROOT, "%.2f", paperH / PAPER_STANDARD_PPL));
+        t.stringColumn(8).append(String.format(Locale.ROOT, "%.3f", paperU / PAPER_STANDARD_PPL));   // as ours: 3 decimals
+        t.stringColumn(9).append(String.format(Locale.ROOT, "%.3f", paperH / PAPER_STANDARD_PPL));
     }
 
     private static String paperPpl(double p) {
@@ -625,14 +625,14 @@ public final class DesignPrinciplesExperiment implements Experiment {
         Table runs = result.table(RUNS);
         Table results = result.table(RESULTS);
         Table t = Table.create("runs", StringColumn.create("run"), StringColumn.create("outcome"),
-                DoubleColumn.create("validation perplexity"), DoubleColumn.create("train seconds"));
+                DoubleColumn.create("validation perplexity"), IntColumn.create("train seconds"));
         for (int r = 0; r < runs.rowCount(); r++) {
             String run = runs.stringColumn("run").get(r);
             String status = runs.stringColumn("status").get(r);
             t.stringColumn(0).append(run);
             t.stringColumn(1).append(status.startsWith("diverged") ? divergedAt(status) : status);
             t.doubleColumn(2).append(Math.round(runPerplexity(results, run) * 100) / 100.0);
-            t.doubleColumn(3).append((double) Math.round(runs.doubleColumn("train_seconds").getDouble(r)));
+            t.intColumn(3).append((int) Math.round(runs.doubleColumn("train_seconds").getDouble(r)));
         }
         return t;
     }
@@ -786,9 +786,9 @@ public final class DesignPrinciplesExperiment implements Experiment {
         return t;
     }
 
-    /** A perplexity ratio as the tables write it: {@code x1.23}; {@code -} for NaN. */
+    /** A perplexity ratio as the tables write it, always 3 decimals: {@code x1.234}; {@code -} for NaN. */
     static String x(double ratio) {
-        return Double.isNaN(ratio) ? "-" : String.format(Locale.ROOT, "x%.2f", ratio);
+        return Double.isNaN(ratio) ? "-" : String.format(Locale.ROOT, "x%.3f", ratio);
     }
 
     /**

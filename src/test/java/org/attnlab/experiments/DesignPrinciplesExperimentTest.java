@@ -150,26 +150,26 @@ class DesignPrinciplesExperimentTest {
                 "rnd-emb-qk", "uniform", 9.0, "ok");
         assertEquals(0.02, DesignPrinciplesExperiment.seedSpread(r), 1e-12);
         Table v = DesignPrinciplesExperiment.verdicts(r);
-        assertEquals("x1.40 | shows (worse)", verdict(v, "uniform mlp is worse than standard"));
+        assertEquals("x1.400 | shows (worse)", verdict(v, "uniform mlp is worse than standard"));
         assertEquals("diverged at step 140 | diverged here (the paper's trained)",
                 verdict(v, "uniform approximate is worse than standard"));
-        assertEquals("x1.01 | inside the run-to-run spread (x1.02)",
+        assertEquals("x1.010 | inside the run-to-run spread (x1.020)",
                 verdict(v, "uniform non-approximate is worse than standard"));
-        assertEquals("x0.90 | does not show at this scale (better than standard)",
+        assertEquals("x0.900 | does not show at this scale (better than standard)",
                 verdict(v, "uniform rnd-emb-qk is worse than standard"));
         assertEquals("max |logit| 12.5 | does not show at this scale",
                 verdict(v, "uniform non-approximate's logits blow up"));
         // mlp: 1.40 - 1.01 > 0.02; approximate: uniform diverged, counts as worse
         assertEquals("2 of 2 by more than the spread | shows", verdict(v, "a hybrid beats its uniform model"));
-        assertEquals("worst x1.05 (approximate); 1 of 2 inside the spread | shows",
+        assertEquals("worst x1.050 (approximate); 1 of 2 inside the spread | shows",
                 verdict(v, "hybrids stay close to standard"));
-        assertEquals("perplexity x1.43 or more of the hybrid's | does not show at this scale",
+        assertEquals("perplexity x1.429 or more of the hybrid's | does not show at this scale",
                 verdict(v, "a hybrid without its variant layers collapses"));
         assertEquals("25% of heads | shows", verdict(v, "sink heads form in the standard model"));
 
         Table summary = DesignPrinciplesExperiment.runSummary(r);
         assertEquals("diverged at step 140", summary.stringColumn("outcome").get(4));
-        assertEquals(12.0, summary.doubleColumn("train seconds").get(0));
+        assertEquals(12, summary.intColumn("train seconds").getInt(0));
     }
 
     @Test
@@ -177,7 +177,7 @@ class DesignPrinciplesExperimentTest {
         ExperimentResult r = handMade(Double.NaN, "mlp", "uniform", 14.0, "ok", "mlp", "hybrid", 10.1, "ok");
         assertTrue(Double.isNaN(DesignPrinciplesExperiment.seedSpread(r)));
         Table v = DesignPrinciplesExperiment.verdicts(r);
-        assertEquals("x1.40 | no second seed in this result: no comparison drawn",
+        assertEquals("x1.400 | no second seed in this result: no comparison drawn",
                 verdict(v, "uniform mlp is worse than standard"));
         assertTrue(verdict(v, "a hybrid beats its uniform model").endsWith("no comparison drawn"));
     }
