@@ -29,6 +29,7 @@ import org.attnlab.train.TrainingData;
 import org.attnlab.viz.BarFigure;
 import org.attnlab.viz.LineFigure;
 import org.attnlab.viz.Plots;
+import tech.tablesaw.api.ColumnType;
 import tech.tablesaw.api.DoubleColumn;
 import tech.tablesaw.api.IntColumn;
 import tech.tablesaw.api.StringColumn;
@@ -325,7 +326,6 @@ public final class DesignPrinciplesExperiment implements Experiment {
                 IntColumn.create("parameters"), DoubleColumn.create("train_seconds"), StringColumn.create("status"));
         Table diagnostics = Table.create(DIAGNOSTICS, StringColumn.create("run"), IntColumn.create("layer"),
                 IntColumn.create("head"), StringColumn.create("metric"), DoubleColumn.create("value"));
-        Map<String, Double> ppl = new LinkedHashMap<>();
         for (RunSpec spec : specs) {
             String run = spec.runName();
             ModelConfig cfg = base.withPlan(spec.plan());
@@ -345,12 +345,10 @@ public final class DesignPrinciplesExperiment implements Experiment {
                     try {
                         TrainResult r = trainer.run();
                         add(results, spec, spec.config(), r.finalEval());
-                        ppl.put(run, r.finalEval().get("eval_perplexity"));
                     } catch (TrainingDiverged diverged) {
                         outcome = RunOutcome.diverged(diverged);
                         add(results, spec, spec.config(), Map.of("eval_perplexity", Double.NaN,
                                 "eval_loss", Double.NaN, "eval_accuracy", Double.NaN));
-                        ppl.put(run, Double.NaN);
                         result.note(run + " " + outcome.status());
                     }
                     seconds = (System.nanoTime() - t0) / 1e9;
@@ -359,7 +357,6 @@ public final class DesignPrinciplesExperiment implements Experiment {
                         trainer.evaluate(val, z.evalBatches(), LayerSkip.variantLayers(spec.plan()))
                                 .forEach((k, v) -> skip.put("eval_" + k, v));
                         add(results, spec, HYBRID_SKIP, skip);
-                        ppl.put(spec.variant().label() + "/" + HYBRID_SKIP, skip.get("eval_perplexity"));
                     }
                 }
                 runs.stringColumn("run").append(run);
@@ -373,13 +370,7 @@ public final class DesignPrinciplesExperiment implements Experiment {
             }
         }
 
-        result.table(TABLE1, table1(results));
-        result.table(PLACEMENT, placementTable(results, z));
-        result.table(RESULTS, results);
-        result.table(DIAGNOSTICS_PER_LAYER, diagnosticsPerLayer(diagnostics));
-        result.table(DIAGNOSTICS, diagnostics);
-        result.table(RUNS, runs);
-        figures(result, results, log, diagnostics, z);
+        finish(result, results, runs, diagnostics, log, z);
 
         double wall = (System.nanoTime() - wall0) / 1e9;
         double cpu = processCpuSeconds() - cpu0;
@@ -388,10 +379,52 @@ public final class DesignPrinciplesExperiment implements Experiment {
                         + "Paper: 500M parameters, 24 layers, d 896, SlimPajama, WikiText perplexity.", z.scale(),
                 tok instanceof BpeTokenizer ? "BPE" : "character", trainTokens.length, valTokens.length,
                 tok.vocabSize()));
-        findingNotes(result, ppl, diagnostics);
+        findingNotes(result, perplexities(results), diagnostics);
         result.note(String.format(Locale.ROOT, "Time: wall %.0f s, JVM CPU %.0f s (%.2f cores busy), load average "
                 + "%.1f at start, %.1f at end.", wall, cpu, cpu / Math.max(wall, 1e-9), load0, load1));
         return result.seconds(wall);
+    }
+
+    /** The tables and figures derived from the raw {@code results}, {@code runs} and {@code diagnostics} tables. */
+    private static void finish(ExperimentResult result, Table results, Table runs, Table diagnostics, MetricsLog log,
+                               Sizes z) {
+        result.table(TABLE1, table1(results));
+        result.table(PLACEMENT, placementTable(results, z));
+        result.table(RESULTS, results);
+        result.table(DIAGNOSTICS_PER_LAYER, diagnosticsPerLayer(diagnostics));
+        result.table(DIAGNOSTICS, diagnostics);
+        result.table(RUNS, runs);
+        figures(result, results, log, diagnostics, z);
+    }
+
+    /**
+     * A saved run's result ({@link SavedRuns}): its raw {@value #RESULTS}, {@value #RUNS} and {@value #DIAGNOSTICS}
+     * tables and the metrics read back; every other table, the figures and the findings notes rebuilt from them.
+     */
+    static ExperimentResult rebuild(Experiment experiment, Settings settings, SavedRuns.Tables saved) {
+        MetricsLog log = saved.metrics();
+        ExperimentResult result = new ExperimentResult(experiment, settings, log);
+        Table results = saved.table(RESULTS, ColumnType.STRING, ColumnType.STRING, ColumnType.STRING, ColumnType.DOUBLE);
+        Table runs = saved.table(RUNS, ColumnType.STRING, ColumnType.STRING, ColumnType.INTEGER, ColumnType.DOUBLE,
+                ColumnType.STRING);
+        Table diagnostics = saved.table(DIAGNOSTICS, ColumnType.STRING, ColumnType.INTEGER, ColumnType.INTEGER,
+                ColumnType.STRING, ColumnType.DOUBLE);
+        finish(result, results, runs, diagnostics, log, sizes(settings.preset()));
+        findingNotes(result, perplexities(results), diagnostics);
+        return result;
+    }
+
+    /** Validation perplexity by run name ({@code standard}, {@code mlp/uniform}, {@code mlp/hybrid-skip}, ...). */
+    private static Map<String, Double> perplexities(Table results) {
+        Map<String, Double> ppl = new LinkedHashMap<>();
+        for (int r = 0; r < results.rowCount(); r++) {
+            if (results.stringColumn("metric").get(r).equals("perplexity")) {
+                String config = results.stringColumn("config").get(r);
+                ppl.put(config.equals(STANDARD) ? STANDARD : results.stringColumn("variant").get(r) + "/" + config,
+                        results.doubleColumn("value").getDouble(r));
+            }
+        }
+        return ppl;
     }
 
     /** One training run: which variant, which config (standard, uniform, hybrid, placement:X), which plan. */

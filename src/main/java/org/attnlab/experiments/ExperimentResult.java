@@ -37,15 +37,8 @@ public final class ExperimentResult {
         this.metrics = metrics == null ? new MetricsLog() : metrics;
     }
 
-    /**
-     * Adds a table under {@code name} (also its CSV file name); the table's own name is set to it. The names
-     * {@value SavedRuns#NOTES}, {@value SavedRuns#COLUMNS} and {@code metrics} are the results folder's own.
-     */
+    /** Adds a table under {@code name} (also its CSV file name); the table's own name is set to it. */
     public ExperimentResult table(String name, Table table) {
-        if (SavedRuns.RESERVED.contains(name)) {
-            throw new IllegalArgumentException("Table name '" + name + "' is reserved for the results folder's own "
-                    + "files " + SavedRuns.RESERVED + "; choose another");
-        }
         tables.put(name, table.setName(name));
         return this;
     }
@@ -151,8 +144,7 @@ public final class ExperimentResult {
     }
 
     /**
-     * Writes {@code NAME.csv} per table, {@code metrics.csv}, the notes and every column's type (so that
-     * {@link SavedRuns#load} can read the folder back as it was) and {@code index.html} into {@code dir} (created if
+     * Writes {@code NAME.csv} per table, {@code metrics.csv} and {@code index.html} into {@code dir} (created if
      * needed) and returns the report's path.
      */
     public Path writeTo(Path dir) {
@@ -161,7 +153,6 @@ public final class ExperimentResult {
             for (Map.Entry<String, Table> e : tables.entrySet()) {
                 e.getValue().write().csv(dir.resolve(e.getKey() + ".csv").toFile());
             }
-            SavedRuns.writeNotesAndColumns(this, dir);
             if (metrics.size() > 0) {
                 metrics.writeCsv(dir.resolve("metrics.csv"));
             }

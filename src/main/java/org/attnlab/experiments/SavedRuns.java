@@ -1,177 +1,160 @@
 package org.attnlab.experiments;
 
-import org.attnlab.Environment;
 import org.attnlab.Settings;
+import org.attnlab.data.DataFiles;
 import org.attnlab.train.MetricsLog;
 import org.attnlab.train.ProgressListener;
 import tech.tablesaw.api.ColumnType;
-import tech.tablesaw.api.StringColumn;
 import tech.tablesaw.api.Table;
 import tech.tablesaw.io.csv.CsvReadOptions;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A long experiment loaded from a previous run with the same settings, so that a class does not wait: the results
- * folder {@code ./lab experiment NAME --preset P --seed S} wrote (by default {@code build/results/NAME}) is read
- * back as an {@link ExperimentResult} when it is complete and was made by the same experiment, preset and seed;
- * otherwise the experiment runs.
+ * No waiting in class: a notebook loads the results of a previous run with the same settings instead of training
+ * again. {@code ./lab experiment flip-flop --preset quick} writes {@code build/results/flip-flop/} (see
+ * {@link ResultsFolder}); {@link #loadOrRun} reads it back when its {@value ResultsFolder#MANIFEST} names the same
+ * experiment, preset and seed and every table the experiment needs is there, and otherwise runs the experiment.
+ * The tables, figures and verdicts are rebuilt from the saved raw tables by the same code a fresh run uses.
  *
- * <p>What is read back: every table (with the column types it was written with, from {@value #COLUMNS}), the
- * training metrics ({@code metrics.csv}) and the notes ({@value #NOTES}). Figures are not: draw them again from the
- * tables with the experiment's static figure methods. A folder written before {@value #COLUMNS} existed counts as
- * incomplete.
+ * <p>Only experiments that can rebuild themselves are loaded ({@link #canLoad}): design principles (on branch nb05
+ * also flip-flop, word problems and MQRAR: when both are merged, the two maps below take every entry).
  */
 public final class SavedRuns {
-
-    /** The notes of the run, one per row (column {@code note}). */
-    static final String NOTES = "notes";
-    /** Every table's column names and types, in order (columns {@code table, column, type}). */
-    static final String COLUMNS = "columns";
-    /** File names a table may not take: the folder's own files. */
-    static final Set<String> RESERVED = Set.of(NOTES, COLUMNS, "metrics");
 
     private SavedRuns() {
     }
 
-    /** Where {@code ./lab experiment NAME} writes by default: {@code build/results/NAME} under the repository root. */
+    /** The saved tables of one results folder, read with the column types the caller names. */
+    public static final class Tables {
+        private final Path folder;
+
+        Tables(Path folder) {
+            this.folder = folder;
+        }
+
+        /** Table {@code name} from {@code NAME.csv}, its columns read as {@code types} (in file order). */
+        Table table(String name, ColumnType... types) {
+            Path file = folder.resolve(name + ".csv");
+            try {
+                return Table.read().usingOptions(CsvReadOptions.builder(file.toFile()).columnTypes(types)).setName(name);
+            } catch (RuntimeException e) {
+                throw new IllegalStateException("Saved table " + file + " cannot be read as " + List.of(types) + ": "
+                        + e.getMessage(), e);
+            }
+        }
+
+        /** The training metrics ({@code metrics.csv}); empty when the run logged none. */
+        MetricsLog metrics() {
+            Path file = folder.resolve("metrics.csv");
+            return Files.isRegularFile(file) ? MetricsLog.readCsv(file) : new MetricsLog();
+        }
+    }
+
+    /** How an experiment rebuilds its result from saved tables. */
+    interface Rebuild {
+        ExperimentResult from(Experiment experiment, Settings settings, Tables saved);
+    }
+
+    /** The raw tables each loadable experiment needs, and how it rebuilds itself. */
+    private static final Map<String, List<String>> NEEDS = Map.of(
+            "design-principles", List.of(DesignPrinciplesExperiment.RESULTS, DesignPrinciplesExperiment.RUNS,
+                    DesignPrinciplesExperiment.DIAGNOSTICS));
+
+    private static final Map<String, Rebuild> REBUILD = Map.of(
+            "design-principles", DesignPrinciplesExperiment::rebuild);
+
+    /** Whether {@code experiment} can be loaded from a saved run. */
+    public static boolean canLoad(Experiment experiment) {
+        return REBUILD.containsKey(experiment.name());
+    }
+
+    /** The folder {@code ./lab experiment NAME} writes by default: {@code build/results/NAME} in the repository. */
     public static Path defaultFolder(Experiment experiment) {
-        Path home = Environment.home();
-        return (home == null ? Paths.get("").toAbsolutePath() : home).resolve("build").resolve("results")
-                .resolve(experiment.name());
+        return DataFiles.repoRoot().resolve("build").resolve("results").resolve(experiment.name());
     }
 
     /**
-     * The result saved in {@code dir}, when it holds a complete run of {@code experiment} at {@code settings}' preset
-     * and seed; else empty, with the reason in {@code why} (if not null).
+     * Why {@code folder} does not hold a complete run of {@code experiment} at {@code settings}' preset and seed,
+     * or empty when it does.
      */
-    public static Optional<ExperimentResult> load(Experiment experiment, Settings settings, Path dir,
-                                                  List<String> why) {
-        List<String> reasons = why == null ? new ArrayList<>() : why;
-        Path manifest = dir.resolve(ResultsFolder.MANIFEST);
+    public static Optional<String> whyNot(Experiment experiment, Settings settings, Path folder) {
+        if (!canLoad(experiment)) {
+            return Optional.of(experiment.name() + " cannot be loaded from a saved run (only " + REBUILD.keySet()
+                    + ")");
+        }
+        Path manifest = folder.resolve(ResultsFolder.MANIFEST);
         if (!Files.isRegularFile(manifest)) {
-            reasons.add("no saved run in " + dir + " (no " + ResultsFolder.MANIFEST + ")");
-            return Optional.empty();
+            return Optional.of("no complete run in " + folder + " (no " + ResultsFolder.MANIFEST + ")");
         }
-        Map<String, String> m;
+        String text;
         try {
-            m = manifestFields(Files.readString(manifest, StandardCharsets.UTF_8));
+            text = Files.readString(manifest, StandardCharsets.UTF_8);
         } catch (IOException e) {
-            reasons.add(manifest + " cannot be read: " + e);
-            return Optional.empty();
+            return Optional.of(manifest + " cannot be read: " + e);
         }
-        String wanted = "experiment " + experiment.name() + ", preset " + settings.preset().label() + ", seed "
-                + settings.seed();
-        String found = "experiment " + m.get("experiment") + ", preset " + m.get("preset") + ", seed " + m.get("seed");
-        if (!wanted.equals(found)) {
-            reasons.add("the run saved in " + dir + " has other settings (" + found + "; wanted " + wanted + ")");
-            return Optional.empty();
+        String name = field(text, "experiment");
+        String preset = field(text, "preset");
+        String seed = field(text, "seed");
+        if (!experiment.name().equals(name) || !settings.preset().label().equals(preset)
+                || !String.valueOf(settings.seed()).equals(seed)) {
+            return Optional.of(String.format("%s holds experiment %s, preset %s, seed %s; this run wants %s, preset "
+                    + "%s, seed %d", folder, name, preset, seed, experiment.name(), settings.preset().label(),
+                    settings.seed()));
         }
-        Path columns = dir.resolve(COLUMNS + ".csv");
-        if (!Files.isRegularFile(columns)) {
-            reasons.add("the run saved in " + dir + " has no " + COLUMNS + ".csv (written by an older version)");
-            return Optional.empty();
-        }
-        try {
-            Table cols = Table.read().usingOptions(CsvReadOptions.builder(columns.toFile())
-                    .columnTypes(new ColumnType[] {ColumnType.STRING, ColumnType.STRING, ColumnType.STRING}));
-            Map<String, List<ColumnType>> types = new LinkedHashMap<>();
-            for (int r = 0; r < cols.rowCount(); r++) {
-                types.computeIfAbsent(cols.stringColumn(0).get(r), k -> new ArrayList<>())
-                        .add(ColumnType.valueOf(cols.stringColumn(2).get(r)));
+        for (String table : NEEDS.get(experiment.name())) {
+            if (!Files.isRegularFile(folder.resolve(table + ".csv"))) {
+                return Optional.of(folder + " lacks " + table + ".csv");
             }
-            ExperimentResult result = new ExperimentResult(experiment, settings,
-                    Files.isRegularFile(dir.resolve("metrics.csv")) ? MetricsLog.readCsv(dir.resolve("metrics.csv"))
-                            : new MetricsLog());
-            for (Map.Entry<String, List<ColumnType>> e : types.entrySet()) {
-                Path csv = dir.resolve(e.getKey() + ".csv");
-                if (!Files.isRegularFile(csv)) {
-                    reasons.add("the run saved in " + dir + " lacks " + csv.getFileName());
-                    return Optional.empty();
-                }
-                Table t = Table.read().usingOptions(CsvReadOptions.builder(csv.toFile())
-                        .columnTypes(e.getValue().toArray(ColumnType[]::new)));
-                result.table(e.getKey(), t);
-            }
-            Path notes = dir.resolve(NOTES + ".csv");
-            if (Files.isRegularFile(notes)) {
-                Table n = Table.read().usingOptions(CsvReadOptions.builder(notes.toFile())
-                        .columnTypes(new ColumnType[] {ColumnType.STRING}));
-                n.stringColumn(0).forEach(result::note);
-            }
-            return Optional.of(result.seconds(0));
-        } catch (RuntimeException e) {
-            reasons.add("the run saved in " + dir + " cannot be read back: " + e.getMessage());
-            return Optional.empty();
         }
+        return Optional.empty();
     }
 
     /**
-     * The run saved in {@link #defaultFolder} if it matches {@code settings} (a line says it was loaded and from
-     * where), else a fresh run of {@code experiment} reporting to {@code progress} (a line says why).
+     * The saved result of {@code experiment} in {@code folder} if it holds a complete run with the same experiment,
+     * preset and seed ({@link #whyNot} is empty); else empty.
+     */
+    public static Optional<ExperimentResult> load(Experiment experiment, Settings settings, Path folder) {
+        if (whyNot(experiment, settings, folder).isPresent()) {
+            return Optional.empty();
+        }
+        ExperimentResult r = REBUILD.get(experiment.name()).from(experiment, settings, new Tables(folder));
+        r.note("Loaded from the saved run in " + folder + " (no training in this session).");
+        return Optional.of(r);
+    }
+
+    /**
+     * {@link #load} from {@link #defaultFolder}, else {@code experiment.run(settings, progress)}; prints one line
+     * saying which, and when it runs, the command that would have saved the wait.
      */
     public static ExperimentResult loadOrRun(Experiment experiment, Settings settings, ProgressListener progress) {
         return loadOrRun(experiment, settings, progress, defaultFolder(experiment));
     }
 
-    /** As {@link #loadOrRun(Experiment, Settings, ProgressListener)}, from {@code dir}. */
+    /** {@link #loadOrRun(Experiment, Settings, ProgressListener)} with the saved run looked for in {@code folder}. */
     public static ExperimentResult loadOrRun(Experiment experiment, Settings settings, ProgressListener progress,
-                                             Path dir) {
-        List<String> why = new ArrayList<>();
-        Optional<ExperimentResult> saved = load(experiment, settings, dir, why);
+                                             Path folder) {
+        Optional<ExperimentResult> saved = load(experiment, settings, folder);
         if (saved.isPresent()) {
-            System.out.println("Loaded the saved run from " + dir + " (same experiment, preset and seed); delete "
-                    + "that folder to train here instead.");
+            System.out.println(experiment.name() + ": loaded the saved run in " + folder);
             return saved.get();
         }
-        System.out.println("Training here: " + String.join("; ", why) + ". To skip the wait next time, run "
-                + "./lab experiment " + experiment.name() + " --preset " + settings.preset().label() + " --seed "
-                + settings.seed() + " first.");
+        System.out.println(experiment.name() + ": training (" + whyNot(experiment, settings, folder).orElse("")
+                + "; to load instead next time: ./lab experiment " + experiment.name() + " --preset "
+                + settings.preset().label() + " --seed " + settings.seed() + ")");
         return experiment.run(settings, progress);
     }
 
-    /** Writes {@value #NOTES}.csv and {@value #COLUMNS}.csv of {@code result} into {@code dir}. */
-    static void writeNotesAndColumns(ExperimentResult result, Path dir) throws IOException {
-        Table cols = Table.create(COLUMNS, StringColumn.create("table"), StringColumn.create("column"),
-                StringColumn.create("type"));
-        for (Map.Entry<String, Table> e : result.tables().entrySet()) {
-            for (var c : e.getValue().columns()) {
-                cols.stringColumn(0).append(e.getKey());
-                cols.stringColumn(1).append(c.name());
-                cols.stringColumn(2).append(c.type().name());
-            }
-        }
-        Table notes = Table.create(NOTES, StringColumn.create("note", result.notes()));
-        try {
-            cols.write().csv(dir.resolve(COLUMNS + ".csv").toFile());
-            notes.write().csv(dir.resolve(NOTES + ".csv").toFile());
-        } catch (UncheckedIOException e) {
-            throw e.getCause();
-        }
-    }
-
-    private static final Pattern FIELD = Pattern.compile("\"(\\w+)\"\\s*:\\s*(\"((?:[^\"\\\\]|\\\\.)*)\"|[-0-9]+)");
-
-    /** The top-level string and integer fields of the flat JSON {@link ResultsFolder} writes. */
-    static Map<String, String> manifestFields(String json) {
-        Map<String, String> fields = new LinkedHashMap<>();
-        Matcher mt = FIELD.matcher(json);
-        while (mt.find()) {
-            fields.put(mt.group(1), mt.group(3) != null ? mt.group(3) : mt.group(2));
-        }
-        return fields;
+    private static String field(String json, String key) {
+        Matcher m = Pattern.compile("\"" + Pattern.quote(key) + "\"\\s*:\\s*\"?([^\",\\n]*)\"?").matcher(json);
+        return m.find() ? m.group(1).trim() : null;
     }
 }

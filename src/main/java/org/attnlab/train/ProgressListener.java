@@ -28,9 +28,22 @@ public interface ProgressListener {
     }
 
     /**
-     * This listener without the evaluations: one progress line per run (start, steps, end) and no table of
-     * evaluations under it, for a notebook that trains many runs and shows a summary of its own.
+     * A notebook display when running inside the rapaio Java kernel, else a terminal line
+     * ({@code \r}-updated on a terminal, one line per {@code logEvery} steps otherwise).
      */
+    static ProgressListener auto() {
+        return NotebookProgress.inKernel() ? new NotebookProgress() : new TerminalProgress();
+    }
+
+    /**
+     * {@link #auto()} without the evaluations: one updating progress line per run (step, loss, ETA) and nothing
+     * per evaluation; for notebooks that train many runs and print one summary table at the end.
+     */
+    static ProgressListener linePerRun() {
+        return auto().withoutEvaluations();
+    }
+
+    /** This listener with {@link #onEval} dropped: start, steps and end still reach it. */
     default ProgressListener withoutEvaluations() {
         ProgressListener inner = this;
         return new ProgressListener() {
@@ -49,14 +62,6 @@ public interface ProgressListener {
                 inner.onEnd(result);
             }
         };
-    }
-
-    /**
-     * A notebook display when running inside the rapaio Java kernel, else a terminal line
-     * ({@code \r}-updated on a terminal, one line per {@code logEvery} steps otherwise).
-     */
-    static ProgressListener auto() {
-        return NotebookProgress.inKernel() ? new NotebookProgress() : new TerminalProgress();
     }
 
     /**

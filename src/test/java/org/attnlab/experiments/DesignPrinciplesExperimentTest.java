@@ -6,11 +6,14 @@ import org.attnlab.Settings;
 import org.attnlab.probe.AttentionDiagnostics;
 import org.attnlab.train.ProgressListener;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import tech.tablesaw.api.DoubleColumn;
 import tech.tablesaw.api.IntColumn;
 import tech.tablesaw.api.StringColumn;
 import tech.tablesaw.api.Table;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 
@@ -23,9 +26,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class DesignPrinciplesExperimentTest {
 
     @Test
-    void smokePresetProducesEveryTable() {
-        ExperimentResult r = new DesignPrinciplesExperiment()
-                .run(new Settings(Device.cpu(), Preset.SMOKE, 7), new ProgressListener() { });
+    void smokePresetProducesEveryTableAndLoadsBackFromItsResultsFolder(@TempDir Path folder) throws Exception {
+        Settings smoke = new Settings(Device.cpu(), Preset.SMOKE, 7);
+        ExperimentResult r = new DesignPrinciplesExperiment().run(smoke, new ProgressListener() { });
         assertEquals(Set.of("table1", "placement", "results", "diagnostics_per_layer", "diagnostics", "runs"),
                 r.tables().keySet());
 
@@ -82,6 +85,24 @@ class DesignPrinciplesExperimentTest {
         assertEquals(List.of("run", "layer", "metric", "value"), perLayer.columnNames());
         assertEquals("layer 1", perLayer.stringColumn("layer").get(0));
         assertTrue(r.notes().stream().anyMatch(n -> n.startsWith("Time: wall")));
+
+        // saved as ./lab experiment saves it, then loaded instead of trained: the same tables, figures and verdicts
+        DesignPrinciplesExperiment experiment = new DesignPrinciplesExperiment();
+        assertTrue(SavedRuns.whyNot(experiment, smoke, folder).orElseThrow().contains("no complete run"));
+        r.writeTo(folder);
+        Files.writeString(folder.resolve(ResultsFolder.MANIFEST), ResultsFolder.manifest(experiment.name(), smoke));
+        ExperimentResult loaded = SavedRuns.load(experiment, smoke, folder).orElseThrow();
+        assertEquals(r.tables().keySet(), loaded.tables().keySet());
+        for (String name : r.tables().keySet()) {
+            assertEquals(r.table(name).printAll(), loaded.table(name).printAll(), name);
+        }
+        assertEquals(r.namedFigures().keySet(), loaded.namedFigures().keySet());
+        assertEquals(DesignPrinciplesExperiment.verdicts(r).printAll(), DesignPrinciplesExperiment.verdicts(loaded).printAll());
+        assertEquals(r.metrics().table().printAll(), loaded.metrics().table().printAll());
+        assertTrue(loaded.notes().stream().anyMatch(n -> n.startsWith("Uniform MLP: perplexity")), loaded.notes().toString());
+        assertTrue(SavedRuns.load(experiment, new Settings(Device.cpu(), Preset.SMOKE, 8), folder).isEmpty());
+        Files.delete(folder.resolve("diagnostics.csv"));
+        assertTrue(SavedRuns.whyNot(experiment, smoke, folder).orElseThrow().contains("lacks diagnostics.csv"));
     }
 
     /** A result with the tables the verdicts read: standard 10.0 (second seed {@code seed2}), the runs given. */
