@@ -709,8 +709,9 @@ public final class DesignPrinciplesExperiment implements Experiment {
 
     /**
      * The paper's findings beside this run's, each with a verdict computed from the numbers: {@code shows},
-     * {@code does not show at this scale}, or {@code inside the run-to-run spread} when the gap is smaller than
-     * {@link #seedSpread} (with no second seed no comparison is drawn at all). Columns: finding, paper (500M),
+     * {@code the direction only} (a uniform variant worse than standard beyond the spread, but by less than half the
+     * paper's gap), {@code does not show at this scale}, or {@code inside the run-to-run spread} when the gap is
+     * smaller than {@link #seedSpread} (with no second seed no comparison is drawn at all). Columns: finding, paper (500M),
      * here, verdict. Ratios are perplexity over standard's, written {@code x1.23}.
      */
     public static Table verdicts(ExperimentResult result) {
@@ -735,8 +736,17 @@ public final class DesignPrinciplesExperiment implements Experiment {
                 verdict = v == AttentionKind.NON_APPROXIMATE ? "shows (diverged)" : "diverged here (the paper's trained)";
             } else {
                 here = x(r);
-                verdict = noSpread || Math.abs(r - 1) <= spread ? noise
-                        : r > 1 ? "shows (worse)" : "does not show at this scale (better than standard)";
+                if (noSpread || Math.abs(r - 1) <= spread) {
+                    verdict = noise;
+                } else if (r < 1) {
+                    verdict = "does not show at this scale (better than standard)";
+                } else if (v == AttentionKind.NON_APPROXIMATE) {
+                    verdict = "does not show at this scale (worse, but trained without diverging)";
+                } else if (r - 1 >= (paper - 1) / 2) {
+                    verdict = "shows (worse)";
+                } else {
+                    verdict = "the direction only (worse, by less than half the paper's gap)";
+                }
             }
             String paperText = v == AttentionKind.NON_APPROXIMATE ? "diverged (9E+4 ppl, logits > 1e3)" : x(paper);
             t.stringColumn(0).append("uniform " + v.label() + " is worse than standard");

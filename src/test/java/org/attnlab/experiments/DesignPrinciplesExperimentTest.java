@@ -168,10 +168,16 @@ class DesignPrinciplesExperimentTest {
                 "approximate", "uniform", Double.NaN, "diverged: non-finite loss at step 140 (lr 0.003)",
                 "approximate", "hybrid", 10.5, "ok", "approximate", "hybrid-skip", 15.0, "ok",
                 "non-approximate", "uniform", 10.1, "ok",
-                "rnd-emb-qk", "uniform", 9.0, "ok");
+                "rnd-emb-qk", "uniform", 9.0, "ok",
+                "static-emb-qk", "uniform", 16.0, "ok",          // x1.6: more than half the paper's x2.097 - 1
+                "fixed-seq-qk", "uniform", 10.5, "ok");
         assertEquals(0.02, DesignPrinciplesExperiment.seedSpread(r), 1e-12);
         Table v = DesignPrinciplesExperiment.verdicts(r);
-        assertEquals("x1.400 | shows (worse)", verdict(v, "uniform mlp is worse than standard"));
+        assertEquals("x1.400 | the direction only (worse, by less than half the paper's gap)",
+                verdict(v, "uniform mlp is worse than standard"));
+        assertEquals("x1.600 | shows (worse)", verdict(v, "uniform static-emb-qk is worse than standard"));
+        assertEquals("x1.050 | the direction only (worse, by less than half the paper's gap)",
+                verdict(v, "uniform fixed-seq-qk is worse than standard"));
         assertEquals("diverged at step 140 | diverged here (the paper's trained)",
                 verdict(v, "uniform approximate is worse than standard"));
         assertEquals("x1.010 | inside the run-to-run spread (x1.020)",
