@@ -200,6 +200,17 @@ class DesignPrinciplesExperimentTest {
     }
 
     @Test
+    void nonApproximateIsJudgedOnDivergence() {
+        Table trained = DesignPrinciplesExperiment.verdicts(handMade(10.2, "non-approximate", "uniform", 12.0, "ok"));
+        assertEquals("x1.200 | does not show at this scale (worse, but trained without diverging)",
+                verdict(trained, "uniform non-approximate is worse than standard"));
+        Table diverged = DesignPrinciplesExperiment.verdicts(handMade(10.2, "non-approximate", "uniform", Double.NaN,
+                "diverged: gradient norm NaN at step 37"));
+        assertEquals("diverged at step 37 | shows (diverged)",
+                verdict(diverged, "uniform non-approximate is worse than standard"));
+    }
+
+    @Test
     void withoutASecondSeedNoComparisonIsDrawn() {
         ExperimentResult r = handMade(Double.NaN, "mlp", "uniform", 14.0, "ok", "mlp", "hybrid", 10.1, "ok");
         assertTrue(Double.isNaN(DesignPrinciplesExperiment.seedSpread(r)));
