@@ -29,6 +29,7 @@ import org.attnlab.train.TrainingData;
 import org.attnlab.viz.BarFigure;
 import org.attnlab.viz.LineFigure;
 import org.attnlab.viz.Plots;
+import tech.tablesaw.api.ColumnType;
 import tech.tablesaw.api.DoubleColumn;
 import tech.tablesaw.api.IntColumn;
 import tech.tablesaw.api.StringColumn;
@@ -77,6 +78,11 @@ public final class DesignPrinciplesExperiment implements Experiment {
     public static final String UNIFORM = "uniform";
     public static final String HYBRID = "hybrid";
     public static final String HYBRID_SKIP = "hybrid-skip";
+    /**
+     * The config of standard attention trained a second time with another seed (other initial weights, other batch
+     * order): the run-to-run spread a gap must exceed before a comparison is drawn.
+     */
+    public static final String SEED_2 = "seed-2";
 
     /** Table: the paper's Table 1 layout, our perplexities beside the paper's. */
     public static final String TABLE1 = "table1";
@@ -292,6 +298,8 @@ public final class DesignPrinciplesExperiment implements Experiment {
         ModelConfig base = ModelConfig.builder(tok.vocabSize(), z.dModel(), z.heads(), z.layers())
                 .maxLength(z.context()).fixedQkTokens(fixedText).build();
         TrainingData train = TrainingData.from(BatchSource.of(trainBatches, z.batch(), z.context(), settings.seed()));
+        long seed2 = Seeds.derive(settings.seed(), "second seed");
+        TrainingData train2 = TrainingData.from(BatchSource.of(trainBatches, z.batch(), z.context(), seed2));
         TrainingData val = TrainingData.from(BatchSource.of(valBatches, z.batch(), z.context(),
                 Seeds.derive(settings.seed(), "validation")));
         int[][] diagRows = valBatches.sample(z.diagnosticBatch(), z.context(),
@@ -300,6 +308,7 @@ public final class DesignPrinciplesExperiment implements Experiment {
         // the runs: standard; each variant uniform and hybrid; placements of one variant
         List<RunSpec> specs = new ArrayList<>();
         specs.add(new RunSpec(AttentionKind.STANDARD, STANDARD, LayerPlan.uniform(AttentionKind.STANDARD, z.layers())));
+        specs.add(new RunSpec(AttentionKind.STANDARD, SEED_2, LayerPlan.uniform(AttentionKind.STANDARD, z.layers())));
         for (AttentionKind v : VARIANTS) {
             specs.add(new RunSpec(v, UNIFORM, LayerPlan.uniform(v, z.layers())));
             specs.add(new RunSpec(v, HYBRID, LayerPlan.hybrid(v, z.layers())));
@@ -317,29 +326,29 @@ public final class DesignPrinciplesExperiment implements Experiment {
                 IntColumn.create("parameters"), DoubleColumn.create("train_seconds"), StringColumn.create("status"));
         Table diagnostics = Table.create(DIAGNOSTICS, StringColumn.create("run"), IntColumn.create("layer"),
                 IntColumn.create("head"), StringColumn.create("metric"), DoubleColumn.create("value"));
-        Map<String, Double> ppl = new LinkedHashMap<>();
         for (RunSpec spec : specs) {
             String run = spec.runName();
             ModelConfig cfg = base.withPlan(spec.plan());
-            TrainConfig tc = TrainConfig.builder(settings.seed(), settings.device()).steps(z.steps())
+            boolean second = spec.config().equals(SEED_2);
+            long seed = second ? seed2 : settings.seed();
+            TrainConfig tc = TrainConfig.builder(seed, settings.device()).steps(z.steps())
                     .batchSize(z.batch()).context(z.context()).lr(z.lr()).warmup(Math.max(1, z.steps() / 10))
                     .evalEvery(z.evalEvery()).evalBatches(z.evalBatches()).build();
             try (NDManager manager = NDManager.newBaseManager(settings.device())) {
-                DecoderLM model = DecoderLM.create(cfg, manager, settings.seed());
+                DecoderLM model = DecoderLM.create(cfg, manager, seed);
                 RunOutcome outcome = RunOutcome.completed();
                 double seconds;
-                try (Trainer trainer = Trainer.builder().model(model).config(tc).trainData(train).evalData(val)
+                try (Trainer trainer = Trainer.builder().model(model).config(tc).trainData(second ? train2 : train)
+                        .evalData(val)
                         .runName(run).listener(progress).metrics(log).build()) {
                     long t0 = System.nanoTime();
                     try {
                         TrainResult r = trainer.run();
                         add(results, spec, spec.config(), r.finalEval());
-                        ppl.put(run, r.finalEval().get("eval_perplexity"));
                     } catch (TrainingDiverged diverged) {
                         outcome = RunOutcome.diverged(diverged);
                         add(results, spec, spec.config(), Map.of("eval_perplexity", Double.NaN,
                                 "eval_loss", Double.NaN, "eval_accuracy", Double.NaN));
-                        ppl.put(run, Double.NaN);
                         result.note(run + " " + outcome.status());
                     }
                     seconds = (System.nanoTime() - t0) / 1e9;
@@ -348,7 +357,6 @@ public final class DesignPrinciplesExperiment implements Experiment {
                         trainer.evaluate(val, z.evalBatches(), LayerSkip.variantLayers(spec.plan()))
                                 .forEach((k, v) -> skip.put("eval_" + k, v));
                         add(results, spec, HYBRID_SKIP, skip);
-                        ppl.put(spec.variant().label() + "/" + HYBRID_SKIP, skip.get("eval_perplexity"));
                     }
                 }
                 runs.stringColumn("run").append(run);
@@ -356,19 +364,13 @@ public final class DesignPrinciplesExperiment implements Experiment {
                 runs.intColumn("parameters").append((int) model.parameterCount());
                 runs.doubleColumn("train_seconds").append(seconds);
                 runs.stringColumn("status").append(outcome.status());
-                if (outcome.isCompleted() && !spec.config().startsWith("placement")) {
+                if (outcome.isCompleted() && !spec.config().startsWith("placement") && !second) {
                     diagnose(model, manager, diagRows, run, diagnostics);
                 }
             }
         }
 
-        result.table(TABLE1, table1(results));
-        result.table(PLACEMENT, placementTable(results, z));
-        result.table(RESULTS, results);
-        result.table(DIAGNOSTICS_PER_LAYER, diagnosticsPerLayer(diagnostics));
-        result.table(DIAGNOSTICS, diagnostics);
-        result.table(RUNS, runs);
-        figures(result, results, log, diagnostics, z);
+        finish(result, results, runs, diagnostics, log, z);
 
         double wall = (System.nanoTime() - wall0) / 1e9;
         double cpu = processCpuSeconds() - cpu0;
@@ -377,16 +379,59 @@ public final class DesignPrinciplesExperiment implements Experiment {
                         + "Paper: 500M parameters, 24 layers, d 896, SlimPajama, WikiText perplexity.", z.scale(),
                 tok instanceof BpeTokenizer ? "BPE" : "character", trainTokens.length, valTokens.length,
                 tok.vocabSize()));
-        findingNotes(result, ppl, diagnostics);
+        findingNotes(result, perplexities(results), diagnostics);
         result.note(String.format(Locale.ROOT, "Time: wall %.0f s, JVM CPU %.0f s (%.2f cores busy), load average "
                 + "%.1f at start, %.1f at end.", wall, cpu, cpu / Math.max(wall, 1e-9), load0, load1));
         return result.seconds(wall);
     }
 
+    /** The tables and figures derived from the raw {@code results}, {@code runs} and {@code diagnostics} tables. */
+    private static void finish(ExperimentResult result, Table results, Table runs, Table diagnostics, MetricsLog log,
+                               Sizes z) {
+        result.table(TABLE1, table1(results));
+        result.table(PLACEMENT, placementTable(results, z));
+        result.table(RESULTS, results);
+        result.table(DIAGNOSTICS_PER_LAYER, diagnosticsPerLayer(diagnostics));
+        result.table(DIAGNOSTICS, diagnostics);
+        result.table(RUNS, runs);
+        figures(result, results, log, diagnostics, z);
+    }
+
+    /**
+     * A saved run's result ({@link SavedRuns}): its raw {@value #RESULTS}, {@value #RUNS} and {@value #DIAGNOSTICS}
+     * tables and the metrics read back; every other table, the figures and the findings notes rebuilt from them.
+     */
+    static ExperimentResult rebuild(Experiment experiment, Settings settings, SavedRuns.Tables saved) {
+        MetricsLog log = saved.metrics();
+        ExperimentResult result = new ExperimentResult(experiment, settings, log);
+        Table results = saved.table(RESULTS, ColumnType.STRING, ColumnType.STRING, ColumnType.STRING, ColumnType.DOUBLE);
+        Table runs = saved.table(RUNS, ColumnType.STRING, ColumnType.STRING, ColumnType.INTEGER, ColumnType.DOUBLE,
+                ColumnType.STRING);
+        Table diagnostics = saved.table(DIAGNOSTICS, ColumnType.STRING, ColumnType.INTEGER, ColumnType.INTEGER,
+                ColumnType.STRING, ColumnType.DOUBLE);
+        finish(result, results, runs, diagnostics, log, sizes(settings.preset()));
+        findingNotes(result, perplexities(results), diagnostics);
+        return result;
+    }
+
+    /** Validation perplexity by run name ({@code standard}, {@code mlp/uniform}, {@code mlp/hybrid-skip}, ...). */
+    private static Map<String, Double> perplexities(Table results) {
+        Map<String, Double> ppl = new LinkedHashMap<>();
+        for (int r = 0; r < results.rowCount(); r++) {
+            if (results.stringColumn("metric").get(r).equals("perplexity")) {
+                String config = results.stringColumn("config").get(r);
+                ppl.put(config.equals(STANDARD) ? STANDARD : results.stringColumn("variant").get(r) + "/" + config,
+                        results.doubleColumn("value").getDouble(r));
+            }
+        }
+        return ppl;
+    }
+
     /** One training run: which variant, which config (standard, uniform, hybrid, placement:X), which plan. */
     record RunSpec(AttentionKind variant, String config, LayerPlan plan) {
         String runName() {
-            return config.equals(STANDARD) ? STANDARD : variant.label() + "/" + config;
+            return config.equals(STANDARD) ? STANDARD : config.equals(SEED_2) ? STANDARD + "/" + SEED_2
+                    : variant.label() + "/" + config;
         }
     }
 
@@ -472,8 +517,8 @@ public final class DesignPrinciplesExperiment implements Experiment {
         }
         t.stringColumn(6).append(paperPpl(paperU));
         t.stringColumn(7).append(paperPpl(paperH));
-        t.stringColumn(8).append(String.format(Locale.ROOT, "%.2f", paperU / PAPER_STANDARD_PPL));
-        t.stringColumn(9).append(String.format(Locale.ROOT, "%.2f", paperH / PAPER_STANDARD_PPL));
+        t.stringColumn(8).append(String.format(Locale.ROOT, "%.3f", paperU / PAPER_STANDARD_PPL));   // as ours: 3 decimals
+        t.stringColumn(9).append(String.format(Locale.ROOT, "%.3f", paperH / PAPER_STANDARD_PPL));
     }
 
     private static String paperPpl(double p) {
@@ -603,6 +648,235 @@ public final class DesignPrinciplesExperiment implements Experiment {
             }
         }
         return best;
+    }
+
+    /**
+     * One row per training run: its name, how it ended ({@code ok} or {@code diverged at step N}), its validation
+     * perplexity (2 decimals) and training time (whole seconds): the summary shown after the progress lines.
+     */
+    public static Table runSummary(ExperimentResult result) {
+        Table runs = result.table(RUNS);
+        Table results = result.table(RESULTS);
+        Table t = Table.create("runs", StringColumn.create("run"), StringColumn.create("outcome"),
+                DoubleColumn.create("validation perplexity"), IntColumn.create("train seconds"));
+        for (int r = 0; r < runs.rowCount(); r++) {
+            String run = runs.stringColumn("run").get(r);
+            String status = runs.stringColumn("status").get(r);
+            t.stringColumn(0).append(run);
+            t.stringColumn(1).append(status.startsWith("diverged") ? divergedAt(status) : status);
+            t.doubleColumn(2).append(Math.round(runPerplexity(results, run) * 100) / 100.0);
+            t.intColumn(3).append((int) Math.round(runs.doubleColumn("train_seconds").getDouble(r)));
+        }
+        return t;
+    }
+
+    /** {@code "diverged at step N"} from a {@link RunOutcome#status()} text (the reason in full is in {@code runs}). */
+    private static String divergedAt(String status) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("step (\\d+)").matcher(status);
+        return m.find() ? "diverged at step " + m.group(1) : "diverged";
+    }
+
+    /** The validation perplexity of run {@code run} ({@code standard}, {@code mlp/uniform}, ...) in {@code results}. */
+    private static double runPerplexity(Table results, String run) {
+        if (run.equals(STANDARD)) {
+            return value(results, AttentionKind.STANDARD.label(), STANDARD, "perplexity");
+        }
+        int slash = run.indexOf('/');
+        return value(results, run.substring(0, slash), run.substring(slash + 1), "perplexity");
+    }
+
+    /** The {@code status} of run {@code run} in the {@code runs} table ({@code ok}, {@code diverged: ...}). */
+    public static String status(ExperimentResult result, String run) {
+        Table runs = result.table(RUNS);
+        for (int r = 0; r < runs.rowCount(); r++) {
+            if (runs.stringColumn("run").get(r).equals(run)) {
+                return runs.stringColumn("status").get(r);
+            }
+        }
+        return "not run";
+    }
+
+    /**
+     * The run-to-run spread of perplexity, as a ratio: |standard seed 2 / standard - 1|; NaN when the result has no
+     * second seed (e.g. a results folder written before it was added).
+     */
+    public static double seedSpread(ExperimentResult result) {
+        Table results = result.table(RESULTS);
+        double a = value(results, AttentionKind.STANDARD.label(), STANDARD, "perplexity");
+        double b = value(results, AttentionKind.STANDARD.label(), SEED_2, "perplexity");
+        return Math.abs(b / a - 1);
+    }
+
+    /**
+     * The paper's findings beside this run's, each with a verdict computed from the numbers: {@code shows},
+     * {@code the direction only} (a uniform variant worse than standard beyond the spread, but by less than half the
+     * paper's gap), {@code does not show at this scale}, or {@code inside the run-to-run spread} when the gap is
+     * smaller than {@link #seedSpread} (with no second seed no comparison is drawn at all). Columns: finding, paper (500M),
+     * here, verdict. Ratios are perplexity over standard's, written {@code x1.23}.
+     */
+    public static Table verdicts(ExperimentResult result) {
+        Table t = Table.create("verdicts", StringColumn.create("finding"), StringColumn.create("paper (500M)"),
+                StringColumn.create("here"), StringColumn.create("verdict"));
+        double spread = seedSpread(result);
+        double std = perplexity(result, AttentionKind.STANDARD, STANDARD);
+        boolean noSpread = Double.isNaN(spread);
+        String noise = noSpread ? "no second seed in this result: no comparison drawn"
+                : "inside the run-to-run spread (" + x(1 + spread) + ")";
+
+        // uniform variants: worse than standard?
+        for (AttentionKind v : VARIANTS) {
+            double paper = PAPER_WIKITEXT_PPL.get(v)[0] / PAPER_STANDARD_PPL;
+            String run = v.label() + "/" + UNIFORM;
+            double r = perplexity(result, v, UNIFORM) / std;
+            String status = status(result, run);
+            String here;
+            String verdict;
+            if (status.startsWith("diverged")) {
+                here = divergedAt(status);
+                verdict = v == AttentionKind.NON_APPROXIMATE ? "shows (diverged)" : "diverged here (the paper's trained)";
+            } else {
+                here = x(r);
+                if (noSpread || Math.abs(r - 1) <= spread) {
+                    verdict = noise;
+                } else if (r < 1) {
+                    verdict = "does not show at this scale (better than standard)";
+                } else if (v == AttentionKind.NON_APPROXIMATE) {
+                    verdict = "does not show at this scale (worse, but trained without diverging)";
+                } else if (r - 1 >= (paper - 1) / 2) {
+                    verdict = "shows (worse)";
+                } else {
+                    verdict = "the direction only (worse, by less than half the paper's gap)";
+                }
+            }
+            String paperText = v == AttentionKind.NON_APPROXIMATE ? "diverged (9E+4 ppl, logits > 1e3)" : x(paper);
+            t.stringColumn(0).append("uniform " + v.label() + " is worse than standard");
+            t.stringColumn(1).append(paperText);
+            t.stringColumn(2).append(here);
+            t.stringColumn(3).append(verdict);
+        }
+        // Non-approximate's logits
+        Table diag = result.table(DIAGNOSTICS);
+        Table na = diag.where(diag.stringColumn("run").isEqualTo(AttentionKind.NON_APPROXIMATE.label() + "/" + UNIFORM)
+                .and(diag.stringColumn("metric").isEqualTo("max_logit")));
+        double maxLogit = na.rowCount() == 0 ? Double.NaN : na.doubleColumn("value").max();
+        t.stringColumn(0).append("uniform non-approximate's logits blow up");
+        t.stringColumn(1).append("above 1e3");
+        t.stringColumn(2).append(Double.isNaN(maxLogit) ? "not measured" : String.format(Locale.ROOT, "max |logit| %.1f",
+                maxLogit));
+        t.stringColumn(3).append(Double.isNaN(maxLogit) ? "not measured" : maxLogit > 1e3 ? "shows"
+                : "does not show at this scale");
+        // hybrids: better than uniform, and close to standard
+        int better = 0;
+        int withinNoise = 0;
+        double worstHybrid = 0;
+        String worstHybridName = "";
+        int counted = 0;
+        for (AttentionKind v : VARIANTS) {
+            double u = perplexity(result, v, UNIFORM) / std;
+            double h = perplexity(result, v, HYBRID) / std;
+            if (Double.isNaN(h)) {
+                continue;
+            }
+            counted++;
+            if (Double.isNaN(u) || u - h > (noSpread ? Double.POSITIVE_INFINITY : spread)) {
+                better++;
+            }
+            if (!noSpread && Math.abs(h - 1) <= spread) {
+                withinNoise++;
+            }
+            if (h > worstHybrid) {
+                worstHybrid = h;
+                worstHybridName = v.label();
+            }
+        }
+        double paperWorstHybrid = PAPER_WIKITEXT_PPL.get(AttentionKind.MLP)[1] / PAPER_STANDARD_PPL;
+        t.stringColumn(0).append("a hybrid beats its uniform model");
+        t.stringColumn(1).append("every variant");
+        t.stringColumn(2).append(better + " of " + counted + " by more than the spread");
+        t.stringColumn(3).append(noSpread ? noise : better == counted ? "shows" : better > 0 ? "shows for " + better
+                + " of " + counted : "does not show at this scale");
+        t.stringColumn(0).append("hybrids stay close to standard");
+        t.stringColumn(1).append("worst " + x(paperWorstHybrid) + " (mlp), others <= "
+                + x(PAPER_WIKITEXT_PPL.get(AttentionKind.APPROXIMATE)[1] / PAPER_STANDARD_PPL));
+        t.stringColumn(2).append("worst " + x(worstHybrid) + " (" + worstHybridName + "); " + withinNoise + " of "
+                + counted + " inside the spread");
+        t.stringColumn(3).append(counted == 0 ? "not run" : worstHybrid <= paperWorstHybrid ? "shows"
+                : "does not show at this scale");
+        // skip
+        double minSkip = Double.POSITIVE_INFINITY;
+        for (AttentionKind v : VARIANTS) {
+            double sk = perplexity(result, v, HYBRID_SKIP) / perplexity(result, v, HYBRID);
+            if (!Double.isNaN(sk)) {
+                minSkip = Math.min(minSkip, sk);
+            }
+        }
+        t.stringColumn(0).append("a hybrid without its variant layers collapses");
+        t.stringColumn(1).append("LAMBADA acc 0.0, every variant");
+        t.stringColumn(2).append(Double.isInfinite(minSkip) ? "no hybrid completed"
+                : "perplexity " + x(minSkip) + " or more of the hybrid's");
+        t.stringColumn(3).append(Double.isInfinite(minSkip) ? "not run" : minSkip >= 2 ? "shows (perplexity at least doubles)"
+                : "does not show at this scale");
+        // sinks
+        Table stdDiag = diag.where(diag.stringColumn("run").isEqualTo(STANDARD));
+        double sinks = stdDiag.rowCount() == 0 ? Double.NaN : AttentionDiagnostics.sinkHeadFraction(
+                stdDiag.selectColumns("layer", "head", "metric", "value"));
+        t.stringColumn(0).append("sink heads form in the standard model");
+        t.stringColumn(1).append("18% of heads (Gu et al., 60M, 5B tokens)");
+        t.stringColumn(2).append(Double.isNaN(sinks) ? "not measured" : String.format(Locale.ROOT, "%.0f%% of heads",
+                100 * sinks));
+        t.stringColumn(3).append(Double.isNaN(sinks) ? "not measured" : sinks > 0 ? "shows"
+                : "does not show at this scale");
+        return t;
+    }
+
+    /** A perplexity ratio as the tables write it, always 3 decimals: {@code x1.234}; {@code -} for NaN. */
+    static String x(double ratio) {
+        return Double.isNaN(ratio) ? "-" : String.format(Locale.ROOT, "x%.3f", ratio);
+    }
+
+    /**
+     * Validation perplexity against step for standard attention and the runs of one {@code config}
+     * ({@value #UNIFORM} or {@value #HYBRID}): at most seven lines, a linear axis with several ticks.
+     */
+    public static LineFigure trainingCurves(MetricsLog log, String config) {
+        Table curves = log.table();
+        curves = curves.where(curves.stringColumn("metric").isEqualTo("eval_perplexity")
+                .and(curves.stringColumn("run").isEqualTo(STANDARD)
+                        .or(curves.stringColumn("run").endsWith("/" + config))));
+        return Plots.lines(renameValue(curves, "validation perplexity"), "step", "validation perplexity", "run")
+                .markers().title("Validation perplexity during training: standard and each " + config + " model")
+                .size(820, 420);
+    }
+
+    /**
+     * One diagnostic per head of one run as a grid: rows "layer 1".."layer n" (numbered as the
+     * {@value #DIAGNOSTICS_PER_LAYER} table and the paper number them), columns "head 1".., values in the cells.
+     */
+    public static org.attnlab.viz.HeatmapFigure headGrid(ExperimentResult result, String run, String metric) {
+        Table d = result.table(DIAGNOSTICS);
+        d = d.where(d.stringColumn("run").isEqualTo(run).and(d.stringColumn("metric").isEqualTo(metric)));
+        if (d.rowCount() == 0) {
+            throw new IllegalArgumentException("No '" + metric + "' rows for run '" + run + "' in " + DIAGNOSTICS);
+        }
+        int layers = (int) d.intColumn("layer").max() + 1;
+        int heads = (int) d.intColumn("head").max() + 1;
+        double[][] z = new double[layers][heads];
+        for (double[] row : z) {
+            Arrays.fill(row, Double.NaN);
+        }
+        for (int r = 0; r < d.rowCount(); r++) {
+            z[d.intColumn("layer").getInt(r)][d.intColumn("head").getInt(r)] = d.doubleColumn("value").getDouble(r);
+        }
+        List<String> rows = new ArrayList<>();
+        List<String> cols = new ArrayList<>();
+        for (int l = 1; l <= layers; l++) {
+            rows.add("layer " + l);
+        }
+        for (int h = 1; h <= heads; h++) {
+            cols.add("head " + h);
+        }
+        return Plots.grid(run + " model: " + metric + " per head", z, rows, "layer", cols, "head", metric)
+                .showValues().size(620, 120 + 70 * layers);
     }
 
     /** What a preset trains, in words (for the "scale here" column of a findings table). */
