@@ -36,6 +36,35 @@ public interface ProgressListener {
     }
 
     /**
+     * {@link #auto()} without the evaluations: one updating progress line per run (step, loss, ETA) and nothing
+     * per evaluation; for notebooks that train many runs and print one summary table at the end.
+     */
+    static ProgressListener linePerRun() {
+        return auto().withoutEvaluations();
+    }
+
+    /** This listener with {@link #onEval} dropped: start, steps and end still reach it. */
+    default ProgressListener withoutEvaluations() {
+        ProgressListener inner = this;
+        return new ProgressListener() {
+            @Override
+            public void onStart(String run, TrainConfig config, long startStep) {
+                inner.onStart(run, config, startStep);
+            }
+
+            @Override
+            public void onStep(Progress progress) {
+                inner.onStep(progress);
+            }
+
+            @Override
+            public void onEnd(TrainResult result) {
+                inner.onEnd(result);
+            }
+        };
+    }
+
+    /**
      * Where a run is.
      *
      * @param run              the run's name
