@@ -270,11 +270,16 @@ public final class FlipFlopExperiment implements Experiment {
         return result;
     }
 
-    /** Training loss per run against step, the y axis titled {@code yTitle}, log scale. */
+    /**
+     * Training loss per run against step, the y axis titled {@code yTitle}; log scale when the losses span more than
+     * a factor of 10 (on a narrower range a log axis would show hardly a tick).
+     */
     static org.attnlab.viz.LineFigure lossFigure(MetricsLog log, String yTitle) {
         Table curves = log.table().where(log.table().stringColumn(MetricsLog.METRIC).isEqualTo("train_loss"));
-        curves.doubleColumn(MetricsLog.VALUE).setName(yTitle);
-        return Plots.lines(curves, MetricsLog.STEP, yTitle, MetricsLog.RUN).logY();
+        DoubleColumn loss = curves.doubleColumn(MetricsLog.VALUE).setName(yTitle);
+        org.attnlab.viz.LineFigure f = Plots.lines(curves, MetricsLog.STEP, yTitle, MetricsLog.RUN);
+        double lo = loss.min();
+        return lo > 0 && loss.max() / lo > 10 ? f.logY() : f;
     }
 
     /** Whether {@code variant}'s in-distribution error is at most {@link #LEARNED_ID_ERROR}. */

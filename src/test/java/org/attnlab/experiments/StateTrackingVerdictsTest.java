@@ -140,6 +140,18 @@ class StateTrackingVerdictsTest {
     }
 
     @Test
+    void lossAxisIsNamed() {
+        org.attnlab.train.MetricsLog log = new org.attnlab.train.MetricsLog();
+        for (int step = 1; step <= 5; step++) {
+            log.add("RoPE", step, "train_loss", 1.0 / step);
+            log.add("RoPE", step, "eval_loss", 9.0);
+        }
+        String svg = FlipFlopExperiment.lossFigure(log, "training loss (read bits)").svg();
+        assertTrue(svg.contains("training loss (read bits)"), "the y axis names the loss");
+        assertFalse(svg.contains(">value<"), "not the metrics log's column name");
+    }
+
+    @Test
     void savedRunIsLoadedOnlyForTheSameSettings(@TempDir Path dir) {
         Settings smoke = new Settings(Device.cpu(), Preset.SMOKE, 7);
         MqrarExperiment experiment = new MqrarExperiment();
