@@ -134,8 +134,9 @@ public final class SavedRuns {
     }
 
     /**
-     * {@link #load} from {@link #defaultFolder}, else {@code experiment.run(settings, progress)}; prints one line
-     * saying which, and when it runs, the command that would have saved the wait.
+     * {@link #load} from {@link #defaultFolder}, else {@code experiment.run(settings, progress)} (also when the saved
+     * tables cannot be read); prints one line saying which, and when it runs, why and the command that would have
+     * saved the wait.
      */
     public static ExperimentResult loadOrRun(Experiment experiment, Settings settings, ProgressListener progress) {
         return loadOrRun(experiment, settings, progress, defaultFolder(experiment));
@@ -144,12 +145,19 @@ public final class SavedRuns {
     /** {@link #loadOrRun(Experiment, Settings, ProgressListener)} with the saved run looked for in {@code folder}. */
     public static ExperimentResult loadOrRun(Experiment experiment, Settings settings, ProgressListener progress,
                                              Path folder) {
-        Optional<ExperimentResult> saved = load(experiment, settings, folder);
-        if (saved.isPresent()) {
-            System.out.println(experiment.name() + ": loaded the saved run in " + folder);
-            return saved.get();
+        String why;
+        try {
+            Optional<ExperimentResult> saved = load(experiment, settings, folder);
+            if (saved.isPresent()) {
+                System.out.println(experiment.name() + ": loaded the saved run in " + folder);
+                return saved.get();
+            }
+            why = whyNot(experiment, settings, folder).orElse("");
+        } catch (RuntimeException e) {
+            // e.g. a folder written by an older version whose tables have other columns
+            why = "the saved run in " + folder + " cannot be read: " + e.getMessage();
         }
-        System.out.println(experiment.name() + ": training (" + whyNot(experiment, settings, folder).orElse("")
+        System.out.println(experiment.name() + ": training (" + why
                 + "; to load instead next time: ./lab experiment " + experiment.name() + " --preset "
                 + settings.preset().label() + " --seed " + settings.seed() + ")");
         return experiment.run(settings, progress);

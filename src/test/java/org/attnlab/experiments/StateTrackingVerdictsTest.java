@@ -180,6 +180,13 @@ class StateTrackingVerdictsTest {
         assertTrue(SavedRuns.loadOrRun(experiment, smoke, QUIET, folder).notes().stream()
                 .anyMatch(n -> n.startsWith("Loaded from the saved run")));
         try {
+            Files.writeString(folder.resolve(MqrarExperiment.ACCURACY + ".csv"), "who,what\nx,y\n");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        assertTrue(SavedRuns.loadOrRun(experiment, smoke, QUIET, folder).notes().stream()
+                .noneMatch(n -> n.startsWith("Loaded from the saved run")), "unreadable tables: trained instead");
+        try {
             Files.delete(folder.resolve(MqrarExperiment.ACCURACY + ".csv"));
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
