@@ -9,6 +9,7 @@ import org.attnlab.data.tasks.Split;
 import org.attnlab.train.MetricsLog;
 import org.attnlab.train.ProgressListener;
 import org.attnlab.viz.Plots;
+import tech.tablesaw.api.ColumnType;
 import tech.tablesaw.api.DoubleColumn;
 import tech.tablesaw.api.IntColumn;
 import tech.tablesaw.api.StringColumn;
@@ -57,6 +58,13 @@ public final class FlipFlopExperiment implements Experiment {
             Variant.ROPE, new String[] {"6.9%", "40.3%", "0.01%"},
             Variant.FOX, new String[] {"8.3%", "36.3%", "0%"},
             Variant.PATH, new String[] {"0%", "0.0001%", "0%"});
+
+    /**
+     * A variant has learned flip-flop in distribution when its in-distribution error is at most this (10%): the
+     * paper's baselines reach 6.9% (RoPE) and 8.3% (FoX), PaTH 0%. Only then does an out-of-distribution error
+     * say something about generalisation.
+     */
+    public static final double LEARNED_ID_ERROR = 0.10;
 
     static final List<Split> EVAL_SPLITS = List.of(FlipFlopTask.IN_DISTRIBUTION, FlipFlopTask.OOD_SPARSE,
             FlipFlopTask.OOD_DENSE);
@@ -220,16 +228,22 @@ public final class FlipFlopExperiment implements Experiment {
             reads.set(i, countReads(task, EVAL_SPLITS.get(i % EVAL_SPLITS.size()), s, settings));
         }
         Table errors = Table.create(ERRORS, variant, split, error, reads);
+        finish(result, s, errors, Table.create(TIMING, tVariant, tSteps, tWall), log);
+        result.note("Time: " + clock.summary() + ".");
+        return result.seconds(clock.wallSeconds());
+    }
+
+    /** The tables, figures and notes made from the raw tables of a run (also of a saved run, see {@link SavedRuns}). */
+    static void finish(ExperimentResult result, Size s, Table errors, Table timing, MetricsLog log) {
         result.table(ERRORS, errors);
         result.table(SUMMARY, summary(errors));
-        result.table(TIMING, Table.create(TIMING, tVariant, tSteps, tWall));
+        result.table(TIMING, timing);
 
         Table pct = errors.copy();
         pct.addColumns(errors.doubleColumn("error").multiply(100).setName("error %"));
-        result.figure(ERROR_BARS, Plots.bars(pct, "split", "error %", "variant")
+        result.figure(ERROR_BARS, Plots.bars(pct, "split", "error %", "variant").labels("%.1f")
                 .title("Flip-flop error by split (%, lower is better)"));
-        Table curves = log.table().where(log.table().stringColumn(MetricsLog.METRIC).isEqualTo("train_loss"));
-        result.figure(TRAINING_LOSS, Plots.lines(curves, MetricsLog.STEP, MetricsLog.VALUE, MetricsLog.RUN).logY()
+        result.figure(TRAINING_LOSS, lossFigure(log, "training loss (read bits)")
                 .title("Training loss (in-distribution flip-flop)"));
         Table evalAcc = log.table().where(log.table().stringColumn(MetricsLog.METRIC).isEqualTo("eval_accuracy"));
         if (evalAcc.rowCount() > 0) {
@@ -237,16 +251,109 @@ public final class FlipFlopExperiment implements Experiment {
                     .title("In-distribution read accuracy during training"));
         }
 
-        double ropeSparse = errorOf(errors, Variant.ROPE, FlipFlopTask.OOD_SPARSE);
-        double pathSparse = errorOf(errors, Variant.PATH, FlipFlopTask.OOD_SPARSE);
-        result.note(String.format("OOD-sparse error: PaTH %.2f%% vs RoPE %.2f%% (paper: 0.0001%% vs 40.3%%)%s.",
-                100 * pathSparse, 100 * ropeSparse,
-                pathSparse < ropeSparse ? "" : "; the finding does NOT show at this scale"));
+        for (Variant v : VARIANTS) {
+            result.note(baselineCheck(errors, v) + ".");
+        }
+        result.note("OOD-sparse, PaTH vs RoPE (paper: 0.0001% vs 40.3%): " + sparseVerdict(errors) + ".");
         result.note(String.format("Scale: %s, %d sequences per step, lr %.0e (paper: d 64, length 512). Test: %d x %d "
                 + "sequences per split, the same for every variant.", scale(s), s.batchSize(), s.lr(), s.testBatches(),
                 s.testBatchSize()));
-        result.note("Time: " + clock.summary() + ".");
-        return result.seconds(clock.wallSeconds());
+    }
+
+    /** A saved run's result: its {@value #ERRORS} and {@value #TIMING} tables and metrics, read back. */
+    static ExperimentResult rebuild(Experiment experiment, Settings settings, SavedRuns.Tables saved) {
+        MetricsLog log = saved.metrics();
+        ExperimentResult result = new ExperimentResult(experiment, settings, log);
+        finish(result, size(settings.preset()), saved.table(ERRORS, ColumnType.STRING, ColumnType.STRING,
+                ColumnType.DOUBLE, ColumnType.INTEGER), saved.table(TIMING, ColumnType.STRING, ColumnType.INTEGER,
+                ColumnType.DOUBLE), log);
+        return result;
+    }
+
+    /**
+     * Training loss per run against step, the y axis titled {@code yTitle}; log scale when the losses span more than
+     * a factor of 10 (on a narrower range a log axis would show hardly a tick).
+     */
+    static org.attnlab.viz.LineFigure lossFigure(MetricsLog log, String yTitle) {
+        Table curves = log.table().where(log.table().stringColumn(MetricsLog.METRIC).isEqualTo("train_loss"));
+        DoubleColumn loss = curves.doubleColumn(MetricsLog.VALUE).setName(yTitle);
+        org.attnlab.viz.LineFigure f = Plots.lines(curves, MetricsLog.STEP, yTitle, MetricsLog.RUN);
+        double lo = loss.min();
+        return lo > 0 && loss.max() / lo > 10 ? f.logY() : f;
+    }
+
+    /** Whether {@code variant}'s in-distribution error is at most {@link #LEARNED_ID_ERROR}. */
+    public static boolean learnedInDistribution(ExperimentResult result, Variant variant) {
+        return errorOf(result.table(ERRORS), variant, FlipFlopTask.IN_DISTRIBUTION) <= LEARNED_ID_ERROR;
+    }
+
+    /**
+     * One line on whether {@code variant} learned the task in distribution, beside the paper:
+     * {@code RoPE: in-distribution error 30.1% (paper 6.9%): NOT learned at this scale (threshold 10%)}.
+     */
+    public static String baselineCheck(ExperimentResult result, Variant variant) {
+        return baselineCheck(result.table(ERRORS), variant);
+    }
+
+    /** {@link #baselineCheck(ExperimentResult, Variant)} by display name ({@code "RoPE"}). */
+    public static String baselineCheck(ExperimentResult result, String variant) {
+        return baselineCheck(result, Variant.named(variant));
+    }
+
+    static String baselineCheck(Table errors, Variant variant) {
+        double id = errorOf(errors, variant, FlipFlopTask.IN_DISTRIBUTION);
+        String[] paper = PAPER.get(variant);
+        return String.format("%s: in-distribution error %.1f%% (paper %s): %s (threshold %.0f%%)",
+                variant.displayName(), 100 * id, paper == null ? "not reported" : paper[0],
+                id <= LEARNED_ID_ERROR ? "learned at this scale" : "NOT learned at this scale",
+                100 * LEARNED_ID_ERROR);
+    }
+
+    /**
+     * The paper's OOD-sparse finding (RoPE learns flip-flop in distribution but fails on sparse sequences; PaTH
+     * does not fail), read from a run: {@code not tested at this scale} when either model has not learned the task
+     * in distribution ({@link #LEARNED_ID_ERROR}), else {@code shows at this scale} when RoPE's OOD-sparse error
+     * exceeds PaTH's by more than two standard errors of the difference (binomial, from the number of reads), else
+     * {@code does not show at this scale}.
+     */
+    public static String sparseVerdict(ExperimentResult result) {
+        return sparseVerdict(result.table(ERRORS));
+    }
+
+    static String sparseVerdict(Table errors) {
+        double ropeId = errorOf(errors, Variant.ROPE, FlipFlopTask.IN_DISTRIBUTION);
+        double pathId = errorOf(errors, Variant.PATH, FlipFlopTask.IN_DISTRIBUTION);
+        double rope = errorOf(errors, Variant.ROPE, FlipFlopTask.OOD_SPARSE);
+        double path = errorOf(errors, Variant.PATH, FlipFlopTask.OOD_SPARSE);
+        List<String> unlearned = new java.util.ArrayList<>();
+        if (ropeId > LEARNED_ID_ERROR) {
+            unlearned.add(String.format("RoPE %.1f%% (paper 6.9%%)", 100 * ropeId));
+        }
+        if (pathId > LEARNED_ID_ERROR) {
+            unlearned.add(String.format("PaTH %.1f%% (paper 0%%)", 100 * pathId));
+        }
+        if (!unlearned.isEmpty()) {
+            return String.format("not tested at this scale: in-distribution error %s is above %.0f%%, so the model "
+                    + "has not learned the task and its OOD-sparse error (PaTH %.1f%%, RoPE %.1f%%) says nothing about "
+                    + "generalisation", String.join(", ", unlearned), 100 * LEARNED_ID_ERROR, 100 * path, 100 * rope);
+        }
+        double se = Math.sqrt(rope * (1 - rope) / readsOf(errors, Variant.ROPE, FlipFlopTask.OOD_SPARSE)
+                + path * (1 - path) / readsOf(errors, Variant.PATH, FlipFlopTask.OOD_SPARSE));
+        double gap = rope - path;
+        return String.format("%s: both learn in distribution (RoPE %.1f%%, PaTH %.1f%%); OOD-sparse RoPE %.1f%% vs "
+                        + "PaTH %.1f%%, gap %.1f points %s two standard errors (%.1f points)",
+                gap > 2 * se ? "shows at this scale" : "does not show at this scale", 100 * ropeId, 100 * pathId,
+                100 * rope, 100 * path, 100 * gap, gap > 2 * se ? "beyond" : "within", 200 * se);
+    }
+
+    private static int readsOf(Table errors, Variant variant, Split split) {
+        for (int i = 0; i < errors.rowCount(); i++) {
+            if (errors.stringColumn("variant").get(i).equals(variant.displayName())
+                    && errors.stringColumn("split").get(i).equals(split.name())) {
+                return Math.max(1, errors.intColumn("reads").get(i));
+            }
+        }
+        throw new IllegalArgumentException("No reads for variant '" + variant + "' on split '" + split + "'");
     }
 
     /** The scale a preset trains at, for findings tables: {@code 1 layer, 2 heads, d 32, length 128, 150 steps}. */

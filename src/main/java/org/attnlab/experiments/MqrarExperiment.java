@@ -7,6 +7,7 @@ import org.attnlab.data.tasks.Split;
 import org.attnlab.train.MetricsLog;
 import org.attnlab.train.ProgressListener;
 import org.attnlab.viz.Plots;
+import tech.tablesaw.api.ColumnType;
 import tech.tablesaw.api.DoubleColumn;
 import tech.tablesaw.api.IntColumn;
 import tech.tablesaw.api.StringColumn;
@@ -34,6 +35,13 @@ public final class MqrarExperiment implements Experiment {
     public static final String ACCURACY_BARS = "accuracy_by_n";
     /** Figure: training loss per run. */
     public static final String TRAINING_LOSS = "training_loss";
+
+    /**
+     * A model succeeds at MQRAR-N when its query accuracy is at least this (90%). It must succeed at N = 1 (plain
+     * associative recall, which any two-layer softmax model can learn) before its accuracy at larger N says
+     * anything about counting back through a key's history.
+     */
+    public static final double SUCCESS = 0.9;
 
     /** The paper's models have two layers. */
     static final int LAYERS = 2;
@@ -212,24 +220,43 @@ public final class MqrarExperiment implements Experiment {
             }
         }
         Table accuracy = Table.create(ACCURACY, variant, nCol, acc, chance, seconds);
+        finish(result, s, accuracy, log);
+        result.note("Time: " + clock.summary() + ".");
+        return result.seconds(clock.wallSeconds());
+    }
+
+    /** The tables, figures and notes made from the raw tables of a run (also of a saved run, see {@link SavedRuns}). */
+    static void finish(ExperimentResult result, Size s, Table accuracy, MetricsLog log) {
         result.table(ACCURACY, accuracy);
         result.table(SUMMARY, summary(accuracy, s));
 
         Table forPlot = accuracy.copy();
         forPlot.addColumns(accuracy.intColumn("n").asStringColumn().setName("MQRAR-N"));
-        result.figure(ACCURACY_BARS, Plots.bars(forPlot, "MQRAR-N", "accuracy", "variant")
+        result.figure(ACCURACY_BARS, Plots.bars(forPlot, "MQRAR-N", "accuracy", "variant").labels("%.2f")
                 .title("MQRAR-N: query accuracy by N (chance " + String.format("%.1f%%", 100.0 / s.values()) + ")"));
-        Table curves = log.table().where(log.table().stringColumn(MetricsLog.METRIC).isEqualTo("train_loss"));
-        result.figure(TRAINING_LOSS, Plots.lines(curves, MetricsLog.STEP, MetricsLog.VALUE, MetricsLog.RUN).logY()
+        result.figure(TRAINING_LOSS, FlipFlopExperiment.lossFigure(log, "training loss (answers)")
                 .title("Training loss"));
 
         for (Variant v : s.variants()) {
             result.note(v.displayName() + ": " + describe(accuracy, v));
         }
+        if (s.variants().contains(Variant.PATH)) {
+            result.note("PaTH succeeds for N < 4 (paper): " + pathVerdict(accuracy) + ".");
+        }
+        if (s.variants().contains(Variant.FOX)) {
+            result.note("FoX does not (paper): " + foxVerdict(accuracy) + ".");
+        }
         result.note(String.format("Scale: %s, %d sequences per step, lr %.0e (paper: d 256, 2 heads, 32 keys, "
                 + "length 768).", scale(s), s.batchSize(), s.lr()));
-        result.note("Time: " + clock.summary() + ".");
-        return result.seconds(clock.wallSeconds());
+    }
+
+    /** A saved run's result: its {@value #ACCURACY} table and metrics, read back. */
+    static ExperimentResult rebuild(Experiment experiment, Settings settings, SavedRuns.Tables saved) {
+        MetricsLog log = saved.metrics();
+        ExperimentResult result = new ExperimentResult(experiment, settings, log);
+        finish(result, size(settings.preset()), saved.table(ACCURACY, ColumnType.STRING, ColumnType.INTEGER,
+                ColumnType.DOUBLE, ColumnType.DOUBLE, ColumnType.DOUBLE), log);
+        return result;
     }
 
     /** The scale a preset trains at, for findings tables. */
@@ -261,6 +288,63 @@ public final class MqrarExperiment implements Experiment {
             }
         }
         return sb.toString();
+    }
+
+    /**
+     * The paper's PaTH claim (success for every N &lt; 4) read from a run, over the N it ran up to 3: {@code shows at
+     * this scale} when PaTH reaches {@link #SUCCESS} at each, else {@code does not show at this scale} naming the N
+     * where it falls short.
+     */
+    public static String pathVerdict(ExperimentResult result) {
+        return pathVerdict(result.table(ACCURACY));
+    }
+
+    static String pathVerdict(Table accuracy) {
+        int top = Math.min(3, maxN(accuracy));
+        List<String> below = new java.util.ArrayList<>();
+        for (int n = 1; n <= top; n++) {
+            double a = accuracyOf(accuracy, Variant.PATH, n);
+            if (a < SUCCESS) {
+                below.add(String.format("N=%d %.0f%%", n, 100 * a));
+            }
+        }
+        String range = top == 1 ? "N=1" : "N=1.." + top;
+        return below.isEmpty()
+                ? String.format("shows at this scale: PaTH reaches %.0f%% at every %s", 100 * SUCCESS, range)
+                : String.format("does not show at this scale: PaTH is below %.0f%% at %s", 100 * SUCCESS,
+                        String.join(", ", below));
+    }
+
+    /**
+     * The paper's FoX claim (FoX fails at some N &lt; 4) read from a run: {@code not tested at this scale} when FoX
+     * does not even learn N = 1 (below {@link #SUCCESS}: a baseline that cannot recall says nothing about counting
+     * back); {@code shows at this scale} when it learns N = 1 and falls below it at a larger N; else {@code does not
+     * show at this scale}.
+     */
+    public static String foxVerdict(ExperimentResult result) {
+        return foxVerdict(result.table(ACCURACY));
+    }
+
+    static String foxVerdict(Table accuracy) {
+        double one = accuracyOf(accuracy, Variant.FOX, 1);
+        if (one < SUCCESS) {
+            return String.format("not tested at this scale: FoX does not learn N=1, plain recall (%.0f%%, below "
+                    + "%.0f%%), so its accuracy at larger N says nothing about counting back", 100 * one, 100 * SUCCESS);
+        }
+        int top = Math.min(3, maxN(accuracy));
+        for (int n = 2; n <= top; n++) {
+            double a = accuracyOf(accuracy, Variant.FOX, n);
+            if (a < SUCCESS) {
+                return String.format("shows at this scale: FoX learns N=1 (%.0f%%) and falls to %.0f%% at N=%d", 100 * one,
+                        100 * a, n);
+            }
+        }
+        return top < 2 ? "not tested at this scale: only N=1 was run"
+                : String.format("does not show at this scale: FoX reaches %.0f%% at every N=1..%d", 100 * SUCCESS, top);
+    }
+
+    private static int maxN(Table accuracy) {
+        return (int) accuracy.intColumn("n").max();
     }
 
     /** One row per N: each variant's accuracy (%) beside the paper's claim. */

@@ -25,8 +25,8 @@ import java.util.regex.Pattern;
  * experiment, preset and seed and every table the experiment needs is there, and otherwise runs the experiment.
  * The tables, figures and verdicts are rebuilt from the saved raw tables by the same code a fresh run uses.
  *
- * <p>Only experiments that can rebuild themselves are loaded ({@link #canLoad}): design principles (on branch nb05
- * also flip-flop, word problems and MQRAR: when both are merged, the two maps below take every entry).
+ * <p>Only experiments that can rebuild themselves are loaded ({@link #canLoad}): design principles, flip-flop,
+ * word problems, MQRAR.
  */
 public final class SavedRuns {
 
@@ -67,10 +67,16 @@ public final class SavedRuns {
     /** The raw tables each loadable experiment needs, and how it rebuilds itself. */
     private static final Map<String, List<String>> NEEDS = Map.of(
             "design-principles", List.of(DesignPrinciplesExperiment.RESULTS, DesignPrinciplesExperiment.RUNS,
-                    DesignPrinciplesExperiment.DIAGNOSTICS));
+                    DesignPrinciplesExperiment.DIAGNOSTICS),
+            "flip-flop", List.of(FlipFlopExperiment.ERRORS, FlipFlopExperiment.TIMING),
+            "word-problems", List.of(WordProblemsExperiment.BY_LENGTH, WordProblemsExperiment.SUMMARY),
+            "mqrar", List.of(MqrarExperiment.ACCURACY));
 
     private static final Map<String, Rebuild> REBUILD = Map.of(
-            "design-principles", DesignPrinciplesExperiment::rebuild);
+            "design-principles", DesignPrinciplesExperiment::rebuild,
+            "flip-flop", FlipFlopExperiment::rebuild,
+            "word-problems", WordProblemsExperiment::rebuild,
+            "mqrar", MqrarExperiment::rebuild);
 
     /** Whether {@code experiment} can be loaded from a saved run. */
     public static boolean canLoad(Experiment experiment) {
@@ -132,8 +138,9 @@ public final class SavedRuns {
     }
 
     /**
-     * {@link #load} from {@link #defaultFolder}, else {@code experiment.run(settings, progress)}; prints one line
-     * saying which, and when it runs, the command that would have saved the wait.
+     * {@link #load} from {@link #defaultFolder}, else {@code experiment.run(settings, progress)} (also when the saved
+     * tables cannot be read); prints one line saying which, and when it runs, why and the command that would have
+     * saved the wait.
      */
     public static ExperimentResult loadOrRun(Experiment experiment, Settings settings, ProgressListener progress) {
         return loadOrRun(experiment, settings, progress, defaultFolder(experiment));
@@ -142,12 +149,19 @@ public final class SavedRuns {
     /** {@link #loadOrRun(Experiment, Settings, ProgressListener)} with the saved run looked for in {@code folder}. */
     public static ExperimentResult loadOrRun(Experiment experiment, Settings settings, ProgressListener progress,
                                              Path folder) {
-        Optional<ExperimentResult> saved = load(experiment, settings, folder);
-        if (saved.isPresent()) {
-            System.out.println(experiment.name() + ": loaded the saved run in " + folder);
-            return saved.get();
+        String why;
+        try {
+            Optional<ExperimentResult> saved = load(experiment, settings, folder);
+            if (saved.isPresent()) {
+                System.out.println(experiment.name() + ": loaded the saved run in " + folder);
+                return saved.get();
+            }
+            why = whyNot(experiment, settings, folder).orElse("");
+        } catch (RuntimeException e) {
+            // e.g. a folder written by an older version whose tables have other columns
+            why = "the saved run in " + folder + " cannot be read: " + e.getMessage();
         }
-        System.out.println(experiment.name() + ": training (" + whyNot(experiment, settings, folder).orElse("")
+        System.out.println(experiment.name() + ": training (" + why
                 + "; to load instead next time: ./lab experiment " + experiment.name() + " --preset "
                 + settings.preset().label() + " --seed " + settings.seed() + ")");
         return experiment.run(settings, progress);

@@ -7,6 +7,7 @@ import org.attnlab.data.tasks.WordProblemTask;
 import org.attnlab.train.MetricsLog;
 import org.attnlab.train.ProgressListener;
 import org.attnlab.viz.Plots;
+import tech.tablesaw.api.ColumnType;
 import tech.tablesaw.api.DoubleColumn;
 import tech.tablesaw.api.IntColumn;
 import tech.tablesaw.api.StringColumn;
@@ -216,8 +217,8 @@ public final class WordProblemsExperiment implements Experiment {
         StringColumn sGroup = StringColumn.create("group");
         StringColumn sVariant = StringColumn.create("variant");
         IntColumn sLayers = IntColumn.create("layers");
-        DoubleColumn sAcc = DoubleColumn.create("accuracy (train length)");
-        DoubleColumn sFinal = DoubleColumn.create("final-state accuracy (train length)");
+        DoubleColumn sAcc = DoubleColumn.create(ACCURACY_COLUMN);
+        DoubleColumn sFinal = DoubleColumn.create(FINAL_COLUMN);
         DoubleColumn sFinalLong = DoubleColumn.create("final-state accuracy (2x length)");
         DoubleColumn sSeconds = DoubleColumn.create("train_seconds");
 
@@ -262,6 +263,13 @@ public final class WordProblemsExperiment implements Experiment {
         }
         Table byLength = Table.create(BY_LENGTH, lGroup, lModel, lVariant, lLayers, lLength, lAcc);
         Table summary = Table.create(SUMMARY, sGroup, sVariant, sLayers, sAcc, sFinal, sFinalLong, sSeconds);
+        finish(result, s, byLength, summary, log);
+        result.note("Time: " + clock.summary() + ".");
+        return result.seconds(clock.wallSeconds());
+    }
+
+    /** The tables, figures and notes made from the raw tables of a run (also of a saved run, see {@link SavedRuns}). */
+    static void finish(ExperimentResult result, Size s, Table byLength, Table summary, MetricsLog log) {
         result.table(BY_LENGTH, byLength);
         result.table(SUMMARY, summary);
 
@@ -272,8 +280,7 @@ public final class WordProblemsExperiment implements Experiment {
                     .title(group + ": accuracy of the state after t elements (trained at length " + s.trainLength()
                             + ")"));
         }
-        Table curves = log.table().where(log.table().stringColumn(MetricsLog.METRIC).isEqualTo("train_loss"));
-        result.figure(TRAINING_LOSS, Plots.lines(curves, MetricsLog.STEP, MetricsLog.VALUE, MetricsLog.RUN).logY()
+        result.figure(TRAINING_LOSS, FlipFlopExperiment.lossFigure(log, "training loss (all states)")
                 .title("Training loss"));
 
         for (Group group : s.groups()) {
@@ -282,11 +289,24 @@ public final class WordProblemsExperiment implements Experiment {
                         + solvedAt(summary, group, variant, s.layers()) + "; "
                         + describe(summary, group, variant));
             }
+            if (s.variants().contains(Variant.PATH) && s.variants().contains(Variant.ROPE)) {
+                result.note(group.name() + ", PaTH with fewer layers than RoPE: " + depthVerdict(summary, group)
+                        + ".");
+            }
         }
         result.note(String.format("Scale: %s, %d sequences per step, lr %.0e (the paper trains to convergence, with "
                 + "more layers and longer sequences).", scale(s), s.batchSize(), s.lr()));
-        result.note("Time: " + clock.summary() + ".");
-        return result.seconds(clock.wallSeconds());
+    }
+
+    /** A saved run's result: its {@value #BY_LENGTH} and {@value #SUMMARY} tables and metrics, read back. */
+    static ExperimentResult rebuild(Experiment experiment, Settings settings, SavedRuns.Tables saved) {
+        MetricsLog log = saved.metrics();
+        ExperimentResult result = new ExperimentResult(experiment, settings, log);
+        finish(result, size(settings.preset()), saved.table(BY_LENGTH, ColumnType.STRING, ColumnType.STRING,
+                        ColumnType.STRING, ColumnType.INTEGER, ColumnType.INTEGER, ColumnType.DOUBLE),
+                saved.table(SUMMARY, ColumnType.STRING, ColumnType.STRING, ColumnType.INTEGER, ColumnType.DOUBLE,
+                        ColumnType.DOUBLE, ColumnType.DOUBLE, ColumnType.DOUBLE), log);
+        return result;
     }
 
     /** The scale a preset trains at, for findings tables. */
@@ -301,11 +321,82 @@ public final class WordProblemsExperiment implements Experiment {
     }
 
     /**
-     * Whether {@code variant} solved {@code group} in a result, and with how few layers: e.g. {@code solved (>90%
-     * accuracy at the training length) with 2 layers (95.1%)} or {@code not solved with up to 2 layers (best 31.0%)}.
+     * The accuracy a model must exceed to count as solving a word problem (90%, the paper's threshold), read on the
+     * <em>final state</em> at the training length: the word problem asks for the product of the whole word, and a
+     * per-position mean is raised by the short prefixes that are easy.
+     */
+    public static final double SOLVED = 0.9;
+
+    /**
+     * Whether {@code variant} solved {@code group} in a result, and with how few layers, judged on the final-state
+     * accuracy at the training length (the per-position mean beside it): e.g. {@code solved (final-state accuracy
+     * > 90% at the training length) with 2 layers (95.1%; per-position 98.0%)} or {@code not solved with up to 2
+     * layers (best final-state 64.0%, per-position 91.2%)}.
      */
     public static String verdict(ExperimentResult result, Group group, Variant variant) {
         Table summary = result.table(SUMMARY);
+        return solvedAt(summary, group, variant, layersOf(summary, group, variant));
+    }
+
+    /** {@link #verdict(ExperimentResult, Group, Variant)} by names: {@code verdict(words, "A5", "PaTH")}. */
+    public static String verdict(ExperimentResult result, String group, String variant) {
+        return verdict(result, Group.named(group), Variant.named(variant));
+    }
+
+    /** The fewest layers with which {@code variant} solved {@code group} ({@link #SOLVED}), or empty. */
+    public static java.util.OptionalInt solvedWith(ExperimentResult result, Group group, Variant variant) {
+        return solvedWith(result.table(SUMMARY), group, variant);
+    }
+
+    static java.util.OptionalInt solvedWith(Table summary, Group group, Variant variant) {
+        for (int n : layersOf(summary, group, variant)) {
+            if (finalAccuracy(summary, group, variant, n) > SOLVED) {
+                return java.util.OptionalInt.of(n);
+            }
+        }
+        return java.util.OptionalInt.empty();
+    }
+
+    /**
+     * The paper's depth claim (PaTH solves {@code group} with fewer layers than RoPE), read from a run:
+     * {@code shows at this scale} when PaTH solves it with fewer layers than RoPE (or RoPE not at all), else
+     * {@code does not show at this scale}, with the reason.
+     */
+    public static String depthVerdict(ExperimentResult result, Group group) {
+        return depthVerdict(result.table(SUMMARY), group);
+    }
+
+    /** {@link #depthVerdict(ExperimentResult, Group)} by name: {@code depthVerdict(words, "A5")}. */
+    public static String depthVerdict(ExperimentResult result, String group) {
+        return depthVerdict(result, Group.named(group));
+    }
+
+    static String depthVerdict(Table summary, Group group) {
+        java.util.OptionalInt path = solvedWith(summary, group, Variant.PATH);
+        java.util.OptionalInt rope = solvedWith(summary, group, Variant.ROPE);
+        List<Integer> depths = layersOf(summary, group, Variant.PATH);
+        int max = depths.get(depths.size() - 1);
+        if (path.isEmpty()) {
+            return String.format("does not show at this scale: PaTH does not solve %s with up to %d layer%s (best "
+                    + "final-state accuracy %.1f%%, threshold %.0f%%)", group, max, max == 1 ? "" : "s",
+                    100 * bestFinal(summary, group, Variant.PATH), 100 * SOLVED);
+        }
+        if (rope.isPresent() && rope.getAsInt() <= path.getAsInt()) {
+            return String.format("does not show at this scale: RoPE solves %s with %d layer%s, PaTH with %d", group,
+                    rope.getAsInt(), rope.getAsInt() == 1 ? "" : "s", path.getAsInt());
+        }
+        return String.format("shows at this scale: PaTH solves %s with %d layer%s, RoPE %s", group, path.getAsInt(),
+                path.getAsInt() == 1 ? "" : "s", rope.isPresent() ? "needs " + rope.getAsInt()
+                        : String.format("not with up to %d (best final-state accuracy %.1f%%)", max,
+                                100 * bestFinal(summary, group, Variant.ROPE)));
+    }
+
+    private static double bestFinal(Table summary, Group group, Variant variant) {
+        return layersOf(summary, group, variant).stream()
+                .mapToDouble(n -> finalAccuracy(summary, group, variant, n)).max().orElse(Double.NaN);
+    }
+
+    private static List<Integer> layersOf(Table summary, Group group, Variant variant) {
         List<Integer> layers = new java.util.ArrayList<>();
         for (int i = 0; i < summary.rowCount(); i++) {
             if (isModel(summary, i, group, variant)) {
@@ -315,22 +406,19 @@ public final class WordProblemsExperiment implements Experiment {
         if (layers.isEmpty()) {
             throw new IllegalArgumentException("No " + group + " " + variant + " models in this result");
         }
-        return solvedAt(summary, group, variant, layers);
+        java.util.Collections.sort(layers);
+        return layers;
     }
 
-    /** {@link #verdict(ExperimentResult, Group, Variant)} by names: {@code verdict(words, "A5", "PaTH")}. */
-    public static String verdict(ExperimentResult result, String group, String variant) {
-        return verdict(result, Group.named(group), Variant.named(variant));
-    }
-
-    /** Accuracy at the training length per depth: {@code L1 31%, L2 45%}. */
+    /** Final-state and per-position accuracy at the training length per depth: {@code L1 5.0% (per-position 31.0%)}. */
     static String describe(Table summary, Group group, Variant variant) {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < summary.rowCount(); i++) {
             if (isModel(summary, i, group, variant)) {
-                double acc = summary.doubleColumn("accuracy (train length)").get(i);
-                sb.append(sb.length() == 0 ? "" : ", ")
-                        .append(String.format("L%d %.1f%%", summary.intColumn("layers").get(i), 100 * acc));
+                sb.append(sb.length() == 0 ? "" : ", ").append(String.format("L%d final state %.1f%% (per-position "
+                                + "%.1f%%)", summary.intColumn("layers").get(i),
+                        100 * summary.doubleColumn(FINAL_COLUMN).get(i),
+                        100 * summary.doubleColumn(ACCURACY_COLUMN).get(i)));
             }
         }
         return sb.toString();
@@ -341,18 +429,40 @@ public final class WordProblemsExperiment implements Experiment {
                 && summary.stringColumn("variant").get(row).equals(variant.displayName());
     }
 
-    /** "solved (>90% per-position accuracy at the training length) with 2 layers" or "not solved with up to N". */
+    static final String ACCURACY_COLUMN = "per-position accuracy (train length)";
+    static final String FINAL_COLUMN = "final-state accuracy (train length)";
+
+    /** "solved (final-state accuracy > 90% ...) with 2 layers (..)" or "not solved with up to N layers (..)". */
     static String solvedAt(Table summary, Group group, Variant variant, List<Integer> layers) {
         for (int n : layers) {
-            double acc = accuracy(summary, group, variant, n);
-            if (acc > 0.9) {
-                return String.format("solved (>90%% accuracy at the training length) with %d layer%s (%.1f%%)", n,
-                        n == 1 ? "" : "s", 100 * acc);
+            double fin = finalAccuracy(summary, group, variant, n);
+            if (fin > SOLVED) {
+                return String.format("solved (final-state accuracy > %.0f%% at the training length) with %d layer%s "
+                        + "(%.1f%%; per-position %.1f%%)", 100 * SOLVED, n, n == 1 ? "" : "s", 100 * fin,
+                        100 * accuracy(summary, group, variant, n));
             }
         }
         int max = layers.get(layers.size() - 1);
-        return String.format("not solved with up to %d layer%s (best %.1f%%)", max, max == 1 ? "" : "s",
-                100 * layers.stream().mapToDouble(n -> accuracy(summary, group, variant, n)).max().orElse(0));
+        int best = layers.stream().max(java.util.Comparator.comparingDouble(n -> finalAccuracy(summary, group,
+                variant, n))).orElseThrow();
+        return String.format("not solved with up to %d layer%s (best final-state accuracy %.1f%% with %d; "
+                        + "per-position %.1f%%)", max, max == 1 ? "" : "s", 100 * finalAccuracy(summary, group, variant,
+                best), best, 100 * accuracy(summary, group, variant, best));
+    }
+
+    /** Final-state accuracy (0..1) at the training length of one model in a word-problems result. */
+    public static double finalAccuracy(ExperimentResult result, Group group, Variant variant, int layers) {
+        return finalAccuracy(result.table(SUMMARY), group, variant, layers);
+    }
+
+    static double finalAccuracy(Table summary, Group group, Variant variant, int layers) {
+        for (int i = 0; i < summary.rowCount(); i++) {
+            if (isModel(summary, i, group, variant) && summary.intColumn("layers").get(i) == layers) {
+                return summary.doubleColumn(FINAL_COLUMN).get(i);
+            }
+        }
+        throw new IllegalArgumentException("No summary row for " + group + " " + variant + " with " + layers
+                + " layers");
     }
 
     /**
@@ -372,7 +482,7 @@ public final class WordProblemsExperiment implements Experiment {
     static double accuracy(Table summary, Group group, Variant variant, int layers) {
         for (int i = 0; i < summary.rowCount(); i++) {
             if (isModel(summary, i, group, variant) && summary.intColumn("layers").get(i) == layers) {
-                return summary.doubleColumn("accuracy (train length)").get(i);
+                return summary.doubleColumn(ACCURACY_COLUMN).get(i);
             }
         }
         throw new IllegalArgumentException("No summary row for " + group + " " + variant + " with " + layers

@@ -20,6 +20,7 @@ public final class BarFigure extends Figure {
     private final double[][] values; // [series][category]; NaN = no bar
     private final String xTitle;
     private final String yTitle;
+    private String labelFormat; // null: no value labels
 
     BarFigure(String title, List<String> categories, List<String> seriesNames, double[][] values, String xTitle,
             String yTitle) {
@@ -54,6 +55,20 @@ public final class BarFigure extends Figure {
     public BarFigure size(int newWidth, int newHeight) {
         super.size(newWidth, newHeight);
         return this;
+    }
+
+    /**
+     * Writes each bar's value above it with {@code format} (e.g. {@code "%.1f"}), so that a bar of height 0 is
+     * still seen as a 0 rather than missed.
+     */
+    public BarFigure labels(String format) {
+        String.format(java.util.Locale.ROOT, format, 0.0); // fails at once on a bad format
+        this.labelFormat = format;
+        return this;
+    }
+
+    private String label(double v) {
+        return Double.isFinite(v) ? String.format(java.util.Locale.ROOT, labelFormat, v) : "";
     }
 
     public List<String> categories() {
@@ -95,6 +110,15 @@ public final class BarFigure extends Figure {
             p.put("name", plotlyText(seriesNames.get(s)));
             p.put("x", plotlyText(categories)); // exact labels, escaped as in heatmaps: ticks and hover show them literally
             p.put("y", values[s]);
+            if (labelFormat != null) {
+                List<String> text = new ArrayList<>();
+                for (double v : values[s]) {
+                    text.add(label(v));
+                }
+                p.put("text", text);
+                p.put("textposition", "outside");
+                p.put("cliponaxis", false);
+            }
             out.add(p);
         }
         return out;
@@ -144,6 +168,9 @@ public final class BarFigure extends Figure {
                         .append("\" fill=\"").append(Svg.COLORWAY.get(s % Svg.COLORWAY.size())).append("\"><title>")
                         .append(Svg.esc(categories.get(c) + ", " + seriesNames.get(s) + ": " + Svg.label(v)))
                         .append("</title></rect>");
+                if (labelFormat != null) {
+                    Svg.text(sb, gx + s * barW + barW / 2, y0 - 3, "middle", label(v), "fill=\"#444\" font-size=\"10\"");
+                }
             }
             Svg.text(sb, left + c * slot + slot / 2, top + ph + 16, "middle", categories.get(c), "fill=\"#444\"");
         }
