@@ -79,7 +79,7 @@ public final class InductionScores {
         checkTokens(tokens);
         Map<Integer, float[][][][]> byLayer = new TreeMap<>();
         for (Map.Entry<String, NDArray> e : patterns.entrySet()) {
-            byLayer.put(HookName.patternLayer(e.getKey()), toArray(e.getValue(), tokens));
+            byLayer.put(HookName.patternLayer(e.getKey()), ProbeRun.pattern(e.getValue(), tokens));
         }
         IntColumn layer = IntColumn.create(LAYER);
         IntColumn head = IntColumn.create(HEAD);
@@ -209,7 +209,7 @@ public final class InductionScores {
             if (head < 0 || head >= heads) {
                 throw new IllegalArgumentException("head=" + head + " is outside 0.." + (heads - 1));
             }
-            return toArray(p, new int[][] {tokens})[0][head];
+            return ProbeRun.pattern(p, new int[][] {tokens})[0][head];
         }
     }
 
@@ -227,30 +227,6 @@ public final class InductionScores {
         float[][] out = new float[l][l];
         for (int q = 0; q < l; q++) {
             System.arraycopy(flat, q * l, out[q], 0, l);
-        }
-        return out;
-    }
-
-    /** {@code [B, H, L, L]} -> float[B][H][L][L], checking B and L against the tokens. */
-    private static float[][][][] toArray(NDArray pattern, int[][] tokens) {
-        Shape s = pattern.getShape();
-        int b = tokens.length;
-        int l = tokens[0].length;
-        if (s.dimension() != 4 || s.get(0) != b || s.get(2) != l || s.get(3) != l) {
-            throw new IllegalArgumentException("pattern has shape " + s + "; expected [B, H, L, L] = [" + b + ", H, "
-                    + l + ", " + l + "] for the tokens given");
-        }
-        int h = (int) s.get(1);
-        float[] flat = pattern.toType(DataType.FLOAT32, false).toFloatArray();
-        float[][][][] out = new float[b][h][l][l];
-        int k = 0;
-        for (int i = 0; i < b; i++) {
-            for (int j = 0; j < h; j++) {
-                for (int q = 0; q < l; q++) {
-                    System.arraycopy(flat, k, out[i][j][q], 0, l);
-                    k += l;
-                }
-            }
         }
         return out;
     }
