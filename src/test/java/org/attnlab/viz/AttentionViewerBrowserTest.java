@@ -2,14 +2,11 @@ package org.attnlab.viz;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -26,32 +23,29 @@ class AttentionViewerBrowserTest {
 
     @Test
     void hoverShadesWhatTheTokenAttendsToAndTheCheckCatchesBrokenHoverCode() throws Exception {
-        assumeTrue(onPath("chromium"), "chromium not installed");
+        BrowserTool.assumeChromium();
         List<String> tokens = AttentionViewerTest.TOKENS;
         float[][][][] w = AttentionViewerTest.patterns(2, 4, tokens.size());
         String first = AttentionViewer.of(tokens, w).layer(1).head(2).title("two layers: <s> & <eoi> as tokens").html();
         String second = AttentionViewer.of(tokens, w).hover(AttentionViewer.Hover.KEY).focus(5).html();
         Path good = page(DIR, first + "<hr>" + second);
-        Result ok = check(DIR);
+        BrowserTool.Result ok = check(DIR);
         assertEquals(0, ok.exit(), ok.output());
         assertTrue(ok.output().contains("check_viewer: 2 viewers passed, 0 failed"), ok.output());
 
         // hover events ignored: the check must say nothing was shaded
-        Result deaf = check(page(Path.of("target", "viewer-broken-hover"),
+        BrowserTool.Result deaf = check(page(Path.of("target", "viewer-broken-hover"),
                 first.replace("toks.addEventListener('mouseover'", "toks.addEventListener('mouseoverX'")));
         assertEquals(1, deaf.exit(), deaf.output());
         assertTrue(deaf.output().contains("hovering a token shaded nothing"), deaf.output());
 
         // shading from head 0 whatever head is selected: the check must see the wrong weights
-        Result wrongHead = check(page(Path.of("target", "viewer-broken-head"),
+        BrowserTool.Result wrongHead = check(page(Path.of("target", "viewer-broken-head"),
                 first.replace("w(st.layer,st.head,f,i)", "w(st.layer,0,f,i)")));
         assertEquals(1, wrongHead.exit(), wrongHead.output());
         assertTrue(wrongHead.output().contains("is shaded (darkness") || wrongHead.output().contains("is not shaded but"),
                 wrongHead.output());
         assertTrue(Files.exists(good));
-    }
-
-    private record Result(int exit, String output) {
     }
 
     private static Path page(Path dir, String body) throws Exception {
@@ -62,30 +56,7 @@ class AttentionViewerBrowserTest {
         return p;
     }
 
-    private static Result check(Path dir) throws Exception {
-        Path script = findUp(Path.of("").toAbsolutePath(), "tools/check_viewer.py");
-        Process p = new ProcessBuilder("python3", script.toString(), dir.toString()).redirectErrorStream(true).start();
-        boolean done = p.waitFor(180, TimeUnit.SECONDS);
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assumeTrue(done, "chromium did not finish in time");
-        return new Result(p.exitValue(), out);
-    }
-
-    private static boolean onPath(String exe) {
-        for (String d : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-            if (Files.isExecutable(Path.of(d, exe))) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static Path findUp(Path dir, String relative) {
-        for (Path d = dir; d != null; d = d.getParent()) {
-            if (Files.exists(d.resolve(relative))) {
-                return d.resolve(relative);
-            }
-        }
-        throw new IllegalStateException(relative + " not found above " + dir);
+    private static BrowserTool.Result check(Path dir) throws Exception {
+        return BrowserTool.run("check_viewer.py", dir.toString());
     }
 }

@@ -3,12 +3,8 @@ package org.attnlab.viz;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.File;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import tech.tablesaw.api.Table;
@@ -23,7 +19,7 @@ class ReportBrowserTest {
 
     @Test
     void everyFigureKindDrawsOfflineInChromium() throws Exception {
-        assumeTrue(onPath("chromium"), "chromium not installed");
+        BrowserTool.assumeChromium();
         Path plotly;
         try {
             plotly = PlotlyJs.locate();
@@ -49,30 +45,7 @@ class ReportBrowserTest {
                 .table(curves)
                 .write(dir);
 
-        Path script = findUp(Path.of("").toAbsolutePath(), "tools/check_figures.py");
-        Process p = new ProcessBuilder("python3", script.toString(), dir.toString(), "--pages-only")
-                .redirectErrorStream(true).start();
-        boolean done = p.waitFor(180, TimeUnit.SECONDS);
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assumeTrue(done, "chromium did not finish in time");
-        assertEquals(0, p.exitValue(), out);
-    }
-
-    private static boolean onPath(String exe) {
-        for (String d : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-            if (Files.isExecutable(Path.of(d, exe))) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static Path findUp(Path dir, String relative) {
-        for (Path d = dir; d != null; d = d.getParent()) {
-            if (Files.exists(d.resolve(relative))) {
-                return d.resolve(relative);
-            }
-        }
-        throw new IllegalStateException(relative + " not found above " + dir);
+        BrowserTool.Result r = BrowserTool.run("check_figures.py", dir.toString(), "--pages-only");
+        assertEquals(0, r.exit(), r.output());
     }
 }
