@@ -240,6 +240,7 @@ public final class DecoderLM extends AbstractBlock implements HookedModel {
         return ps.getValue(w, w.getArray().getDevice(), false);
     }
 
+    @Override
     public ModelConfig config() {
         return config;
     }

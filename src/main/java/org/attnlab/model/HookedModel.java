@@ -33,6 +33,9 @@ public interface HookedModel extends Block {
     /** Every hook name this model fires, in firing order. */
     List<String> hookNames();
 
+    /** The configuration the model was built from (sizes, layer plan, attention settings such as the logit scale). */
+    ModelConfig config();
+
     /** Number of layers. */
     int layers();
 

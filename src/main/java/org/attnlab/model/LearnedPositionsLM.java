@@ -122,6 +122,11 @@ public final class LearnedPositionsLM extends AbstractBlock implements HookedMod
         return decoder.finalNorm();
     }
 
+    @Override
+    public ModelConfig config() {
+        return decoder.config();
+    }
+
     public DecoderLM decoder() {
         return decoder;
     }

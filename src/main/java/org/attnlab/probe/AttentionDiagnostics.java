@@ -288,7 +288,7 @@ public final class AttentionDiagnostics {
         Map<String, NDArray> cache = model.runWithCache(ps, tokens, n -> HookName.parse(n)
                 .map(p -> p.isAttention() && LOGIT_INPUTS.contains(p.local())).orElse(false));
         Table t = emptyTable();
-        float scale = (float) (1.0 / Math.sqrt(model.dModel() / model.heads()));   // 1/sqrt(headDim)
+        float scale = model.config().attentionConfig().scale();
         for (int layer = 0; layer < model.layers(); layer++) {
             AttentionKind kind = model.kindAt(layer);
             if (!kind.hasPattern()) {
