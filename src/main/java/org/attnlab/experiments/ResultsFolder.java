@@ -3,6 +3,7 @@ package org.attnlab.experiments;
 import org.attnlab.Settings;
 import org.attnlab.viz.Report;
 
+import com.google.gson.GsonBuilder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -15,6 +16,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.Map;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -215,14 +218,14 @@ final class ResultsFolder {
 
     /** The manifest: what produced the folder. No clock time, so one seed gives one folder byte for byte. */
     static String manifest(String experiment, Settings settings) {
-        return "{\n"
-                + "  \"experiment\": " + json(experiment) + ",\n"
-                + "  \"preset\": " + json(settings.preset().label()) + ",\n"
-                + "  \"seed\": " + settings.seed() + ",\n"
-                + "  \"device\": " + json(settings.device().toString()) + ",\n"
-                + "  \"commit\": " + json(commit()) + ",\n"
-                + "  \"java\": " + json(System.getProperty("java.version")) + "\n"
-                + "}\n";
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("experiment", experiment);
+        m.put("preset", settings.preset().label());
+        m.put("seed", settings.seed());
+        m.put("device", settings.device().toString());
+        m.put("commit", commit());
+        m.put("java", System.getProperty("java.version"));
+        return new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(m) + "\n";
     }
 
     /** {@code git rev-parse HEAD} of the working directory's repository, with "+changes" if it has edits. */
@@ -252,24 +255,5 @@ final class ResultsFolder {
             Thread.currentThread().interrupt();
             return null;
         }
-    }
-
-    private static String json(String s) {
-        StringBuilder sb = new StringBuilder("\"");
-        for (char c : s.toCharArray()) {
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                default -> {
-                    if (c < 0x20) {
-                        sb.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        sb.append(c);
-                    }
-                }
-            }
-        }
-        return sb.append('"').toString();
     }
 }

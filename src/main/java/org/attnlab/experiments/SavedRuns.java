@@ -8,6 +8,8 @@ import tech.tablesaw.api.ColumnType;
 import tech.tablesaw.api.Table;
 import tech.tablesaw.io.csv.CsvReadOptions;
 
+import com.google.gson.JsonElement;
+import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -15,8 +17,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * No waiting in class: a notebook loads the results of a previous run with the same settings instead of training
@@ -167,8 +167,13 @@ public final class SavedRuns {
         return experiment.run(settings, progress);
     }
 
+    /** A top-level field of a run.json as text (null when absent or not JSON). */
     private static String field(String json, String key) {
-        Matcher m = Pattern.compile("\"" + Pattern.quote(key) + "\"\\s*:\\s*\"?([^\",\\n]*)\"?").matcher(json);
-        return m.find() ? m.group(1).trim() : null;
+        try {
+            JsonElement v = JsonParser.parseString(json).getAsJsonObject().get(key);
+            return v == null || v.isJsonNull() ? null : v.getAsString();
+        } catch (RuntimeException e) {
+            return null;
+        }
     }
 }
