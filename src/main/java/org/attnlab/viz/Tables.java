@@ -32,7 +32,7 @@ public final class Tables {
             public Map<String, String> mimeBundle() {
                 Map<String, String> m = new LinkedHashMap<>();
                 m.put("text/html", html(table));
-                m.put("text/plain", table.print(Math.max(1, Math.min(table.rowCount(), HEAD))));
+                m.put("text/plain", plain(table));
                 return m;
             }
 
@@ -79,6 +79,54 @@ public final class Tables {
             sb.append("</tr>");
         }
         sb.append("</tbody></table>");
+        return sb.toString();
+    }
+
+    /**
+     * The table as aligned plain text, rounded as in {@link #html}: a caption line with its name and shape, a header,
+     * and rows (head and tail when long). Numbers are right-aligned, text left-aligned.
+     */
+    public static String plain(Table table) {
+        List<Column<?>> cols = table.columns();
+        int n = table.rowCount();
+        boolean cut = n > MAX_ROWS;
+        List<Integer> rows = new ArrayList<>();
+        for (int r = 0; r < n; r++) {
+            if (cut && r == HEAD) {
+                rows.add(-1);
+                r = n - TAIL;
+            }
+            rows.add(r);
+        }
+        String[][] cells = new String[rows.size() + 1][cols.size()];
+        int[] widths = new int[cols.size()];
+        for (int c = 0; c < cols.size(); c++) {
+            Column<?> col = cols.get(c);
+            int decimals = decimalsFor(col);
+            cells[0][c] = col.name();
+            for (int i = 0; i < rows.size(); i++) {
+                cells[i + 1][c] = rows.get(i) < 0 ? "\u2026" : cell(col, rows.get(i), decimals);
+            }
+            for (String[] row : cells) {
+                widths[c] = Math.max(widths[c], row[c].length());
+            }
+        }
+        StringBuilder sb = new StringBuilder();
+        sb.append(table.name() == null ? "" : table.name()).append(" (").append(n).append(" rows \u00d7 ")
+                .append(cols.size()).append(" columns)\n");
+        for (int i = 0; i < cells.length; i++) {
+            StringBuilder line = new StringBuilder();
+            for (int c = 0; c < cols.size(); c++) {
+                String v = cells[i][c];
+                String pad = " ".repeat(widths[c] - v.length());
+                line.append(c == 0 ? "" : "  ").append(cols.get(c) instanceof NumericColumn ? pad + v : v + pad);
+            }
+            String text = line.toString().stripTrailing();
+            sb.append(text).append('\n');
+            if (i == 0) {
+                sb.append("-".repeat(text.length())).append('\n');
+            }
+        }
         return sb.toString();
     }
 

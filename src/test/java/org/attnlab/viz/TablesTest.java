@@ -63,4 +63,28 @@ class TablesTest {
         assertTrue(b.get("text/html").startsWith("<table class=\"attnlab-table\""));
         assertTrue(b.get("text/plain").contains("x"));
     }
+
+    @Test
+    void plainTextRoundsLikeTheHtmlAndAlignsColumns() {
+        Table t = Table.create("scores", tech.tablesaw.api.StringColumn.create("head", "L0H0", "L1H1"),
+                tech.tablesaw.api.DoubleColumn.create("score", 0.99999994, 0.123456789));
+        String plain = Tables.plain(t);
+        String[] lines = plain.split("\n");
+        assertEquals("scores (2 rows \u00d7 2 columns)", lines[0]);
+        assertEquals("head   score", lines[1]);
+        assertEquals("-".repeat(lines[1].length()), lines[2]);
+        assertEquals("L0H0  1.0000", lines[3]);
+        assertEquals("L1H1  0.1235", lines[4]);
+        assertFalse(plain.contains("0.99999994"));
+        assertEquals(plain, Tables.view(t).mimeBundle().get("text/plain"));
+    }
+
+    @Test
+    void plainTextOfALongTableShowsHeadEllipsisAndTail() {
+        Table t = Table.create("t", IntColumn.create("x", java.util.stream.IntStream.range(0, 100).toArray()));
+        java.util.List<String> lines = java.util.Arrays.stream(Tables.plain(t).split("\n")).map(String::strip).toList();
+        assertEquals(3 + 30 + 1 + 5, lines.size());
+        assertEquals(java.util.List.of("29", "\u2026", "95"), lines.subList(32, 35));
+        assertEquals("99", lines.get(lines.size() - 1));
+    }
 }
