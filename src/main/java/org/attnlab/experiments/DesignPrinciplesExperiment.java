@@ -603,7 +603,7 @@ public final class DesignPrinciplesExperiment implements Experiment {
     public static BarFigure diagnosticBars(Table perLayer, String metric) {
         Table m = perLayer.where(perLayer.stringColumn("metric").isEqualTo(metric));
         Table named = renameValue(m, metric);
-        return Plots.bars(named, "run", metric, "layer").title(metric + " per layer (mean over heads)").size(1000, 440);
+        return Plots.bars(named, "run", metric, "layer").title(metric + " per layer (mean over heads)").size(900, 440);
     }
 
     /**
