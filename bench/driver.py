@@ -105,9 +105,12 @@ class Worker:
 
 def env_for(threads: int, device: str = "cpu") -> dict:
     env = dict(os.environ)
-    env.update(OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads), DJL_OFFLINE="true")
+    env.update(OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
     if device == "gpu":
         env["NVIDIA_TF32_OVERRIDE"] = "0"   # cuBLAS / cuDNN never use TF32, in either process
+        # DJL_OFFLINE as given: a GPU build may have to fetch its CUDA natives once (.gpu/run sets it itself)
+    else:
+        env["DJL_OFFLINE"] = "true"
     return env
 
 

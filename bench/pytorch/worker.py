@@ -59,7 +59,7 @@ def host_batch(cfg: dict, batch: int, length: int, index: int = 0):
     seq[:, half:] = seq[:, : length + 1 - half].clone()
     mask = torch.ones(batch, length)
     mask[1::2, 0] = 0
-    return seq[:, :-1].int().numpy(), seq[:, 1:].int().numpy(), mask.numpy()
+    return seq[:, :-1].int(), seq[:, 1:].int(), mask                   # host tensors (no numpy needed)
 
 
 def decay_of(name: str, p: torch.Tensor) -> bool:
@@ -104,7 +104,7 @@ class Worker:
         self.gpu = self.dev.type == "cuda"
 
     def to_dev(self, host):
-        return tuple(torch.from_numpy(a).to(self.dev) for a in host)
+        return tuple(a.to(self.dev) for a in host)                   # on the CPU the same tensors, no copy
 
     def sync(self):
         """On a GPU: wait for the device by reading one element of the first parameter (ModelBench does the same)."""
@@ -183,7 +183,7 @@ class Worker:
 
     def forward(self):
         with torch.no_grad():
-            self.model(torch.from_numpy(self.host[0]).to(self.dev))[0, 0, 0].item()
+            self.model(self.host[0].to(self.dev))[0, 0, 0].item()
 
     def setup_op(self, c: dict):
         self.model = None

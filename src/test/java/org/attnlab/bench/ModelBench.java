@@ -124,9 +124,13 @@ public final class ModelBench {
         r.put("device", device.toString());
         r.put("gpu_count", engine.getGpuCount());
         if (device.isGpu()) {
-            r.put("cuda", CudaUtils.getCudaVersionString());
-            r.put("compute_capability", CudaUtils.getComputeCapability(device.getDeviceId()));
-            r.put("gpu_memory_total_mb", CudaUtils.getGpuMemory(device).getMax() / 1048576.0);
+            try {
+                r.put("cuda", CudaUtils.getCudaVersionString());
+                r.put("compute_capability", CudaUtils.getComputeCapability(device.getDeviceId()));
+                r.put("gpu_memory_total_mb", CudaUtils.getGpuMemory(device).getMax() / 1048576.0);
+            } catch (RuntimeException | LinkageError e) {                   // versions are nice to have, not needed
+                r.put("cuda_error", String.valueOf(e));
+            }
         }
         return r;
     }
@@ -336,11 +340,14 @@ public final class ModelBench {
             }
         }
 
+        /** Adds {@code gpu_used_mb} (growth since {@code before}) and {@code gpu_in_use_mb} where CUDA could say. */
         private void putGpuMemory(Map<String, Object> r, double before) {
             if (device.isGpu()) {
                 double after = gpuUsedMb();
-                r.put("gpu_used_mb", after - before);
-                r.put("gpu_in_use_mb", after);
+                if (Double.isFinite(before) && Double.isFinite(after)) {    // JSON has no NaN: leave them out
+                    r.put("gpu_used_mb", after - before);
+                    r.put("gpu_in_use_mb", after);
+                }
             }
         }
 
