@@ -10,7 +10,10 @@
   4. writes build/bench/*.csv and build/bench/index.html.
 
 Run through bench/run.sh (it builds the Java side and the venv). Options: --preset smoke|quick|full, --reps N,
---threads N, --only crosscheck,model,ops, --baseline-cp CP (a second DJL build in the same rotation).
+--threads N, --only crosscheck,model,ops, --baseline-cp CP (a second DJL build in the same rotation),
+--device cpu|gpu (both engines on that device; gpu: CUDA device 0, TF32 off on both sides), --java-cmd CMD (how to
+start a Java main: `CMD org.attnlab.bench.ModelBench ...`, e.g. 'bash .gpu/run' on the lab's GPU machine; instead of
+`java -cp JAVA_CP`), --warmup N (untimed repetitions per worker before the timed ones; 0 on the CPU, 3 on a GPU).
 """
 from __future__ import annotations
 
@@ -19,8 +22,10 @@ import csv
 import datetime
 import itertools
 import json
+import math
 import os
 import platform
+import shlex
 import statistics
 import subprocess
 import sys
@@ -51,6 +56,13 @@ CROSSCHECK = [  # case, kind, L, chunk: dense PaTH up to the chunk size, blockwi
 ]
 OPS = ["softmax", "path", "pathChunked"]
 DENSE_PATH_MAX_L = 1024  # the dense UT form is O(L^3); beyond this it only measures an inverse
+# cross-check tolerance, |loss_DJL - loss_PyTorch| at every update (bench/README.md, "On CUDA", says why)
+TOLERANCE = {"cpu": 1e-4, "gpu": 1e-4}
+# on a GPU, a drift above this suggests TF32 in one engine's products (bench/pytorch/precision_sim.py: summation-order
+# effects 2.4e-7..7.2e-7, TF32 operands 1.9e-5..2.7e-5 on the cross-check cases); reported, not a failure
+FLOAT32_DRIFT = 5e-6
+WARMUP = {"cpu": 0, "gpu": 3}
+MODEL_BENCH = "org.attnlab.bench.ModelBench"
 
 
 def load() -> tuple[float, float, float]:
@@ -91,23 +103,49 @@ class Worker:
         self.log.close()
 
 
-def env_for(threads: int) -> dict:
+def env_for(threads: int, device: str = "cpu") -> dict:
     env = dict(os.environ)
-    env.update(OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads), DJL_OFFLINE="true")
+    env.update(OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
+    if device == "gpu":
+        env["NVIDIA_TF32_OVERRIDE"] = "0"   # cuBLAS / cuDNN never use TF32, in either process
+        # DJL_OFFLINE as given: a GPU build may have to fetch its CUDA natives once (.gpu/run sets it itself)
+    else:
+        env["DJL_OFFLINE"] = "true"
     return env
 
 
+def thread_flags(threads: int) -> list[str]:
+    return [f"-Dai.djl.pytorch.num_threads={threads}", "-Dai.djl.pytorch.num_interop_threads=1"]
+
+
 def java_cmd(args, *rest, cp=None):
-    return ["java", f"-Dai.djl.pytorch.num_threads={args.threads}", "-Dai.djl.pytorch.num_interop_threads=1",
-            "-cp", cp or args.java_cp, "org.attnlab.bench.ModelBench", *rest]
+    """`java <thread flags> -cp CP ModelBench <rest>`, or with --java-cmd `CMD ModelBench <rest>` (the thread flags
+    then go through JAVA_OPTS and ATTNLAB_THREADS, see java_env)."""
+    if args.java_cmd and cp is None:
+        return shlex.split(args.java_cmd) + [MODEL_BENCH, *rest]
+    return ["java", *thread_flags(args.threads), "-cp", cp or args.java_cp, MODEL_BENCH, *rest]
+
+
+def java_env(args) -> dict:
+    env = env_for(args.threads, args.device)
+    if args.java_cmd:
+        env["JAVA_OPTS"] = " ".join(filter(None, [env.get("JAVA_OPTS", ""), *thread_flags(args.threads)]))
+        env["ATTNLAB_THREADS"] = str(args.threads)
+    return env
 
 
 def pair(args):
-    env = env_for(args.threads)
-    j = Worker("djl", java_cmd(args, "serve"), env)
+    j = Worker("djl", java_cmd(args, "serve", "--device", args.device), java_env(args))
     t = Worker("pytorch", [sys.executable, os.path.join(HERE, "pytorch", "worker.py"), "--threads",
-                           str(args.threads)], env)
+                           str(args.threads), "--device", args.device], env_for(args.threads, args.device))
     return j, t
+
+
+def warm(workers: dict, what: str, n: int):
+    """n untimed repetitions of `what` on every worker (kernel selection, allocator, clocks settle on a GPU)."""
+    for _ in range(n):
+        for w in workers.values():
+            w.ask(cmd="time", what=what)
 
 
 def alternate(workers: dict, what: str, reps: int, cpu: dict | None = None) -> dict:
@@ -136,12 +174,14 @@ def crosscheck(args):
     rows, summary = [], []
     for case, kind, length, chunk in CROSSCHECK:
         d = os.path.join(OUT, "crosscheck", case)
-        cmd = java_cmd(args, "export", "--dir", d, "--kind", kind, "--vocab", "64", "--d_model", "32", "--heads",
+        cmd = java_cmd(args, "export", "--device", args.device, "--dir", d, "--kind", kind, "--vocab", "64", "--d_model", "32", "--heads",
                        "2", "--layers", "2", "--batch", "4", "--length", str(length), "--chunk", str(chunk),
                        "--steps", str(args.steps), "--lr", "3e-3", "--warmup", "5")
-        subprocess.run(cmd, check=True, cwd=ROOT, env=env_for(args.threads), stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL)
-        meta, r = cc.run(d)
+        with open(os.path.join(OUT, "djl-export.log"), "a") as log:
+            done = subprocess.run(cmd, cwd=ROOT, env=java_env(args), stdout=log, stderr=log)
+        if done.returncode != 0:
+            raise SystemExit(f"bench: DJL export for {case} failed (exit {done.returncode}); see {log.name}")
+        meta, r = cc.run(d, args.device)
         rows += r
         worst = max(r, key=lambda x: x["abs_diff"])
         summary.append({"case": case, "kind": kind, "length": length, "chunk": chunk, "steps": len(r),
@@ -149,8 +189,13 @@ def crosscheck(args):
                         "max_abs_diff": worst["abs_diff"], "max_rel_diff": max(x["rel_diff"] for x in r),
                         "max_grad_norm_rel_diff": max(x["grad_norm_rel_diff"] for x in r),
                         "tolerance": args.tol, "pass": worst["abs_diff"] <= args.tol})
+        note = ""
+        if args.device == "gpu":
+            summary[-1]["float32_like"] = worst["abs_diff"] <= FLOAT32_DRIFT
+            note = ("" if summary[-1]["float32_like"] else f"; above {FLOAT32_DRIFT:g}, the size of TF32 rounding: "
+                    "is TF32 on in one engine?")
         print(f"cross-check {case:>13}: loss {r[0]['djl_loss']:.4f} -> {r[-1]['djl_loss']:.4f}, max |diff| "
-              f"{worst['abs_diff']:.1e} (tolerance {args.tol:g}) {'PASS' if summary[-1]['pass'] else 'FAIL'}",
+              f"{worst['abs_diff']:.1e} (tolerance {args.tol:g}) {'PASS' if summary[-1]['pass'] else 'FAIL'}{note}",
               flush=True)
     write_csv("crosscheck_curves.csv", rows)
     write_csv("crosscheck.csv", summary)
@@ -179,7 +224,10 @@ def model_timing(args, preset):
                 setup = {e: w.ask(cmd="model", **spec) for e, w in workers.items()}
                 ops = {e: w.ask(cmd="ops") for e, w in workers.items()}
                 cpus = {what: {} for what in ("forward", "train")}
-                times = {what: alternate(workers, what, args.reps, cpus[what]) for what in ("forward", "train")}
+                times = {}
+                for what in ("forward", "train"):
+                    warm(workers, what, args.warmup)
+                    times[what] = alternate(workers, what, args.reps, cpus[what])
             finally:
                 for w in workers.values():
                     w.close()
@@ -212,6 +260,10 @@ def model_timing(args, preset):
                     row[f"{e}_rss_mb"] = setup[e]["rss_mb"]
                     for ph in ("forward", "backward", "optimizer", "step"):
                         row[f"{e}_ops_{ph}"] = ops[e][ph]
+                if args.device == "gpu":
+                    row.update(gpu_memory(setup))
+                    for e in workers:   # wall time per top-level op: the host cost where the GPU waits on the host
+                        row[f"{e}_us_per_op"] = med[e] * 1e3 / ops[e]["step" if what == "train" else "forward"]
                 row.update({"load_before": l0[0], "load_after": l1[0], "threads": args.threads, "reps": args.reps})
                 rows.append(row)
                 r = rows[-1]
@@ -219,14 +271,29 @@ def model_timing(args, preset):
                         if "djl_base" in workers else "")
                 base = base + (f" cpu {r['djl_base_cpu_ms']:.1f} ms, cpu ratio {r['base_cpu_ratio']:.2f}"
                                if "djl_base" in workers else "")
+                gpu = (f"  GPU MB used {r['djl_gpu_used_mb']:.0f}/{r['pytorch_gpu_used_mb']:.0f} (PyTorch peak "
+                       f"allocated {r['pytorch_gpu_peak_alloc_mb']:.0f})" if args.device == "gpu" else "")
                 print(f"model {size:>5} {kind:>8} {what:>7}: DJL {r['djl_ms']:9.1f} ms  PyTorch {r['pytorch_ms']:9.1f}"
                       f" ms  ratio {r['ratio']:.2f}  cpu ms {r['djl_cpu_ms']:.1f}/{r['pytorch_cpu_ms']:.1f} cpu ratio"
                       f" {r['cpu_ratio']:.2f}  peak MB {r['djl_step_peak_mb']:.0f}/{r['pytorch_step_peak_mb']:.0f}"
-                      f"  ops/step {r['djl_ops_step']}/{r['pytorch_ops_step']}{base}  load {l0[0]:.1f}->{l1[0]:.1f}",
+                      f"{gpu}  ops/step {r['djl_ops_step']}/{r['pytorch_ops_step']}{base}  load {l0[0]:.1f}->{l1[0]:.1f}",
                       flush=True)
-    write_csv("model_timing.csv", rows)
-    write_csv("model_timing_raw.csv", raw)
+            # written after every size and kind, so a run stopped by a time limit keeps what it measured
+            write_csv("model_timing.csv", rows)
+            write_csv("model_timing_raw.csv", raw)
     return rows
+
+
+def gpu_memory(setup: dict) -> dict:
+    """GPU columns from the workers' first full-size step: device memory in use grew by `*_gpu_used_mb`
+    (cudaMemGetInfo, both engines); PyTorch's allocator peak and reservation; DJL has no allocator statistics."""
+    out = {}
+    for e, s in setup.items():
+        out[f"{e}_gpu_used_mb"] = s.get("gpu_used_mb", math.nan)
+        out[f"{e}_gpu_peak_alloc_mb"] = s.get("gpu_peak_alloc_mb", math.nan)   # NaN for DJL: not measured
+        if "gpu_reserved_mb" in s:
+            out[f"{e}_gpu_reserved_mb"] = s["gpu_reserved_mb"]
+    return out
 
 
 def op_timing(args, preset):
@@ -240,9 +307,11 @@ def op_timing(args, preset):
             j, t = pair(args)
             try:
                 setup = {"djl": j.ask(cmd="op", **spec), "pytorch": t.ask(cmd="op", **spec)}
+                warm({"djl": j, "pytorch": t}, "op", args.warmup)
                 per = alternate({"djl": j, "pytorch": t}, "op", args.reps)
                 if op == "softmax":  # PyTorch's fused kernel, for reference (no DJL counterpart)
                     t.ask(cmd="op", **dict(spec, op="softmax_sdpa"))
+                    warm({"pytorch": t}, "op", args.warmup)
                     sdpa = statistics.median(alternate({"pytorch": t}, "op", args.reps)["pytorch"])
             finally:
                 j.close()
@@ -254,11 +323,15 @@ def op_timing(args, preset):
                          "djl_peak_mb": setup["djl"]["peak_mb"], "pytorch_peak_mb": setup["pytorch"]["peak_mb"],
                          "pytorch_sdpa_ms": sdpa if op == "softmax" else "", "load": l0[0],
                          "threads": args.threads, "reps": args.reps})
+            if args.device == "gpu":
+                rows[-1].update(gpu_memory(setup))
             r = rows[-1]
+            gpu = (f"  GPU MB used {r['djl_gpu_used_mb']:.0f}/{r['pytorch_gpu_used_mb']:.0f}"
+                   if args.device == "gpu" else "")
             print(f"op {op:>11} L={length:5d}: DJL {r['djl_ms']:9.1f} ms  PyTorch {r['pytorch_ms']:9.1f} ms  ratio "
-                  f"{r['ratio']:.2f}  peak MB {r['djl_peak_mb']:.0f}/{r['pytorch_peak_mb']:.0f}"
+                  f"{r['ratio']:.2f}  peak MB {r['djl_peak_mb']:.0f}/{r['pytorch_peak_mb']:.0f}{gpu}"
                   + (f"  (PyTorch SDPA {sdpa:.1f} ms)" if op == "softmax" else ""), flush=True)
-    write_csv("ops_timing.csv", rows)
+            write_csv("ops_timing.csv", rows)
     return rows
 
 
@@ -271,15 +344,23 @@ def write_csv(name: str, rows: list[dict]):
         w.writerows(rows)
 
 
-def main():
-    global OUT
+def parse_args(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--java-cp", required=True, help="classpath with target/test-classes and target/classes")
+    ap.add_argument("--java-cp", default=None,
+                    help="classpath with target/test-classes and target/classes (run.sh passes it); not with --java-cmd")
+    ap.add_argument("--java-cmd", default=None,
+                    help="command that runs a Java main class, as `CMD MAINCLASS ARGS` (e.g. 'bash .gpu/run'); JVM "
+                         "flags go through JAVA_OPTS, threads also through ATTNLAB_THREADS")
+    ap.add_argument("--device", default="cpu", choices=["cpu", "gpu"],
+                    help="both engines on the CPU or on CUDA device 0 (default cpu)")
     ap.add_argument("--preset", default="quick", choices=sorted(PRESETS))
     ap.add_argument("--reps", type=int, default=None)
+    ap.add_argument("--warmup", type=int, default=None,
+                    help="untimed repetitions per worker before the timed ones (default: 0 cpu, 3 gpu)")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--steps", type=int, default=20, help="cross-check training steps")
-    ap.add_argument("--tol", type=float, default=1e-4, help="cross-check: max |loss difference| at any step")
+    ap.add_argument("--tol", type=float, default=None,
+                    help="cross-check: max |loss difference| at any step (default: 1e-4 on both devices)")
     ap.add_argument("--only", default="crosscheck,model,ops")
     ap.add_argument("--baseline-cp", default=None,
                     help="classpath of a second DJL build (e.g. the branch point) timed in the same rotation as "
@@ -287,7 +368,85 @@ def main():
     ap.add_argument("--sizes", default=None, help="comma-separated subset of " + ",".join(SIZES))
     ap.add_argument("--kinds", default=None, help="comma-separated subset of standard,path")
     ap.add_argument("--out", default=os.path.join(ROOT, "build", "bench"))
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
+    if args.java_cp is None and args.java_cmd is None:
+        ap.error("give --java-cp CP (java -cp CP ...; bench/run.sh does) or --java-cmd CMD (e.g. 'bash .gpu/run')")
+    if args.java_cp is not None and args.java_cmd is not None:
+        ap.error("give --java-cp or --java-cmd, not both: --java-cmd starts the JVM with its own classpath")
+    if args.java_cmd is not None and not shlex.split(args.java_cmd):
+        ap.error("--java-cmd is empty; give the command that runs a Java main class, e.g. 'bash .gpu/run'")
+    if args.baseline_cp and args.device != "cpu":
+        ap.error("--baseline-cp runs a second DJL build with plain java on the CPU; it cannot be used with --device gpu")
+    for name in ("reps", "threads", "steps"):
+        if getattr(args, name) is not None and getattr(args, name) < 1:
+            ap.error(f"--{name} must be at least 1; got {getattr(args, name)}")
+    if args.warmup is not None and args.warmup < 0:
+        ap.error(f"--warmup must be 0 or more; got {args.warmup}")
+    parts = args.only.split(",")
+    bad = [p for p in parts if p not in ("crosscheck", "model", "ops")]
+    if bad:
+        ap.error(f"--only: unknown part(s) {bad}; known: crosscheck, model, ops")
+    for opt, known in (("sizes", list(SIZES)), ("kinds", ["standard", "path"])):
+        given = getattr(args, opt)
+        wrong = [x for x in given.split(",") if x not in known] if given else []
+        if wrong:
+            ap.error(f"--{opt}: unknown {wrong}; known: {', '.join(known)}")
+    args.tol = TOLERANCE[args.device] if args.tol is None else args.tol
+    args.warmup = WARMUP[args.device] if args.warmup is None else args.warmup
+    return args
+
+
+def check_torch(device: str):
+    """Imports torch; for --device gpu fails at once, saying why, when it has no usable CUDA device."""
+    try:
+        import torch
+    except ImportError as e:
+        raise SystemExit(f"bench: torch does not import in {sys.executable} ({e}); bench/run.sh makes bench/.venv")
+    if device == "gpu" and not torch.cuda.is_available():
+        why = ("this torch is a CPU-only build" if torch.version.cuda is None
+               else f"this torch is built for CUDA {torch.version.cuda} but sees no GPU (driver, CUDA_VISIBLE_DEVICES)")
+        raise SystemExit(f"bench: --device gpu, but torch {torch.__version__} in {sys.executable} cannot use CUDA: "
+                         f"torch.cuda.is_available() is False ({why}). Run the driver with a CUDA build of torch "
+                         f"(BENCH_PYTHON=python3 bench/run.sh ..., or python3 bench/driver.py on the GPU machine), "
+                         f"or use --device cpu.")
+    return torch
+
+
+def java_info(args) -> dict:
+    """`ModelBench info --device D`: versions and the device DJL will use; fails at once when it cannot use it."""
+    cmd = java_cmd(args, "info", "--device", args.device)
+    try:
+        done = subprocess.run(cmd, cwd=ROOT, env=java_env(args), capture_output=True, text=True, timeout=600)
+    except FileNotFoundError as e:
+        raise SystemExit(f"bench: cannot start the Java side ({cmd[0]}: {e.strerror}); command: {shlex.join(cmd)}")
+    replies = [json.loads(x[3:]) for x in done.stdout.splitlines() if x.startswith("@@ ")]
+    if done.returncode != 0 or not replies or "error" in replies[-1]:
+        why = replies[-1].get("error") if replies else (done.stderr.strip().splitlines() or ["no output"])[-1]
+        raise SystemExit(f"bench: the DJL side cannot run on {args.device} (exit {done.returncode}): {why}\n"
+                         f"  command: {shlex.join(c if len(c) < 200 else c[:80] + '...' for c in cmd)}")
+    return replies[-1]
+
+
+def gpu_info(torch) -> dict:
+    p = torch.cuda.get_device_properties(0)
+    info = {"gpu": torch.cuda.get_device_name(0), "gpu_memory_gb": round(p.total_memory / 2 ** 30, 1),
+            "compute_capability": f"{p.major}.{p.minor}", "cuda": torch.version.cuda,
+            "cudnn": torch.backends.cudnn.version(), "gpu_count": torch.cuda.device_count()}
+    try:
+        smi = subprocess.run(["nvidia-smi", "--query-gpu=driver_version", "--format=csv,noheader"],
+                             capture_output=True, text=True, timeout=30)
+        info["driver"] = smi.stdout.strip().splitlines()[0] if smi.returncode == 0 and smi.stdout.strip() else ""
+    except (OSError, subprocess.TimeoutExpired):
+        info["driver"] = ""
+    return info
+
+
+def main():
+    global OUT
+    args = parse_args()
+    if args.device == "gpu":
+        os.environ["NVIDIA_TF32_OVERRIDE"] = "0"   # before CUDA starts in this process (the cross-check's PyTorch)
+    torch = check_torch(args.device)               # before anything slow: a missing GPU fails here
     OUT = args.out
     os.makedirs(OUT, exist_ok=True)
     preset = dict(PRESETS[args.preset])
@@ -297,13 +456,21 @@ def main():
         preset["kinds"] = args.kinds.split(",")
     args.reps = args.reps or preset["reps"]
     parts = args.only.split(",")
-    import torch
+    djl = java_info(args)
     info = {"started": datetime.datetime.now().isoformat(timespec="seconds"), "cpus": os.cpu_count(),
             "load_start": load(), "threads": args.threads, "reps": args.reps, "preset": args.preset,
             "python": platform.python_version(), "torch": torch.__version__,
-            "java": subprocess.run(["java", "-version"], capture_output=True, text=True).stderr.splitlines()[0],
-            "machine": platform.machine(), "cpu": cpu_name()}
+            "java": djl["java"], "machine": platform.machine(), "cpu": cpu_name(), "device": args.device,
+            "djl": djl["djl"], "djl_engine": djl["engine"], "warmup": args.warmup, "tolerance": args.tol}
+    if args.device == "gpu":
+        from attnlab_ref import full_float32
+        info.update(gpu_info(torch))
+        info["torch_precision"] = full_float32()
+        info["djl_cuda"] = djl.get("cuda")
+        info["djl_gpu_memory_total_mb"] = djl.get("gpu_memory_total_mb")
     print(f"bench: {info}", flush=True)
+    with open(os.path.join(OUT, "bench_info.json"), "w") as f:   # again at the end, with the times
+        json.dump(info, f, indent=1)
     t0 = time.time()
     cc = crosscheck(args) if "crosscheck" in parts else None
     model = model_timing(args, preset) if "model" in parts else None

@@ -116,8 +116,18 @@ def table(rows, cols, fmt=None):
     return f"<table><tr>{head}</tr>{''.join(body)}</table>"
 
 
+# GPU memory of the first full-size step (only with --device gpu): growth of the device memory in use
+# (cudaMemGetInfo, both engines), PyTorch's allocator peak above what was allocated before, and its peak reservation
+# and (model rows) the median wall time per top-level op of the step (forward rows: per op of the forward phase)
+GPU_COLS = ["djl_gpu_used_mb", "pytorch_gpu_used_mb", "pytorch_gpu_peak_alloc_mb", "pytorch_gpu_reserved_mb",
+            "djl_us_per_op", "pytorch_us_per_op"]
+GPU_FMT = {c: "{:.1f}" for c in GPU_COLS}
+
+
 def write(out_dir, info, cc, model, ops):
     parts = [f"<h1>Attention Lab: DJL vs PyTorch, side by side</h1><p>{html.escape(_info_line(info))}</p>"]
+    if info.get("device") == "gpu":
+        parts.append("<p>" + html.escape(_gpu_line(info)) + "</p>")
     if cc:
         summary, curves = cc
         parts.append("<h2>Cross-implementation check</h2><p>Same initial weights (exported from Java), same batches, "
@@ -146,14 +156,14 @@ def write(out_dir, info, cc, model, ops):
                 "djl_ms", "pytorch_ms", "ratio", "ratio_of_min"] + (["base_ratio", "speedup_vs_base"] if base else []) + [
                 "djl_spread", "pytorch_spread"] + (["djl_base_cpu_ms"] if base else []) + [
                 "djl_cpu_ms", "pytorch_cpu_ms", "cpu_ratio"] + (["base_cpu_ratio"] if base else []) + ["djl_tokens_per_s", "pytorch_tokens_per_s", "djl_step_peak_mb",
-                "pytorch_step_peak_mb", "load_before", "load_after"]
+                "pytorch_step_peak_mb"] + GPU_COLS * ("djl_gpu_used_mb" in model[0]) + ["load_before", "load_after"]
         parts.append(table(model, cols, {"djl_ms": "{:.1f}", "pytorch_ms": "{:.1f}", "ratio": "{:.2f}",
                                          "ratio_of_min": "{:.2f}", "djl_tokens_per_s": "{:.0f}", "pytorch_tokens_per_s": "{:.0f}",
                                          "djl_step_peak_mb": "{:.1f}", "pytorch_step_peak_mb": "{:.1f}",
                                          "djl_base_ms": "{:.1f}", "base_ratio": "{:.2f}", "speedup_vs_base": "{:.2f}",
                                          "djl_spread": "{:.2f}", "pytorch_spread": "{:.2f}",
                                          "djl_base_cpu_ms": "{:.1f}", "djl_cpu_ms": "{:.1f}", "pytorch_cpu_ms": "{:.1f}",
-                                         "cpu_ratio": "{:.2f}", "base_cpu_ratio": "{:.2f}"}))
+                                         "cpu_ratio": "{:.2f}", "base_cpu_ratio": "{:.2f}", **GPU_FMT}))
         parts.append("<h3>Operators per training step (top-level libtorch ops, deterministic; see OpCounter)</h3>")
         engines = [e for e in ("djl_base", "djl", "pytorch") if f"{e}_ops_step" in model[0]]
         ocols = ["size", "kind"] + [f"{e}_ops_{ph}" for e in engines for ph in ("forward", "backward", "optimizer", "step")]
@@ -169,10 +179,10 @@ def write(out_dir, info, cc, model, ops):
         parts.append(line_chart("op time", series, "L", "ms", log_y=True, log_x=True, w=620,
                                 dashed=tuple(k for k in series if k.startswith("PyTorch"))))
         parts.append(table(ops, ["op", "length", "djl_ms", "pytorch_ms", "ratio", "ratio_of_min", "djl_peak_mb", "pytorch_peak_mb",
-                                 "pytorch_sdpa_ms", "load"],
+                                 "pytorch_sdpa_ms"] + GPU_COLS * ("djl_gpu_used_mb" in ops[0]) + ["load"],
                            {"djl_ms": "{:.1f}", "pytorch_ms": "{:.1f}", "ratio": "{:.2f}", "ratio_of_min": "{:.2f}",
                             "djl_peak_mb": "{:.1f}",
-                            "pytorch_peak_mb": "{:.1f}", "pytorch_sdpa_ms": "{:.1f}"}))
+                            "pytorch_peak_mb": "{:.1f}", "pytorch_sdpa_ms": "{:.1f}", **GPU_FMT}))
     style = ("<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto}table{border-collapse:collapse;"
              "margin:1em 0;font-size:12px}td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}"
              "svg{margin:4px}</style>")
@@ -184,5 +194,17 @@ def write(out_dir, info, cc, model, ops):
 def _info_line(info):
     return (f"{info.get('started')}: {info.get('cpu')} ({info.get('cpus')} CPUs), {info.get('threads')} thread(s) per "
             f"engine, {info.get('reps')} repetitions, preset {info.get('preset')}; PyTorch {info.get('torch')} (Python "
-            f"{info.get('python')}), DJL 0.35.1 + libtorch 2.7.1 on {info.get('java')}; load average at start "
+            f"{info.get('python')}), DJL {info.get('djl', '0.35.1')} + {info.get('djl_engine', 'libtorch 2.7.1')} on "
+            f"{info.get('java')}; device {info.get('device', 'cpu')}; load average at start "
             f"{info.get('load_start')}, at end {info.get('load_end')}; {info.get('seconds')} s.")
+
+
+def _gpu_line(info):
+    return (f"GPU: {info.get('gpu')} ({info.get('gpu_memory_gb')} GB, compute capability "
+            f"{info.get('compute_capability')}, driver {info.get('driver') or '?'}), CUDA {info.get('cuda')} (torch) / "
+            f"{info.get('djl_cuda')} (DJL's runtime), cuDNN {info.get('cudnn')}; TF32 off: {info.get('torch_precision')}; "
+            f"{info.get('warmup')} untimed repetitions per worker first; every timed repetition ends with a host read. "
+            f"Times are wall clock (the thread CPU time includes the wait for the device). GPU memory: growth of the "
+            f"device memory in use during the first full-size step (cudaMemGetInfo) for both engines; PyTorch's "
+            f"allocator peak (max_memory_allocated) and reservation; DJL's allocator peak is not measured (DJL "
+            f"exposes no allocator statistics).")

@@ -424,6 +424,41 @@ def load_weights(model: DecoderLM, weights: dict):
             p.copy_(weights[n])
 
 
+def full_float32() -> dict:
+    """Float32 products without TF32 on a GPU (matrix products and cuDNN), so both engines round like the CPU; the
+    benchmark driver also sets NVIDIA_TF32_OVERRIDE=0 for both processes (cuBLAS and cuDNN then never use TF32,
+    whatever a library asks, which is what holds DJL's libtorch to it). Returns the settings now in effect."""
+    if hasattr(torch.backends.cuda.matmul, "fp32_precision"):          # torch >= 2.9: the fp32_precision API
+        torch.backends.cuda.matmul.fp32_precision = "ieee"
+        got = {"matmul_fp32_precision": torch.backends.cuda.matmul.fp32_precision}
+        for name in ("conv", "rnn"):
+            b = getattr(torch.backends.cudnn, name, None)
+            if b is not None and hasattr(b, "fp32_precision"):
+                b.fp32_precision = "ieee"
+                got[f"cudnn_{name}_fp32_precision"] = b.fp32_precision
+    else:
+        torch.backends.cuda.matmul.allow_tf32 = False
+        torch.backends.cudnn.allow_tf32 = False
+        got = {"matmul_allow_tf32": torch.backends.cuda.matmul.allow_tf32,
+               "cudnn_allow_tf32": torch.backends.cudnn.allow_tf32}
+    got["NVIDIA_TF32_OVERRIDE"] = os.environ.get("NVIDIA_TF32_OVERRIDE", "")
+    return got
+
+
+def torch_device(name: str) -> torch.device:
+    """'cpu' or 'gpu' (CUDA device 0); 'gpu' fails at once, saying why, when this torch sees no CUDA device."""
+    if name == "cpu":
+        return torch.device("cpu")
+    if name != "gpu":
+        raise ValueError(f"device must be cpu or gpu; got {name!r}")
+    if not torch.cuda.is_available():
+        raise RuntimeError(f"device gpu, but torch {torch.__version__} here sees no CUDA device (torch.version.cuda = "
+                           f"{torch.version.cuda}: {'a CPU-only build' if torch.version.cuda is None else 'no GPU or driver'})"
+                           f"; use a CUDA build of torch on a machine with a GPU, or device cpu")
+    full_float32()
+    return torch.device("cuda", 0)
+
+
 def set_threads(n: int):
     torch.set_num_threads(n)
     try:

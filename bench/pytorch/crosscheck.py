@@ -1,7 +1,7 @@
 """Cross-implementation check: the PyTorch reference trains from the weights and batches the Java side exported
 (`ModelBench export`) with the mirrored AdamW, clipping and schedule, and compares its loss curve with DJL's.
 
-Usage: python crosscheck.py DIR [DIR ...] [--tol 1e-4] [--threads 1] [--csv out.csv]
+Usage: python crosscheck.py DIR [DIR ...] [--tol 1e-4] [--threads 1] [--device cpu|gpu] [--csv out.csv]
 Each DIR holds weights.{json,bin}, batches.{json,bin}, djl_curve.json. Exit status 1 if any |loss difference|
 exceeds the tolerance (absolute, per step), or the step-0 losses (same weights, no update yet) differ by more
 than 1e-5.
@@ -22,7 +22,8 @@ import attnlab_ref as ref  # noqa: E402
 STEP0_TOL = 1e-5
 
 
-def run(directory: str):
+def run(directory: str, device: str = "cpu"):
+    dev = ref.torch_device(device)
     weights, windex = ref.read_tensors(os.path.join(directory, "weights"))
     batches, bindex = ref.read_tensors(os.path.join(directory, "batches"))
     with open(os.path.join(directory, "djl_curve.json")) as f:
@@ -31,6 +32,8 @@ def run(directory: str):
     decays = windex["meta"]["decays"]
     model = ref.DecoderLM(ref.config_from(meta))
     ref.load_weights(model, weights)
+    model.to(dev)
+    batches = {k: v.to(dev) for k, v in batches.items()}
     named = dict(model.named_parameters())
     params = list(named.values())
     opt = ref.AttnLabAdamW(params, [decays[n] for n in named], betas=tuple(train["betas"]), eps=train["eps"],
@@ -62,12 +65,13 @@ def main():
     ap.add_argument("dirs", nargs="+")
     ap.add_argument("--tol", type=float, default=1e-4, help="max |loss_djl - loss_torch| at any step")
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--device", default="cpu", choices=["cpu", "gpu"])
     ap.add_argument("--csv", default=None)
     args = ap.parse_args()
     ref.set_threads(args.threads)
     all_rows, ok = [], True
     for d in args.dirs:
-        meta, rows = run(d)
+        meta, rows = run(d, args.device)
         all_rows += rows
         worst = max(rows, key=lambda r: r["abs_diff"])
         step0 = rows[0]["abs_diff"]

@@ -34,7 +34,7 @@ host = host_batch(vars(a), a.batch, a.length)
 phases = {k: [] for k in ["forward(no grad)", "forward+loss(grad)", "backward", "loss read", "clip", "adamw",
                           "step total"]}
 for r in range(a.reps + 1):
-    tokens, targets, mask = (torch.from_numpy(x) for x in host)
+    tokens, targets, mask = host
     t0 = time.perf_counter()
     with torch.no_grad():
         model(tokens)[0, 0, 0].item()

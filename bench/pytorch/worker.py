@@ -11,7 +11,15 @@ Reads one JSON command per line on stdin, answers `@@ {json}` on stdout:
   {"cmd": "ops"} -> top-level operator events of one training step by phase (forward, backward, optimizer, step),
       counted as ModelBench's OpCounter counts DJL's: events with no operator above them, looking through the
       Optimizer.* annotations; "<phase>_nested" counts every operator event
-Usage: python worker.py --threads N   (torch.set_num_threads(N), one inter-op thread)
+Usage: python worker.py --threads N [--device cpu|gpu]   (torch.set_num_threads(N), one inter-op thread)
+
+On a GPU (--device gpu; CUDA device 0, TF32 off, see attnlab_ref.full_float32): model, optimiser state and op
+inputs live on the device, each step copies its host batch there (as DJL's worker creates its batch from Java
+arrays), and every timed repetition ends with a read of one value to the host (`train`: one element of the first
+parameter after the update, as ModelBench does), so times include the device's work. Memory replies add
+`gpu_peak_alloc_mb` (torch.cuda.max_memory_allocated during the first full-size step, minus what was allocated
+before it), `gpu_reserved_mb` (the caching allocator's peak reservation) and `gpu_used_mb` (growth of the device
+memory in use by cudaMemGetInfo, the one number DJL's side can measure too).
 """
 from __future__ import annotations
 
@@ -51,7 +59,7 @@ def host_batch(cfg: dict, batch: int, length: int, index: int = 0):
     seq[:, half:] = seq[:, : length + 1 - half].clone()
     mask = torch.ones(batch, length)
     mask[1::2, 0] = 0
-    return seq[:, :-1].int().numpy(), seq[:, 1:].int().numpy(), mask.numpy()
+    return seq[:, :-1].int(), seq[:, 1:].int(), mask                   # host tensors (no numpy needed)
 
 
 def decay_of(name: str, p: torch.Tensor) -> bool:
@@ -90,8 +98,42 @@ def is_annotation(name: str) -> bool:
 
 
 class Worker:
-    def __init__(self):
+    def __init__(self, device: str = "cpu"):
         self.model = None
+        self.dev = ref.torch_device(device)
+        self.gpu = self.dev.type == "cuda"
+
+    def to_dev(self, host):
+        return tuple(a.to(self.dev) for a in host)                   # on the CPU the same tensors, no copy
+
+    def sync(self):
+        """On a GPU: wait for the device by reading one element of the first parameter (ModelBench does the same)."""
+        if self.gpu and self.model is not None:
+            with torch.no_grad():
+                next(self.model.parameters()).reshape(-1)[0].item()
+
+    def memory_start(self):
+        """Marks the start of a memory measurement; returns what memory_end needs."""
+        before = rss("VmRSS")
+        gpu = None
+        if self.gpu:
+            torch.cuda.synchronize()
+            torch.cuda.reset_peak_memory_stats()
+            free, total = torch.cuda.mem_get_info()
+            gpu = (torch.cuda.memory_allocated(), total - free)
+        reset_peak()
+        return before, gpu
+
+    def memory_end(self, start, reply: dict) -> dict:
+        before, gpu = start
+        if self.gpu:
+            torch.cuda.synchronize()
+            free, total = torch.cuda.mem_get_info()
+            reply.update(gpu_peak_alloc_mb=(torch.cuda.max_memory_allocated() - gpu[0]) / 2 ** 20,
+                         gpu_reserved_mb=torch.cuda.max_memory_reserved() / 2 ** 20,
+                         gpu_used_mb=(total - free - gpu[1]) / 2 ** 20, gpu_in_use_mb=(total - free) / 2 ** 20)
+        reply.update(peak_mb=(rss("VmHWM") - before) / 2 ** 20, rss_mb=rss("VmHWM") / 2 ** 20)
+        return reply
 
     def setup_model(self, c: dict):
         self.model = None
@@ -99,21 +141,21 @@ class Worker:
                          layers=int(c["layers"]), mlp_width=ref.Config.default_mlp_width(int(c["d_model"])),
                          kind=c["kind"], path_chunk=int(c.get("chunk", 64)))
         torch.manual_seed(int(c.get("seed", 1)))
-        self.model = ref.DecoderLM(cfg)
+        self.model = ref.DecoderLM(cfg).to(self.dev)
         decays = {n: decay_of(n, p) for n, p in self.model.named_parameters()}
         self.opt = ref.torch_adamw(self.model, decays, lr=1e-4)
         self.batch, self.length = int(c["batch"]), int(c["length"])
         self.host = host_batch(c, self.batch, self.length)
         self.step(host_batch(c, 1, 8))                                   # kernels, optimiser state
-        before = rss("VmRSS")
-        reset_peak()
+        self.sync()
+        start = self.memory_start()
         self.step(self.host)                                             # cold full-size step
-        return {"params": sum(p.numel() for p in self.model.parameters()),
-                "peak_mb": (rss("VmHWM") - before) / 2 ** 20, "rss_mb": rss("VmHWM") / 2 ** 20}
+        self.sync()
+        return self.memory_end(start, {"params": sum(p.numel() for p in self.model.parameters())})
 
     def step(self, host):
         """One update as a PyTorch user writes it; reads the loss and the norm like the Java Trainer does."""
-        tokens, targets, mask = (torch.from_numpy(a) for a in host)
+        tokens, targets, mask = self.to_dev(host)
         loss = ref.masked_cross_entropy(self.model(tokens), targets, mask)
         loss.backward()
         loss_value = loss.item()
@@ -124,7 +166,7 @@ class Worker:
 
     def count_ops(self):
         """Operators per phase of one training step (the same phases as the Java StepOps)."""
-        tokens, targets, mask = (torch.from_numpy(a) for a in self.host)
+        tokens, targets, mask = self.to_dev(self.host)
         out = {}
         with profiled(out, "forward"):
             loss = ref.masked_cross_entropy(self.model(tokens), targets, mask)
@@ -141,7 +183,7 @@ class Worker:
 
     def forward(self):
         with torch.no_grad():
-            self.model(torch.from_numpy(self.host[0]))[0, 0, 0].item()
+            self.model(self.host[0].to(self.dev))[0, 0, 0].item()
 
     def setup_op(self, c: dict):
         self.model = None
@@ -157,17 +199,15 @@ class Worker:
         torch.manual_seed(7)
         self.inputs = self.op_inputs(int(c["heads"]), int(c["length"]), int(c["dim"]))
         self.op_step(self.op_inputs(int(c["heads"]), 8, int(c["dim"])))
-        before = rss("VmRSS")
-        reset_peak()
+        start = self.memory_start()
         self.op_step(self.inputs)
-        return {"peak_mb": (rss("VmHWM") - before) / 2 ** 20, "rss_mb": rss("VmHWM") / 2 ** 20}
+        return self.memory_end(start, {})
 
-    @staticmethod
-    def op_inputs(h, length, d):
+    def op_inputs(self, h, length, d):
         w = torch.randn(1, h, length, d)
         w = w / w.norm(dim=3, keepdim=True)
-        return [torch.randn(1, h, length, d), torch.randn(1, h, length, d), torch.randn(1, h, length, d), w,
-                torch.empty(1, h, length).uniform_(0.1, 1.9)]
+        return [x.to(self.dev) for x in (torch.randn(1, h, length, d), torch.randn(1, h, length, d),
+                                         torch.randn(1, h, length, d), w, torch.empty(1, h, length).uniform_(0.1, 1.9))]
 
     def op_step(self, inputs):
         x = [t.clone().requires_grad_(True) for t in inputs]
@@ -183,7 +223,7 @@ class Worker:
             return self.setup_op(c)
         if cmd == "time":
             c0, t0 = time.thread_time(), time.perf_counter()
-            {"forward": self.forward, "train": lambda: self.step(self.host),
+            {"forward": self.forward, "train": lambda: (self.step(self.host), self.sync()),
              "op": lambda: self.op_step(self.inputs)}[c["what"]]()
             return {"ms": (time.perf_counter() - t0) * 1e3, "cpu_ms": (time.thread_time() - c0) * 1e3}
         if cmd == "ops":
@@ -196,9 +236,14 @@ class Worker:
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--device", default="cpu", choices=["cpu", "gpu"])
     args = ap.parse_args()
     ref.set_threads(args.threads)
-    w = Worker()
+    try:
+        w = Worker(args.device)
+    except (RuntimeError, ValueError) as e:
+        print("@@ " + json.dumps({"error": str(e)}), flush=True)
+        sys.exit(2)
     for line in sys.stdin:
         if not line.strip():
             continue

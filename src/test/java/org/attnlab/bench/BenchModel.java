@@ -86,9 +86,14 @@ record BenchModel(String kind, int vocab, int dModel, int heads, int layers, int
         return m;
     }
 
-    /** Training settings shared by both engines: AdamW (0.9, 0.95), wd 0.1, clip 1, warmup then cosine. */
+    /** Training settings shared by both engines: AdamW (0.9, 0.95), wd 0.1, clip 1, warmup then cosine; on the CPU. */
     TrainConfig trainConfig(int steps, double lr, int warmup) {
-        return TrainConfig.builder(seed, Device.cpu()).steps(steps).batchSize(batch).context(length).lr(lr)
+        return trainConfig(steps, lr, warmup, Device.cpu());
+    }
+
+    /** {@link #trainConfig(int, double, int)} on {@code device} (the model must be created in a manager there). */
+    TrainConfig trainConfig(int steps, double lr, int warmup, Device device) {
+        return TrainConfig.builder(seed, device).steps(steps).batchSize(batch).context(length).lr(lr)
                 .warmup(warmup).minLrRatio(0.1).betas(0.9, 0.95).eps(1e-8).weightDecay(0.1).clipNorm(1.0)
                 .evalEvery(0).build();
     }

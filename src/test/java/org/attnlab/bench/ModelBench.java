@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
+import ai.djl.util.cuda.CudaUtils;
 import com.google.gson.Gson;
 import com.google.gson.reflect.TypeToken;
 import org.attnlab.attention.AttentionOps;
@@ -26,18 +27,19 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
  * The DJL side of the side-by-side benchmark ({@code bench/run.sh}, {@code bench/README.md}). Two modes:
  * <ul>
- *   <li>{@code export --dir D --kind standard|path --vocab V --d_model d --heads h --layers n --batch B --length L
+ *   <li>{@code export [--device cpu|gpu] --dir D --kind standard|path --vocab V --d_model d --heads h --layers n --batch B --length L
  *       [--chunk C] [--seed S] [--steps 20] [--lr 3e-3] [--warmup 5] [--batches 4]}: builds the model from the seed,
  *       writes its initial parameters under structural names ({@code D/weights.{json,bin}}), the batches
  *       ({@code D/batches.{json,bin}}), trains {@code steps} updates with {@link Trainer} (AdamW, clipping,
  *       warmup + cosine) on those batches and writes the loss, gradient-norm and rate of each update
  *       ({@code D/djl_curve.json}). {@code bench/pytorch/crosscheck.py} repeats the run in PyTorch and compares.</li>
- *   <li>{@code serve}: a worker for the timing driver ({@code bench/driver.py}). It reads one JSON command per line
+ *   <li>{@code serve [--device cpu|gpu]}: a worker for the timing driver ({@code bench/driver.py}). It reads one JSON command per line
  *       on stdin and answers one line {@code @@ {json}} on stdout, so the driver can alternate it with the PyTorch
  *       worker measurement by measurement. Commands: {@code {"cmd":"model", <BenchModel fields>}} (set up, then
  *       measure the peak memory of the first full-size training step), {@code {"cmd":"op", "op":
@@ -45,7 +47,18 @@ import java.util.Map;
  *       {@code {"cmd":"time", "what":"forward|train|op"}} (one timed repetition: wall and thread-CPU milliseconds),
  *       {@code {"cmd":"ops"}} (operators per phase of one training step, {@link StepOps}),
  *       {@code {"cmd":"quit"}}.</li>
+ *   <li>{@code info [--device cpu|gpu]}: one line {@code @@ {json}} with the Java, DJL and engine versions, the GPUs
+ *       DJL sees and (on a GPU) the CUDA version, compute capability and device memory; exits with status 2 and a
+ *       message when the device cannot be used. The driver calls it first, so a missing GPU fails at once.</li>
  * </ul>
+ * Device: {@code --device cpu} (the default) or {@code gpu}; {@code gpu} fails at once, naming the device, when DJL
+ * sees no GPU. On a GPU every timed repetition ends with a read of one value to the host, so the time includes the
+ * device's work: {@code forward} reads a logit, {@code op} a gradient element, {@code train} one element of the first
+ * parameter after the update (on the CPU, as before, {@code train} ends with the step's own norm read and AdamW).
+ * Memory on a GPU: besides the host resident set, {@code gpu_used_mb} is the growth of the device memory in use
+ * (CUDA's {@code cudaMemGetInfo}, device-wide, so other processes must be idle meanwhile; with the caching allocator
+ * this is what the step made the allocator reserve) during the first full-size step. DJL exposes no allocator
+ * statistics, so the peak of allocated tensors is not measured on this side.
  * Threads: {@code -Dai.djl.pytorch.num_threads=N} (the driver passes the same N to both engines).
  */
 public final class ModelBench {
@@ -57,13 +70,69 @@ public final class ModelBench {
 
     public static void main(String[] args) throws Exception {
         if (args.length == 0) {
-            throw new IllegalArgumentException("usage: ModelBench export --dir D [model options] | ModelBench serve");
+            throw new IllegalArgumentException("usage: ModelBench export [--device cpu|gpu] --dir D [model options]"
+                    + " | ModelBench serve [--device cpu|gpu] | ModelBench info [--device cpu|gpu]");
+        }
+        Map<String, String> o = options(Arrays.copyOfRange(args, 1, args.length));
+        Device device;
+        try {
+            device = device(o.getOrDefault("device", "cpu"), Engine.getInstance().getGpuCount());
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            System.err.println("ModelBench: " + e.getMessage());
+            System.out.println("@@ " + GSON.toJson(Map.of("error", e.getMessage())));
+            System.exit(2);
+            return;
         }
         switch (args[0]) {
-            case "export" -> export(options(Arrays.copyOfRange(args, 1, args.length)));
-            case "serve" -> serve();
-            default -> throw new IllegalArgumentException("unknown mode " + args[0] + "; known: export, serve");
+            case "export" -> export(o, device);
+            case "serve" -> serve(device);
+            case "info" -> System.out.println("@@ " + GSON.toJson(info(device)));
+            default -> throw new IllegalArgumentException("unknown mode " + args[0] + "; known: export, serve, info");
         }
+    }
+
+    /**
+     * The device of {@code --device}: {@code cpu}, or {@code gpu} (GPU 0) when DJL sees at least one.
+     *
+     * @param gpuCount the GPUs DJL sees ({@code Engine.getGpuCount()})
+     * @throws IllegalArgumentException for any other value
+     * @throws IllegalStateException    for {@code gpu} when {@code gpuCount} is 0
+     */
+    static Device device(String value, int gpuCount) {
+        switch (value.trim().toLowerCase(Locale.ROOT)) {
+            case "cpu":
+                return Device.cpu();
+            case "gpu":
+                if (gpuCount <= 0) {
+                    throw new IllegalStateException("--device gpu, but DJL sees no GPU here (GPU count " + gpuCount
+                            + "): no CUDA device, or the CPU-only PyTorch natives are on the classpath (a GPU build:"
+                            + " ATTNLAB_GPU=1 ./lab setup; on the lab's GPU machine: bash .gpu/run). Use --device cpu.");
+                }
+                return Device.gpu();
+            default:
+                throw new IllegalArgumentException("--device must be cpu or gpu; got '" + value + "'");
+        }
+    }
+
+    /** Versions and the device, for the benchmark's {@code bench_info.json}. */
+    static Map<String, Object> info(Device device) {
+        Engine engine = Engine.getInstance();
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
+        r.put("djl", Engine.getDjlVersion());
+        r.put("engine", engine.getEngineName() + " " + engine.getVersion());
+        r.put("device", device.toString());
+        r.put("gpu_count", engine.getGpuCount());
+        if (device.isGpu()) {
+            try {
+                r.put("cuda", CudaUtils.getCudaVersionString());
+                r.put("compute_capability", CudaUtils.getComputeCapability(device.getDeviceId()));
+                r.put("gpu_memory_total_mb", CudaUtils.getGpuMemory(device).getMax() / 1048576.0);
+            } catch (RuntimeException | LinkageError e) {                   // versions are nice to have, not needed
+                r.put("cuda_error", String.valueOf(e));
+            }
+        }
+        return r;
     }
 
     static Map<String, String> options(String[] args) {
@@ -79,16 +148,21 @@ public final class ModelBench {
 
     // ------------------------------------------------------------------------------------------- export
 
-    /** Writes weights, batches and the DJL loss curve for the cross-implementation check; returns the losses. */
+    /** {@link #export(Map, Device)} on the CPU. */
     static double[] export(Map<String, String> o) throws IOException {
+        return export(o, Device.cpu());
+    }
+
+    /** Writes weights, batches and the DJL loss curve for the cross-implementation check; returns the losses. */
+    static double[] export(Map<String, String> o, Device device) throws IOException {
         BenchModel bm = BenchModel.from(o);
         Path dir = Path.of(o.getOrDefault("dir", "build/bench/crosscheck/" + bm.kind()));
         int steps = Integer.parseInt(o.getOrDefault("steps", "20"));
         double lr = Double.parseDouble(o.getOrDefault("lr", "3e-3"));
         int warmup = Integer.parseInt(o.getOrDefault("warmup", "5"));
         int batches = Integer.parseInt(o.getOrDefault("batches", "4"));
-        TrainConfig tc = bm.trainConfig(steps, lr, warmup);
-        try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
+        TrainConfig tc = bm.trainConfig(steps, lr, warmup, device);
+        try (NDManager manager = NDManager.newBaseManager(device)) {
             DecoderLM model = bm.create(manager);
             Map<String, Parameter> params = BenchModel.structuralParameters(model);
             Map<Parameter, String> djl = BenchModel.djlKeys(model);
@@ -134,6 +208,7 @@ public final class ModelBench {
                 curve.put("loss", loss);
                 curve.put("grad_norm", norm);
                 curve.put("lr", rate);
+                curve.put("device", device.toString());
                 Files.writeString(dir.resolve("djl_curve.json"), GSON.toJson(curve));
                 return loss;
             }
@@ -142,10 +217,10 @@ public final class ModelBench {
 
     // ------------------------------------------------------------------------------------------- serve
 
-    private static void serve() throws IOException {
+    private static void serve(Device device) throws IOException {
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-        Worker w = new Worker();
+        Worker w = new Worker(device);
         for (String line; (line = in.readLine()) != null; ) {
             if (line.isBlank()) {
                 continue;
@@ -168,6 +243,7 @@ public final class ModelBench {
 
     /** State of the serving worker: at most one model (with its trainer) or one op problem at a time. */
     private static final class Worker implements AutoCloseable {
+        private final Device device;
         private NDManager manager;
         private Trainer trainer;
         private int[] tokens;
@@ -175,6 +251,10 @@ public final class ModelBench {
         private NDArray[] opInputs;
         private String op;
         private int chunk;
+
+        Worker(Device device) {
+            this.device = device;
+        }
 
         Map<String, Object> handle(Map<String, String> cmd) throws RuntimeException {
             try {
@@ -199,7 +279,7 @@ public final class ModelBench {
             if (manager != null) {
                 manager.close();
             }
-            manager = NDManager.newBaseManager(Device.cpu());
+            manager = NDManager.newBaseManager(device);
         }
 
         private Map<String, Object> setupModel(Map<String, String> cmd) throws IOException {
@@ -213,19 +293,62 @@ public final class ModelBench {
                     model.layers(), 1, 8, model.chunk(), model.seed());
             TrainingData tiny = tinyShape.source(1);
             TrainingData src = (m, req) -> req.index() == 0 ? tiny.batch(m, req) : full.batch(m, req);
-            trainer = Trainer.builder().model(lm).config(model.trainConfig(1_000_000, 1e-4, 0)).trainData(src)
-                    .runName("bench").build();
+            trainer = Trainer.builder().model(lm).config(model.trainConfig(1_000_000, 1e-4, 0, device))
+                    .trainData(src).runName("bench").build();
             tokens = model.hostBatch(0)[0];
             trainer.step();
+            syncDevice();
             long before = Memory.rss();
+            double gpuBefore = gpuUsedMb();
             Memory.resetPeak();
             trainer.step();                                                     // cold full-size step
+            syncDevice();
             long peak = Memory.peak() - before;
             Map<String, Object> r = new LinkedHashMap<>();
             r.put("params", lm.parameterCount());
             r.put("peak_mb", peak / 1048576.0);
             r.put("rss_mb", Memory.peak() / 1048576.0);
+            putGpuMemory(r, gpuBefore);
             return r;
+        }
+
+        /**
+         * On a GPU: waits until the device has run everything queued, by reading one element of the model's first
+         * parameter to the host (the copy is queued after every kernel before it, on the same stream). On the CPU
+         * nothing (every op has finished when it returns).
+         */
+        private void syncDevice() {
+            if (!device.isGpu() || trainer == null) {
+                return;
+            }
+            NDArray p = trainer.model().getParameters().valueAt(0).getArray();
+            NDArray one = p.get(new ai.djl.ndarray.index.NDIndex(new long[p.getShape().dimension()]));
+            one.getFloat();
+            one.close();
+        }
+
+        /** Device memory in use (MB, device-wide, cudaMemGetInfo), or NaN on the CPU or where CUDA cannot say. */
+        private double gpuUsedMb() {
+            if (!device.isGpu()) {
+                return Double.NaN;
+            }
+            try {
+                return CudaUtils.getGpuMemory(device).getUsed() / 1048576.0;
+            } catch (RuntimeException | LinkageError e) {
+                System.err.println("ModelBench: device memory not measured: " + e);
+                return Double.NaN;
+            }
+        }
+
+        /** Adds {@code gpu_used_mb} (growth since {@code before}) and {@code gpu_in_use_mb} where CUDA could say. */
+        private void putGpuMemory(Map<String, Object> r, double before) {
+            if (device.isGpu()) {
+                double after = gpuUsedMb();
+                if (Double.isFinite(before) && Double.isFinite(after)) {    // JSON has no NaN: leave them out
+                    r.put("gpu_used_mb", after - before);
+                    r.put("gpu_in_use_mb", after);
+                }
+            }
         }
 
         /** Operators per phase of one training step ({@link StepOps}); the step is a real update. */
@@ -256,11 +379,13 @@ public final class ModelBench {
             NDArray[] small = opInputs(manager, 1, heads, 8, dim);
             opStep(small);                                                     // kernels loaded
             long before = Memory.rss();
+            double gpuBefore = gpuUsedMb();
             Memory.resetPeak();
             opStep(opInputs);
             Map<String, Object> r = new LinkedHashMap<>();
             r.put("peak_mb", (Memory.peak() - before) / 1048576.0);
             r.put("rss_mb", Memory.peak() / 1048576.0);
+            putGpuMemory(r, gpuBefore);
             return r;
         }
 
@@ -310,7 +435,10 @@ public final class ModelBench {
                         trainer.logits(x).getFloat(0, 0, 0);
                     }
                 }
-                case "train" -> trainer.step();
+                case "train" -> {
+                    trainer.step();
+                    syncDevice();
+                }
                 case "op" -> opStep(opInputs);
                 default -> throw new IllegalArgumentException("unknown timing " + what + "; known: forward, train, op");
             }
