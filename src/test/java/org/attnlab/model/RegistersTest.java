@@ -159,6 +159,52 @@ class RegistersTest {
     }
 
     @Test
+    void theNewKindsWithRegistersLearnThroughDjlsTrainer() {
+        ModelConfig config = ModelConfig.builder(13, 16, 2, 4).mlpWidth(24).maxLength(8).window(3).registers(2)
+                .plan(LayerPlan.of(AttentionKind.SIGMOID, AttentionKind.SOFTMAX_ZERO, AttentionKind.SINK_KV,
+                        AttentionKind.WINDOW)).build();
+        DecoderLM lm = new DecoderLM(config);
+        try (ai.djl.Model model = ai.djl.Model.newInstance("lm")) {
+            model.setBlock(lm);
+            model.getNDManager().getEngine().setRandomSeed(1);
+            var tc = new ai.djl.training.DefaultTrainingConfig(ai.djl.training.loss.Loss.softmaxCrossEntropyLoss())
+                    .optOptimizer(ai.djl.training.optimizer.Optimizer.adam()
+                            .optLearningRateTracker(ai.djl.training.tracker.Tracker.fixed(0.03f)).build());
+            try (ai.djl.training.Trainer trainer = model.newTrainer(tc)) {
+                trainer.initialize(new Shape(2, 8));
+                NDManager m = trainer.getManager();
+                NDArray tokens = m.create(new int[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 2, 3, 4}, new Shape(2, 8));
+                NDArray targets = m.create(new int[] {2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 2, 3, 4, 5},
+                        new Shape(2, 8));
+                float[] registers = lm.getParameters().get("register_embeddings").getArray().toFloatArray();
+                Parameter sinkKey = lm.block(2).attention().getParameters().get("sink_key_bias");
+                float[] sinkKeyBefore = sinkKey.getArray().toFloatArray();
+                float first = 0;
+                float last = 0;
+                for (int step = 0; step < 12; step++) {
+                    try (ai.djl.training.GradientCollector gc = trainer.newGradientCollector()) {
+                        NDArray out = trainer.forward(new ai.djl.ndarray.NDList(tokens)).head();
+                        assertEquals(new Shape(2, 8, 13), out.getShape());
+                        NDArray loss = trainer.getLoss().evaluate(new ai.djl.ndarray.NDList(targets.reshape(-1)),
+                                new ai.djl.ndarray.NDList(out.reshape(-1, 13)));
+                        gc.backward(loss);
+                        last = loss.getFloat();
+                        if (step == 0) {
+                            first = last;
+                        }
+                    }
+                    trainer.step();
+                }
+                assertTrue(last < 0.5f * first, "loss " + first + " -> " + last);
+                assertFalse(java.util.Arrays.equals(registers,
+                        lm.getParameters().get("register_embeddings").getArray().toFloatArray()), "registers learn");
+                assertFalse(java.util.Arrays.equals(sinkKeyBefore, sinkKey.getArray().toFloatArray()),
+                        "the sink slot's key learns");
+            }
+        }
+    }
+
+    @Test
     void causalWithRegisters() {
         DecoderLM model = DecoderLM.create(config(K, AttentionKind.STANDARD, AttentionKind.SINK_KV,
                 AttentionKind.WINDOW).build(), manager, 8);
