@@ -26,7 +26,9 @@ import java.util.List;
  * code is the decoder's own; use it with a position-free plan ({@code AttentionKind.NOPE}) for the setting of
  * papers that use learned positions (e.g. Cabannes et al.'s iteration heads). Pass it to the {@code Trainer} like
  * any model. It is a {@link HookedModel} with the decoder's hook names: a caller's hooks run after the positions
- * are added, so {@code embed} is {@code Emb(tokens) + P}, the residual stream layer 0 reads.
+ * are added, so {@code embed} is {@code Emb(tokens) + P}, the residual stream layer 0 reads. With register tokens
+ * ({@link ModelConfig#registers()}) the decoder prepends them after {@code embed}: they get no position, and
+ * {@code P[i]} stays with real token i.
  */
 public final class LearnedPositionsLM extends AbstractBlock implements HookedModel {
 
