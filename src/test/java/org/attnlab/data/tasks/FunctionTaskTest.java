@@ -75,4 +75,46 @@ class FunctionTaskTest {
         assertTrue(e.getMessage().contains("64"), e.getMessage());
         assertThrows(IllegalArgumentException.class, FunctionTask::of);
     }
+
+    @Test
+    void shuffledLabelsPermuteTheDemonstrationAnswersOnly() {
+        FunctionTask task = FunctionTask.all();
+        TaskBatch batch = task.sample(16, 6, FunctionTask.Function.SUCCESSOR, Split.TEST, 3);
+        int[][] before = new int[16][];
+        for (int b = 0; b < 16; b++) {
+            before[b] = batch.inputs()[b].clone();
+        }
+        int[][] shuffled = FunctionTask.shuffledLabels(batch, 9);
+        int changedRows = 0;
+        for (int b = 0; b < 16; b++) {
+            assertArrayEquals(before[b], batch.inputs()[b], "the batch itself is untouched");
+            int[] arrows = batch.example(b).positions(FunctionTask.ARROWS);
+            java.util.List<Integer> was = new java.util.ArrayList<>();
+            java.util.List<Integer> now = new java.util.ArrayList<>();
+            java.util.Set<Integer> labelPositions = new java.util.HashSet<>();
+            for (int d = 0; d < arrows.length - 1; d++) {
+                labelPositions.add(arrows[d] + 1);
+                was.add(before[b][arrows[d] + 1]);
+                now.add(shuffled[b][arrows[d] + 1]);
+            }
+            for (int t = 0; t < before[b].length; t++) {
+                if (!labelPositions.contains(t)) {
+                    assertEquals(before[b][t], shuffled[b][t], "row " + b + " position " + t + " is not a label");
+                }
+            }
+            java.util.List<Integer> sortedWas = new java.util.ArrayList<>(was);
+            java.util.List<Integer> sortedNow = new java.util.ArrayList<>(now);
+            java.util.Collections.sort(sortedWas);
+            java.util.Collections.sort(sortedNow);
+            assertEquals(sortedWas, sortedNow, "the same labels, reordered");
+            changedRows += was.equals(now) ? 0 : 1;
+        }
+        assertTrue(changedRows >= 14, "6 labels are almost never left in order: " + changedRows + " of 16 changed");
+        int[] answers = FunctionTask.queryAnswers(batch);
+        for (int b = 0; b < 16; b++) {
+            int query = batch.example(b).positions(FunctionTask.QUERY)[0];
+            int x = batch.inputs()[b][query - 1] - 3;
+            assertEquals(FunctionTask.apply(FunctionTask.Function.SUCCESSOR, x), answers[b]);
+        }
+    }
 }
