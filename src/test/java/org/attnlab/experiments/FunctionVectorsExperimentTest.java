@@ -36,7 +36,7 @@ class FunctionVectorsExperimentTest {
             ExperimentResult r = e.run(settings, new ProgressListener() { });
             FunctionVectorsExperiment.Sizes s = FunctionVectorsExperiment.SMOKE;
             Table acc = r.table(FunctionVectorsExperiment.ACCURACY);
-            assertEquals(2 * 2 * 3, acc.rowCount());                           // seeds x functions x conditions
+            assertEquals(2 * 2 * 4, acc.rowCount());                           // seeds x functions x conditions
             Table zero = r.table(FunctionVectorsExperiment.ZERO_SHOT);
             // per seed and function: none once, FV and each random draw at every layer
             assertEquals(2 * 2 * (1 + s.layers() * (1 + s.randomDraws())), zero.rowCount());

@@ -117,4 +117,36 @@ class FunctionTaskTest {
             assertEquals(FunctionTask.apply(FunctionTask.Function.SUCCESSOR, x), answers[b]);
         }
     }
+
+    @Test
+    void mixedLabelsDrawEachDemonstrationsFunctionAnew() {
+        FunctionTask task = FunctionTask.of(FunctionTask.Function.ANTONYM, FunctionTask.Function.FIRST_LETTER);
+        TaskBatch batch = task.sample(32, 8, FunctionTask.Function.FIRST_LETTER, Split.TEST, 4);
+        int[][] mixed = task.mixedLabels(batch, 5);
+        int antonyms = 0;
+        int letters = 0;
+        for (int b = 0; b < 32; b++) {
+            int[] arrows = batch.example(b).positions(FunctionTask.ARROWS);
+            for (int t = 0; t < mixed[b].length; t++) {
+                boolean label = false;
+                for (int d = 0; d < arrows.length - 1; d++) {
+                    label |= t == arrows[d] + 1;
+                }
+                if (!label) {
+                    assertEquals(batch.inputs()[b][t], mixed[b][t], "only labels change");
+                }
+            }
+            for (int d = 0; d < arrows.length - 1; d++) {
+                int x = mixed[b][arrows[d] - 1] - FunctionTask.wordId(0);
+                int y = mixed[b][arrows[d] + 1];
+                boolean isAntonym = y == FunctionTask.apply(FunctionTask.Function.ANTONYM, x);
+                boolean isLetter = y == FunctionTask.apply(FunctionTask.Function.FIRST_LETTER, x);
+                assertTrue(isAntonym || isLetter, "label " + y + " is f(x) for one of the task's functions");
+                antonyms += isAntonym ? 1 : 0;
+                letters += isLetter ? 1 : 0;
+            }
+        }
+        // 256 labels, each function with probability 1/2
+        assertTrue(antonyms > 90 && letters > 90, antonyms + " antonym and " + letters + " letter labels");
+    }
 }
