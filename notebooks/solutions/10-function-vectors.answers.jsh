@@ -18,4 +18,4 @@ NDArray layerPart(NDArray meanZ, NDArray wo, int[] chosen) {
 }
 
 //// P2
-String predict2 = "b";   // the indirect effect chose heads for carrying the function; random heads mostly carry the format
+String predict2 = "b";   // the vector is the top heads' average message at the query of first-letter prompts; later layers read it

@@ -346,7 +346,8 @@ public final class FunctionVectorsExperiment implements Experiment {
         result.figure(BY_LAYER, byLayerFigure(zeroShot, s));
         result.note(scale(s));
         result.note("Baseline: " + baselineVerdict(accuracy) + ".");
-        result.note("Function vector at layer " + s.paperLayer() + ": " + vectorVerdict(zeroShot, s.paperLayer()) + ".");
+        result.note("Function vector at layer " + s.paperLayer() + ": " + liftVerdict(zeroShot, s.paperLayer()) + "; "
+                + vectorVerdict(zeroShot, s.paperLayer()) + ".");
         result.note("Best layer: " + bestLayerLine(zeroShot) + ".");
     }
 
@@ -566,6 +567,37 @@ public final class FunctionVectorsExperiment implements Experiment {
         return spread;
     }
 
+    /**
+     * Whether the function vector raises zero-shot accuracy (mean over functions) at {@code layer} above nothing
+     * added, at every seed, by more than the seed-to-seed difference of either mean.
+     */
+    public static boolean liftShows(Table zeroShot, int layer) {
+        List<Long> seeds = seedsOf(zeroShot);
+        double gap = Double.POSITIVE_INFINITY;
+        double spread = 0;
+        for (long seed : seeds) {
+            gap = Math.min(gap, zeroShot(zeroShot, seed, MEAN, FV, layer) - zeroShot(zeroShot, seed, MEAN, NONE, layer));
+        }
+        for (int i = 1; i < seeds.size(); i++) {
+            for (String v : List.of(FV, NONE)) {
+                spread = Math.max(spread, Math.abs(zeroShot(zeroShot, seeds.get(i), MEAN, v, layer)
+                        - zeroShot(zeroShot, seeds.get(0), MEAN, v, layer)));
+            }
+        }
+        return gap > spread;
+    }
+
+    /** One line: FV minus nothing per seed at the layer, and whether it beats the seed spread. */
+    public static String liftVerdict(Table zeroShot, int layer) {
+        StringBuilder sb = new StringBuilder("FV minus nothing added ");
+        for (long seed : seedsOf(zeroShot)) {
+            sb.append(String.format(Locale.ROOT, "seed %d: %+.2f; ", seed, zeroShot(zeroShot, seed, MEAN, FV, layer)
+                    - zeroShot(zeroShot, seed, MEAN, NONE, layer)));
+        }
+        return sb.append(liftShows(zeroShot, layer) ? "larger than the seed-to-seed spread: the vector moves zero-shot "
+                + "prompts towards the function" : "not beyond the seed-to-seed spread").toString();
+    }
+
     /** One line: none / FV / random at the layer, per seed, and whether the FV beats the random heads. */
     public static String vectorVerdict(Table zeroShot, int layer) {
         StringBuilder sb = new StringBuilder("zero-shot accuracy (mean over functions) ");
@@ -651,11 +683,11 @@ public final class FunctionVectorsExperiment implements Experiment {
                 errors[v][c] = sd(all);
             }
         }
-        return BarFigure.of("Zero-shot accuracy, vector added at layer " + layer + " (bars: mean over "
-                        + seeds.size() + " seeds and the random draws; whiskers: their standard deviation)", cats,
+        return BarFigure.of("Zero-shot accuracy, vector added at layer " + layer + " (mean ± sd over " + seeds.size()
+                        + " seeds and the draws)", cats,
                 List.of("nothing added", "function vector (top " + s.topHeads() + " heads)",
                         s.topHeads() + " random heads (" + s.randomDraws() + " draws)"), values, "function",
-                "zero-shot accuracy").errors(errors).labels("%.2f").size(820, 440);
+                "zero-shot accuracy").errors(errors).size(860, 440);
     }
 
     private static org.attnlab.viz.LineFigure byLayerFigure(Table zeroShot, Sizes s) {

@@ -112,6 +112,9 @@ class FunctionVectorsExperimentTest {
         Table noisy = zeroShot(new double[][] {{0.2, 0.5}, {0.3, 0.5}}, new double[][] {{0.0, 0.8}, {0.1, 0.7}});
         assertFalse(FunctionVectorsExperiment.vectorShows(noisy, 1));
         assertTrue(FunctionVectorsExperiment.vectorVerdict(noisy, 1).contains("does not show"));
+        // against nothing added (0.25 at both seeds): FV 0.5 at both is a lift; 0.9 and 0.3 is not beyond the spread
+        assertTrue(FunctionVectorsExperiment.liftShows(noisy, 1));
+        assertFalse(FunctionVectorsExperiment.liftShows(oneSeed, 1));
     }
 
     @Test
