@@ -70,13 +70,16 @@ public final class SavedRuns {
                     DesignPrinciplesExperiment.DIAGNOSTICS),
             "flip-flop", List.of(FlipFlopExperiment.ERRORS, FlipFlopExperiment.TIMING),
             "word-problems", List.of(WordProblemsExperiment.BY_LENGTH, WordProblemsExperiment.SUMMARY),
-            "mqrar", List.of(MqrarExperiment.ACCURACY));
+            "mqrar", List.of(MqrarExperiment.ACCURACY),
+            "function-vectors", List.of(FunctionVectorsExperiment.ACCURACY, FunctionVectorsExperiment.INDIRECT_EFFECTS,
+                    FunctionVectorsExperiment.TOP_HEADS, FunctionVectorsExperiment.ZERO_SHOT));
 
     private static final Map<String, Rebuild> REBUILD = Map.of(
             "design-principles", DesignPrinciplesExperiment::rebuild,
             "flip-flop", FlipFlopExperiment::rebuild,
             "word-problems", WordProblemsExperiment::rebuild,
-            "mqrar", MqrarExperiment::rebuild);
+            "mqrar", MqrarExperiment::rebuild,
+            "function-vectors", FunctionVectorsExperiment::rebuild);
 
     /** Whether {@code experiment} can be loaded from a saved run. */
     public static boolean canLoad(Experiment experiment) {

@@ -47,6 +47,36 @@ public interface LogitMetric {
         return logits -> ProbeRun.scalar(pick(logits, position, correct).mean());
     }
 
+    /**
+     * {@code mean_b softmax(logits[b, p, :])[correct_b]}: the probability the model gives the right answer at
+     * position {@code p} (negative counts from the end).
+     */
+    static LogitMetric probability(int position, int[] correct) {
+        if (correct == null || correct.length == 0) {
+            throw new IllegalArgumentException("probability needs one correct token per sequence");
+        }
+        return logits -> {
+            NDArray logProbs = logits.toType(DataType.FLOAT32, false).logSoftmax(-1);
+            return ProbeRun.scalar(pick(logProbs, position, correct).exp().mean());
+        };
+    }
+
+    /** {@code mean_b [argmax_v logits[b, p, v] == correct_b]}: top-1 accuracy at position {@code p}. */
+    static LogitMetric accuracyAt(int position, int[] correct) {
+        if (correct == null || correct.length == 0) {
+            throw new IllegalArgumentException("accuracyAt needs one correct token per sequence");
+        }
+        return logits -> {
+            pick(logits, position, correct);                                               // checks shape and ids
+            long len = logits.getShape().get(1);
+            long p = position < 0 ? len + position : position;
+            NDArray predicted = logits.get(new NDIndex(":, {}, :", p)).argMax(-1);              // (B)
+            NDArray target = logits.getManager().create(toLong(correct));
+            return ProbeRun.scalar(predicted.toType(DataType.INT64, false).eq(target).toType(DataType.FLOAT32, false)
+                    .mean());
+        };
+    }
+
     /** The masked next-token loss of {@code batch} ({@link MaskedLoss}): mean cross-entropy over graded positions. */
     static LogitMetric loss(Batch batch) {
         return logits -> {

@@ -12,6 +12,9 @@
  *       stream or by (layer, head), the recovered fraction of a {@link org.attnlab.probe.LogitMetric}, as a table
  *       and a heatmap;</li>
  *   <li>{@link org.attnlab.probe.DirectLogitAttribution}: each head's, MLP's and the embedding's share of a logit;</li>
+ *   <li>{@link org.attnlab.probe.FunctionVectors}: task-mean head outputs, each head's causal indirect effect on
+ *       shuffled-label prompts, the function vector through {@code W_O}, and adding a vector to the residual
+ *       stream;</li>
  *   <li>{@link org.attnlab.probe.HeadScoreTracker}: any head score at every evaluation of a training run;</li>
  *   <li>{@link org.attnlab.probe.AttentionDiagnostics}, {@link org.attnlab.probe.InductionScores},
  *       {@link org.attnlab.probe.IterationHeadScores}: the diagnostics and scores of particular papers.</li>

@@ -21,6 +21,7 @@ public final class BarFigure extends Figure {
     private final String xTitle;
     private final String yTitle;
     private String labelFormat; // null: no value labels
+    private double[][] errors;  // [series][category] half-widths of whiskers; null: none
 
     BarFigure(String title, List<String> categories, List<String> seriesNames, double[][] values, String xTitle,
             String yTitle) {
@@ -43,6 +44,51 @@ public final class BarFigure extends Figure {
         this.values = values;
         this.xTitle = xTitle;
         this.yTitle = yTitle;
+    }
+
+    /**
+     * Grouped bars from values {@code [series][category]} (NaN: no bar), for figures whose values are computed
+     * rather than read from one table column.
+     */
+    public static BarFigure of(String title, List<String> categories, List<String> seriesNames, double[][] values,
+                               String xTitle, String yTitle) {
+        return new BarFigure(title, categories, seriesNames, values, xTitle, yTitle);
+    }
+
+    /**
+     * Whiskers of half-width {@code halfWidths[series][category]} above and below each bar (a spread such as a
+     * standard deviation over seeds; 0 or NaN: none).
+     */
+    public BarFigure errors(double[][] halfWidths) {
+        if (halfWidths == null || halfWidths.length != seriesNames.size()) {
+            throw new IllegalArgumentException("errors need one row per series (" + seriesNames.size() + "), got "
+                    + (halfWidths == null ? "none" : halfWidths.length));
+        }
+        for (double[] row : halfWidths) {
+            if (row.length != categories.size()) {
+                throw new IllegalArgumentException("an error row has " + row.length + " entries for "
+                        + categories.size() + " categories");
+            }
+            for (double v : row) {
+                if (v < 0) {
+                    throw new IllegalArgumentException("error half-widths must be >= 0, got " + v);
+                }
+            }
+        }
+        this.errors = new double[halfWidths.length][];
+        for (int i = 0; i < halfWidths.length; i++) {
+            this.errors[i] = halfWidths[i].clone();
+        }
+        return this;
+    }
+
+    /** The whiskers' half-widths {@code [series][category]}, or null when none were set. */
+    public double[][] errorValues() {
+        return errors == null ? null : errors.clone();
+    }
+
+    private double err(int s, int c) {
+        return errors == null || !Double.isFinite(errors[s][c]) ? 0 : errors[s][c];
     }
 
     @Override
@@ -110,6 +156,13 @@ public final class BarFigure extends Figure {
             p.put("name", plotlyText(seriesNames.get(s)));
             p.put("x", plotlyText(categories)); // exact labels, escaped as in heatmaps: ticks and hover show them literally
             p.put("y", values[s]);
+            if (errors != null) {
+                List<Double> e = new ArrayList<>();
+                for (int c = 0; c < categories.size(); c++) {
+                    e.add(err(s, c));
+                }
+                p.put("error_y", Map.of("type", "data", "array", e, "visible", true));
+            }
             if (labelFormat != null) {
                 List<String> text = new ArrayList<>();
                 for (double v : values[s]) {
@@ -129,11 +182,12 @@ public final class BarFigure extends Figure {
         double left = 70, right = seriesNames.size() > 1 ? 20 + legendWidth() : 20, top = 50, bottom = 70;
         double pw = width - left - right, ph = height - top - bottom;
         double lo = 0, hi = 0;
-        for (double[] row : values) {
-            for (double v : row) {
+        for (int s = 0; s < values.length; s++) {
+            for (int c = 0; c < values[s].length; c++) {
+                double v = values[s][c];
                 if (Double.isFinite(v)) {
-                    lo = Math.min(lo, v);
-                    hi = Math.max(hi, v);
+                    lo = Math.min(lo, v - err(s, c));
+                    hi = Math.max(hi, v + err(s, c));
                 }
             }
         }
@@ -168,6 +222,13 @@ public final class BarFigure extends Figure {
                         .append("\" fill=\"").append(Svg.COLORWAY.get(s % Svg.COLORWAY.size())).append("\"><title>")
                         .append(Svg.esc(categories.get(c) + ", " + seriesNames.get(s) + ": " + Svg.label(v)))
                         .append("</title></rect>");
+                if (err(s, c) > 0) {
+                    double cx = gx + s * barW + barW / 2;
+                    double wTop = sy.applyAsDouble(v + err(s, c)), wBottom = sy.applyAsDouble(v - err(s, c));
+                    Svg.line(sb, cx, wTop, cx, wBottom, "#222", 1.2);
+                    Svg.line(sb, cx - barW / 5, wTop, cx + barW / 5, wTop, "#222", 1.2);
+                    Svg.line(sb, cx - barW / 5, wBottom, cx + barW / 5, wBottom, "#222", 1.2);
+                }
                 if (labelFormat != null) {
                     Svg.text(sb, gx + s * barW + barW / 2, y0 - 3, "middle", label(v), "fill=\"#444\" font-size=\"10\"");
                 }

@@ -44,4 +44,21 @@ class BarLabelsTest {
     void badFormatFailsAtOnce() {
         assertThrows(java.util.IllegalFormatException.class, () -> bars().labels("%d"));
     }
+
+    @Test
+    void whiskersGoIntoBothFiguresAndBadOnesAreRefused() {
+        BarFigure f = BarFigure.of("w", List.of("a", "b"), List.of("s"), new double[][] {{0.5, 0.8}}, "x", "y")
+                .errors(new double[][] {{0.1, 0.0}});
+        @SuppressWarnings("unchecked")
+        Map<String, Object> errorY = (Map<String, Object>) f.tracePatches().get(0).get("error_y");
+        assertEquals(List.of(0.1, 0.0), errorY.get("array"));
+        String svg = f.svg();
+        assertEquals(3, svg.split("stroke=\"#222\"", -1).length - 1, "one whisker (3 strokes) for the one non-zero error");
+        assertFalse(bars().tracePatches().get(0).containsKey("error_y"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> BarFigure.of("w", List.of("a"), List.of("s"), new double[][] {{1}}, "x", "y")
+                        .errors(new double[][] {{-0.1}}));
+        assertTrue(e.getMessage().contains("-0.1"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> bars().errors(new double[][] {{0.1}}));
+    }
 }

@@ -137,6 +137,61 @@ public final class FunctionTask implements Task {
         return TaskBatch.of(name(), split, out, -1);
     }
 
+    /**
+     * The inputs of {@code batch} with each row's demonstration labels shuffled among its demonstrations (Todd et
+     * al.'s corrupted prompts: the x's, the query and the format stay; which y follows which x is random, so the
+     * function is no longer shown). A uniform permutation per row from {@code Seeds.derive(seed, "shuffled labels")};
+     * the batch itself is not changed.
+     */
+    public static int[][] shuffledLabels(TaskBatch batch, long seed) {
+        SplittableRandom rng = new SplittableRandom(Seeds.derive(seed, "shuffled labels"));
+        int[][] out = new int[batch.inputs().length][];
+        for (int b = 0; b < out.length; b++) {
+            out[b] = batch.inputs()[b].clone();
+            int[] arrows = batch.example(b).positions(ARROWS);
+            int k = arrows.length - 1;                       // the last arrow is the query's; its label is the target
+            int[] labels = new int[k];
+            for (int d = 0; d < k; d++) {
+                labels[d] = out[b][arrows[d] + 1];
+            }
+            MqrarTask.shuffle(labels, rng);
+            for (int d = 0; d < k; d++) {
+                out[b][arrows[d] + 1] = labels[d];
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The inputs of {@code batch} with each demonstration's label recomputed by a function drawn uniformly from this
+     * task's functions ({@code y_d = g_d(x_d)}, {@code g_d} random per demonstration, from
+     * {@code Seeds.derive(seed, "mixed labels")}): every label is one the task could give for its x, but the
+     * demonstrations no longer show one function. The corrupted prompts for a mixture whose functions differ in the
+     * type of their answers, where shuffling labels within a prompt keeps the function visible. The query is unchanged.
+     */
+    public int[][] mixedLabels(TaskBatch batch, long seed) {
+        SplittableRandom rng = new SplittableRandom(Seeds.derive(seed, "mixed labels"));
+        int[][] out = new int[batch.inputs().length][];
+        for (int b = 0; b < out.length; b++) {
+            out[b] = batch.inputs()[b].clone();
+            int[] arrows = batch.example(b).positions(ARROWS);
+            for (int d = 0; d < arrows.length - 1; d++) {
+                int x = out[b][arrows[d] - 1] - wordId(0);
+                out[b][arrows[d] + 1] = apply(functions.get(rng.nextInt(functions.size())), x);
+            }
+        }
+        return out;
+    }
+
+    /** The answer {@code f(x_q)} of each row: the target at its query position. */
+    public static int[] queryAnswers(TaskBatch batch) {
+        int[] out = new int[batch.inputs().length];
+        for (int b = 0; b < out.length; b++) {
+            out[b] = batch.targets()[b][batch.example(b).positions(QUERY)[0]];
+        }
+        return out;
+    }
+
     private Example generate(int k, Function f, SplittableRandom rng) {
         int[] words = new int[WORDS];
         for (int i = 0; i < WORDS; i++) {
