@@ -720,6 +720,10 @@ public final class GrammarHeadsExperiment implements Experiment {
         result.figure(OVER_TRAINING_FIGURE, overTrainingFigure(overTraining, seeds[0], Relation.DETERMINER));
     }
 
+    private static final Map<Relation, String> SHORT_NAMES = Map.of(Relation.DETERMINER, "determiner",
+            Relation.SUBJECT, "subject", Relation.PREPOSITION_OBJECT, "prep. object", Relation.DIRECT_OBJECT,
+            "dir. object");
+
     /** Every head's accuracy (columns L0.H0 ...) per relation (rows) at one seed; baselines in the row labels. */
     public static org.attnlab.viz.HeatmapFigure relationHeatmap(Table headScores,
                                                                  Map<Relation, RelationScores.Baseline> baselines,
@@ -738,7 +742,7 @@ public final class GrammarHeadsExperiment implements Experiment {
         List<String> rows = new ArrayList<>();
         for (int i = 0; i < rels.length; i++) {
             RelationScores.Baseline b = baselines.get(rels[i]);
-            rows.add(String.format(Locale.ROOT, "%s (offset %d: %.2f)", rels[i].label(), b.offset(), b.accuracy()));
+            rows.add(String.format(Locale.ROOT, "%s (%d: %.2f)", SHORT_NAMES.get(rels[i]), b.offset(), b.accuracy()));
             Arrays.fill(z[i], Double.NaN);
         }
         for (int r = 0; r < mine.rowCount(); r++) {
@@ -751,7 +755,8 @@ public final class GrammarHeadsExperiment implements Experiment {
                 }
             }
         }
-        return Plots.grid("Relation accuracy of every head, seed " + seed + " (row label: the best fixed offset)", z,
+        return Plots.grid("Relation accuracy of every head, seed " + seed + "; in brackets: the best fixed offset k and its "
+                        + "accuracy", z,
                         rows, "relation", heads, "head", "accuracy (share of arcs)")
                 .range(0, 1).showValues().size(Math.max(640, 90 * heads.size() + 260), 380);
     }
