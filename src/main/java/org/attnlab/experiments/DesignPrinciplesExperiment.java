@@ -114,14 +114,15 @@ public final class DesignPrinciplesExperiment implements Experiment {
      * The sizes of one preset; build with {@link #builder()}.
      *
      * @param corpusChars      characters of Moby Dick used (0: all of it)
+     * @param moreText         also train on the State of the Union addresses and the Brown Corpus (each split 90/10)
      * @param bpeVocab         BPE vocabulary size (0: characters)
      * @param diagnosticBatch  validation windows the diagnostics are measured on
      * @param placementVariant the variant whose placements are trained
      * @param placements       the placement configs trained
      */
-    record Sizes(int corpusChars, int bpeVocab, int dModel, int heads, int layers, int context, int batch, int steps,
-                 double lr, int evalEvery, int evalBatches, int diagnosticBatch, AttentionKind placementVariant,
-                 List<Placement> placements) {
+    record Sizes(int corpusChars, boolean moreText, int bpeVocab, int dModel, int heads, int layers, int context,
+                 int batch, int steps, double lr, int evalEvery, int evalBatches, int diagnosticBatch,
+                 AttentionKind placementVariant, List<Placement> placements) {
 
         static Builder builder() {
             return new Builder();
@@ -130,6 +131,7 @@ public final class DesignPrinciplesExperiment implements Experiment {
         /** Named setters for {@link Sizes}; unset: all of the corpus, characters, no in-training evaluation. */
         static final class Builder {
             private int corpusChars;
+            private boolean moreText;
             private int bpeVocab;
             private int dModel;
             private int heads;
@@ -147,6 +149,12 @@ public final class DesignPrinciplesExperiment implements Experiment {
             /** Train on the first {@code n} characters of Moby Dick only (default: all of it). */
             Builder corpusChars(int n) {
                 corpusChars = n;
+                return this;
+            }
+
+            /** Add the State of the Union addresses and the Brown Corpus to Moby Dick (default: Moby Dick alone). */
+            Builder moreText() {
+                moreText = true;
                 return this;
             }
 
@@ -226,14 +234,15 @@ public final class DesignPrinciplesExperiment implements Experiment {
                 if (placementVariant == null) {
                     throw new IllegalArgumentException("design-principles sizes: set placements(variant, which)");
                 }
-                return new Sizes(corpusChars, bpeVocab, dModel, heads, layers, context, batch, steps, lr, evalEvery,
-                        evalBatches, diagnosticBatch, placementVariant, placements);
+                return new Sizes(corpusChars, moreText, bpeVocab, dModel, heads, layers, context, batch, steps, lr,
+                        evalEvery, evalBatches, diagnosticBatch, placementVariant, placements);
             }
         }
 
         String scale() {
-            return String.format(Locale.ROOT, "%s, d %d, %d layers, %d heads, %d steps of %d x %d tokens",
-                    bpeVocab > 0 ? "BPE " + bpeVocab : "characters", dModel, layers, heads, steps, batch, context);
+            return String.format(Locale.ROOT, "%s%s, d %d, %d layers, %d heads, %d steps of %d x %d tokens",
+                    moreText ? "Moby Dick + SOTU + Brown, " : "", bpeVocab > 0 ? "BPE " + bpeVocab : "characters",
+                    dModel, layers, heads, steps, batch, context);
         }
     }
 
@@ -246,8 +255,8 @@ public final class DesignPrinciplesExperiment implements Experiment {
                         .evalBatches(8).diagnosticBatch(8)
                         .placements(AttentionKind.MLP, List.of(Placement.FIRST, Placement.LAST, Placement.BILATERAL,
                                 Placement.TOP, Placement.EVEN)).build(),
-                Sizes.builder().bpeVocab(2048).dModel(256).heads(8).layers(6).context(256).batch(32).steps(4000)
-                        .lr(1e-3).evalEvery(250).evalBatches(32).diagnosticBatch(8)
+                Sizes.builder().moreText().bpeVocab(2048).dModel(256).heads(8).layers(6).context(256).batch(32)
+                        .steps(4000).lr(1e-3).evalEvery(250).evalBatches(32).diagnosticBatch(8)
                         .placements(AttentionKind.MLP, List.of(Placement.values())).build());
     }
 
@@ -269,8 +278,8 @@ public final class DesignPrinciplesExperiment implements Experiment {
                 + "decoders trained on Moby Dick with one budget each; validation perplexity beside the paper's "
                 + "WikiText perplexity at 500M; placement configs for one variant; hybrid-skip (variant layers dropped "
                 + "after training); attention diagnostics per layer. Presets: smoke (2 layers, 3 steps), quick "
-                + "(char-level, d 64, 4 layers, 250 steps; placements first/last/bilateral/top/even), full (BPE 2048, "
-                + "d 256, 6 layers, 4000 steps; all nine placements).";
+                + "(char-level, d 64, 4 layers, 250 steps; placements first/last/bilateral/top/even), full (Moby Dick + "
+                + "State of the Union + Brown Corpus, BPE 2048, d 256, 6 layers, 4000 steps; all nine placements).";
     }
 
     @Override
@@ -282,12 +291,21 @@ public final class DesignPrinciplesExperiment implements Experiment {
         MetricsLog log = new MetricsLog();
         ExperimentResult result = new ExperimentResult(this, settings, log);
 
-        // data: Moby Dick, 90/10 split, char-level (smoke, quick) or BPE (full)
+        // data: Moby Dick (smoke, quick; + State of the Union + Brown at full, where Moby Dick alone overfits),
+        // each text split 90/10, char-level (smoke, quick) or BPE (full)
         Corpus corpus = Corpus.mobyDick();
         if (z.corpusChars() > 0) {
             corpus = corpus.head(z.corpusChars());
         }
         Corpus.TrainValidation tv = corpus.split(0.9);
+        if (z.moreText()) {
+            List<Corpus.TrainValidation> parts = List.of(tv, Corpus.sotu().split(0.9), Corpus.brown().split(0.9));
+            tv = new Corpus.TrainValidation(
+                    Corpus.join("moby-dick+sotu+brown/train",
+                            parts.stream().map(Corpus.TrainValidation::train).toList()),
+                    Corpus.join("moby-dick+sotu+brown/validation",
+                            parts.stream().map(Corpus.TrainValidation::validation).toList()));
+        }
         Tokenizer tok = z.bpeVocab() > 0 ? BpeTokenizer.train(tv.train().text(), z.bpeVocab())
                 : CharTokenizer.fit(tv.train().text());
         int[] trainTokens = tok.encode(tv.train().text());

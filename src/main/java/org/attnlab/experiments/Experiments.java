@@ -18,7 +18,8 @@ public final class Experiments {
                 new MqrarExperiment(),
                 new InductionExperiment(),
                 new ParityCotExperiment(),
-                new FunctionVectorsExperiment()
+                new FunctionVectorsExperiment(),
+                new GrammarHeadsExperiment()
         );
     }
 

@@ -26,7 +26,7 @@ import java.util.Optional;
  * The tables, figures and verdicts are rebuilt from the saved raw tables by the same code a fresh run uses.
  *
  * <p>Only experiments that can rebuild themselves are loaded ({@link #canLoad}): design principles, flip-flop,
- * word problems, MQRAR.
+ * word problems, MQRAR, grammar heads.
  */
 public final class SavedRuns {
 
@@ -72,14 +72,16 @@ public final class SavedRuns {
             "word-problems", List.of(WordProblemsExperiment.BY_LENGTH, WordProblemsExperiment.SUMMARY),
             "mqrar", List.of(MqrarExperiment.ACCURACY),
             "function-vectors", List.of(FunctionVectorsExperiment.ACCURACY, FunctionVectorsExperiment.INDIRECT_EFFECTS,
-                    FunctionVectorsExperiment.TOP_HEADS, FunctionVectorsExperiment.ZERO_SHOT));
+                    FunctionVectorsExperiment.TOP_HEADS, FunctionVectorsExperiment.ZERO_SHOT),
+            "grammar-heads", GrammarHeadsExperiment.SAVED_TABLES);
 
     private static final Map<String, Rebuild> REBUILD = Map.of(
             "design-principles", DesignPrinciplesExperiment::rebuild,
             "flip-flop", FlipFlopExperiment::rebuild,
             "word-problems", WordProblemsExperiment::rebuild,
             "mqrar", MqrarExperiment::rebuild,
-            "function-vectors", FunctionVectorsExperiment::rebuild);
+            "function-vectors", FunctionVectorsExperiment::rebuild,
+            "grammar-heads", GrammarHeadsExperiment::rebuild);
 
     /** Whether {@code experiment} can be loaded from a saved run. */
     public static boolean canLoad(Experiment experiment) {
