@@ -131,7 +131,8 @@ public final class ParityCotExperiment implements Experiment {
      *
      * @param maxLength      training mixes lengths 1..maxLength; every one is tested
      * @param steps          at most this many updates; CoT runs stop early once their eval accuracy over all CoT
-     *                       steps reaches {@link #SOLVED_EVAL_ACCURACY}
+     *                       steps reaches {@link #SOLVED_EVAL_ACCURACY}, and the 1-layer run trains as many updates
+     *                       as the 2-layer CoT run took
      * @param evalEvery      evaluate every n steps
      * @param testPerLength  test sequences per length
      * @param probeSequences test sequences of maxLength bits the iteration-head scores and the ablation use
@@ -293,14 +294,17 @@ public final class ParityCotExperiment implements Experiment {
         TaskBatch probe = ParityTask.withChainOfThought().sample(s.probeSequences(), s.maxLength(), Split.TEST,
                 Seeds.derive(settings.seed(), "parity iteration-head probe"));
 
+        int cotSteps = s.steps();
         for (Run run : Run.values()) {
             ParityTask task = run.task();
+            // the 1-layer model gets the updates the 2-layer one needed (it cannot stop early: it does not solve it)
+            int steps = run == Run.WITH_COT_ONE_LAYER ? cotSteps : s.steps();
             ModelConfig config = ModelConfig.builder(task.vocabulary().size(), s.dModel(), 1, run.layers())
                     .plan(LayerPlan.uniform(AttentionKind.NOPE, run.layers())).build();
             try (NDManager mm = NDManager.newBaseManager(settings.device())) {
                 LearnedPositionsLM lm = LearnedPositionsLM.create(config, task.inputLength(s.maxLength()), mm,
                         Seeds.derive(settings.seed(), "parity model " + run.layers() + " layers"));
-                TrainConfig.Builder tc = TrainConfig.builder(settings.seed(), settings.device()).steps(s.steps())
+                TrainConfig.Builder tc = TrainConfig.builder(settings.seed(), settings.device()).steps(steps)
                         .batchSize(s.batch()).context(task.inputLength(s.maxLength())).lr(s.lr())
                         .evalEvery(s.evalEvery()).evalBatches(2);
                 if (run.chainOfThought()) {   // once every CoT step is right, more steps only cost time
@@ -311,6 +315,9 @@ public final class ParityCotExperiment implements Experiment {
                         .evalData(mixed(task, s.maxLength(), Split.TEST))
                         .runName(run.label()).listener(progress).metrics(log).build()) {
                     TrainResult trained = trainer.run();
+                    if (run == Run.WITH_COT) {
+                        cotSteps = (int) trained.steps();
+                    }
                     ChainAccuracy longest = null;
                     for (int len = 1; len <= s.maxLength(); len++) {
                         TaskBatch test = task.sample(s.testPerLength(), len, Split.TEST, Seeds.derive(testSeed, len));
