@@ -3,26 +3,33 @@ package org.attnlab.experiments;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.training.ParameterStore;
 import org.attnlab.Seeds;
 import org.attnlab.Settings;
+import org.attnlab.attention.AttentionKind;
 import org.attnlab.data.tasks.ParityTask;
 import org.attnlab.data.tasks.Split;
 import org.attnlab.data.tasks.TaskBatch;
-import org.attnlab.attention.AttentionKind;
-import org.attnlab.model.DecoderLM;
+import org.attnlab.model.HookName;
 import org.attnlab.model.LayerPlan;
 import org.attnlab.model.LearnedPositionsLM;
 import org.attnlab.model.ModelConfig;
 import org.attnlab.model.ModelWeights;
+import org.attnlab.probe.Ablation;
 import org.attnlab.probe.InductionScores;
 import org.attnlab.probe.IterationHeadScores;
+import org.attnlab.probe.ProbeTable;
+import org.attnlab.train.EarlyStop;
 import org.attnlab.train.MetricsLog;
 import org.attnlab.train.ProgressListener;
 import org.attnlab.train.TensorBatch;
 import org.attnlab.train.TrainConfig;
+import org.attnlab.train.TrainResult;
 import org.attnlab.train.Trainer;
 import org.attnlab.train.TrainingData;
 import org.attnlab.viz.Plots;
+import tech.tablesaw.api.ColumnType;
 import tech.tablesaw.api.DoubleColumn;
 import tech.tablesaw.api.IntColumn;
 import tech.tablesaw.api.StringColumn;
@@ -30,55 +37,109 @@ import tech.tablesaw.api.Table;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
 
 /**
- * Parity with and without chain of thought (Cabannes et al., "Iteration heads: a mechanistic study of chain of
- * thought", NeurIPS 2024), on {@link ParityTask}: {@code <bos> x_1..x_L <eoi> s_1..s_L} with
+ * Parity with and without chain of thought (Cabannes et al., "Iteration head: a mechanistic study of
+ * chain-of-thought", NeurIPS 2024), on {@link ParityTask}: {@code <bos> x_1..x_L <eoi> s_1..s_L} with
  * {@code s_t = (x_1 + .. + x_t) mod 2} (with CoT) or {@code <bos> x_1..x_L <eoi> s_L} (without); loss only after
- * {@code <eoi>}. A 2-layer, 1-head {@link DecoderLM} is trained on lengths 1..maxL mixed, then evaluated at every
- * length 1..maxL on fresh test sequences:
+ * {@code <eoi>}. Three models ({@link Run}): 2 layers with CoT, 2 layers without, 1 layer with CoT, each 1 head,
+ * trained on lengths 1..maxL mixed, then evaluated at every length 1..maxL on held-out test strings:
  * <pre>
- *   accuracy(L) = mean over sequences of [answer == x_1 XOR .. XOR x_L]
+ *   answer accuracy(L) = mean over sequences of [answer == x_1 XOR .. XOR x_L]
  * </pre>
- * where the answer is the model's argmax after {@code <eoi>} without CoT, and with CoT the last token of the
- * chain the model writes itself (greedy decoding of all L steps from {@code <bos> x <eoi>}; no teacher forcing).
- * The teacher-forced accuracy of the last CoT token is reported beside it.
+ * where the answer is the model's argmax after {@code <eoi>} without CoT, and with CoT the last of the L tokens the
+ * model writes itself (greedy decoding from {@code <bos> x <eoi>}, no teacher forcing: {@link #chainAccuracy}).
+ * Beside it, teacher forced: the mean accuracy of a CoT step, and the fraction of chains right at <em>every</em> step
+ * (which equals the greedy answer accuracy when decoding is right; {@code ParityCotDecodingTest} checks that).
  *
- * <p>Iteration heads: on one test sequence, {@link IterationHeadScores#eoiScore} of layer 0 (CoT positions attend to
- * {@code <eoi>}) and {@link IterationHeadScores#iterationScore} of layer 1 (step t attends to x_t).
+ * <p>Why not the last step alone: at the longest trained length the last query position {@code 2 maxL} occurs in no
+ * other (length, step) pair, so a model can get that step right from its absolute position, without the iteration
+ * head, while the middle steps fail; a full-preset run reported teacher-forced last-token accuracy 1.0 beside a
+ * greedy answer accuracy of 0.50 for exactly that reason (its model had learned lengths up to 17).
+ *
+ * <p>Iteration heads, on {@code probeSequences} test strings of maxL bits: {@link IterationHeadScores} of layer 0
+ * (CoT positions attend to {@code <eoi>}) and layer 1 (step t attends to x_t), as mean weight and as the paper's
+ * measure, the fraction of queries that put more than {@value IterationHeadScores#PAPER_THRESHOLD} on the right
+ * token. Then the 2-layer CoT model's heads are mean-ablated ({@link Ablation}) one at a time at length maxL.
  *
  * <p>Test strings of {@link ParityTask#HELD_OUT_FROM_LENGTH} or more bits never occur in training
- * ({@link ParityTask#isHeldOut}): at the quick preset's lengths a model sees every training string many times, and
- * without the held-out split "without CoT" scored 0.96 at L = 12 by memory. Without CoT a small model does learn
- * parity of the shorter lengths (it can count the ones and map the count to a parity); how far that reaches grows
- * with training, which is why the summary reports the longest length solved as well as the accuracy at the longest.
- *
- * <p>Differences from the paper, said in the notes: like the paper, positions are learned absolute
- * embeddings ({@link LearnedPositionsLM} over a NoPE decoder); the toolkit's standard RoPE attention did not learn
- * the task in the quick budget (relative positions make "attend L tokens back" depend on L). Our blocks have SwiGLU
- * MLPs and RMSNorm; the quick preset uses a smaller width, shorter maximum length and fewer steps.
+ * ({@link ParityTask#isHeldOut}), so accuracy there is not memory. Like the paper, positions are learned absolute
+ * embeddings ({@link LearnedPositionsLM} over a NoPE decoder); unlike it, blocks have SwiGLU MLPs and RMSNorm.
  */
 public final class ParityCotExperiment implements Experiment {
 
-    /** Table: one row per variant (with / without CoT): accuracies, longest solved length, iteration scores. */
+    /** Table: one row per {@link Run}: accuracies, longest solved length, iteration-head scores, steps trained. */
     public static final String SUMMARY = "summary";
     /** Table: (variant, length, metric, value) for every length 1..maxL. */
     public static final String ACCURACY_BY_LENGTH = "accuracy_by_length";
+    /** Table: (variant, layer, query, key, query_token, key_token, weight) of the CoT models on one test sequence. */
+    public static final String ATTENTION = "attention";
+    /** Table: (ablated, metric, value): the 2-layer CoT model at length maxL with one head mean-ablated. */
+    public static final String ABLATION = "ablation";
     /** Figure: final-answer accuracy by number of bits, per variant. */
     public static final String ACCURACY_FIGURE = "accuracy_by_length";
     /** Figure: with CoT, the attention of the single head in each layer on one sequence. */
     public static final String ATTENTION_FIGURE = "attention_with_cot";
+    /** Figure: the 2-layer CoT model's teacher-forced step accuracy with each head ablated. */
+    public static final String ABLATION_FIGURE = "ablation";
+
+    /** Metric: the answer the model reaches writing its own chain (CoT) or right after {@code <eoi>} (without). */
+    public static final String ANSWER = "answer accuracy";
+    /** Metric: teacher forced, the fraction of chains whose every step is right (CoT only). */
+    public static final String EVERY_STEP_FORCED = "every step right, teacher forced";
+    /** Metric: teacher forced, the mean accuracy of one CoT step (CoT only). */
+    public static final String STEP_FORCED = "step accuracy, teacher forced";
+
+    /** The three models trained. */
+    public enum Run {
+        WITH_COT("with CoT", true, 2),
+        WITHOUT_COT("without CoT", false, 2),
+        WITH_COT_ONE_LAYER("with CoT, 1 layer", true, 1);
+
+        private final String label;
+        private final boolean chainOfThought;
+        private final int layers;
+
+        Run(String label, boolean chainOfThought, int layers) {
+            this.label = label;
+            this.chainOfThought = chainOfThought;
+            this.layers = layers;
+        }
+
+        /** The {@code variant} column's value. */
+        public String label() {
+            return label;
+        }
+
+        public boolean chainOfThought() {
+            return chainOfThought;
+        }
+
+        public int layers() {
+            return layers;
+        }
+
+        ParityTask task() {
+            return chainOfThought ? ParityTask.withChainOfThought() : ParityTask.withoutChainOfThought();
+        }
+    }
 
     /**
      * Run sizes for one preset; build with {@link #builder()}.
      *
-     * @param maxLength     training mixes lengths 1..maxLength; every one is tested
-     * @param evalEvery     evaluate every n steps
-     * @param testPerLength test sequences per length
-     * @param heatmapLength bits of the sequence whose attention is drawn
+     * @param maxLength      training mixes lengths 1..maxLength; every one is tested
+     * @param steps          at most this many updates; CoT runs stop early once their eval accuracy over all CoT
+     *                       steps reaches {@link #SOLVED_EVAL_ACCURACY}, and the 1-layer run trains as many updates
+     *                       as the 2-layer CoT run took
+     * @param evalEvery      evaluate every n steps
+     * @param testPerLength  test sequences per length
+     * @param probeSequences test sequences of maxLength bits the iteration-head scores and the ablation use
+     * @param heatmapLength  bits of the sequence whose attention is drawn
      */
     record Sizes(int maxLength, int dModel, int steps, int batch, double lr, int evalEvery, int testPerLength,
-                 int heatmapLength) {
+                 int probeSequences, int heatmapLength) {
 
         static Builder builder() {
             return new Builder();
@@ -93,6 +154,7 @@ public final class ParityCotExperiment implements Experiment {
             private double lr;
             private int evalEvery;
             private int testPerLength;
+            private int probeSequences;
             private int heatmapLength;
 
             Builder maxLength(int v) {
@@ -130,6 +192,11 @@ public final class ParityCotExperiment implements Experiment {
                 return this;
             }
 
+            Builder probeSequences(int v) {
+                probeSequences = v;
+                return this;
+            }
+
             Builder heatmapLength(int v) {
                 heatmapLength = v;
                 return this;
@@ -137,26 +204,42 @@ public final class ParityCotExperiment implements Experiment {
 
             Sizes build() {
                 SizeChecks.positive("parity-cot sizes", "maxLength", maxLength, "dModel", dModel, "steps", steps,
-                        "batch", batch, "evalEvery", evalEvery, "testPerLength", testPerLength, "heatmapLength",
-                        heatmapLength);
+                        "batch", batch, "evalEvery", evalEvery, "testPerLength", testPerLength, "probeSequences",
+                        probeSequences, "heatmapLength", heatmapLength);
                 SizeChecks.positiveRate("parity-cot sizes", lr);
-                return new Sizes(maxLength, dModel, steps, batch, lr, evalEvery, testPerLength, heatmapLength);
+                if (heatmapLength > maxLength) {
+                    throw new IllegalArgumentException("parity-cot sizes: heatmapLength " + heatmapLength
+                            + " must be at most maxLength " + maxLength);
+                }
+                return new Sizes(maxLength, dModel, steps, batch, lr, evalEvery, testPerLength, probeSequences,
+                        heatmapLength);
             }
         }
     }
 
     static final Sizes SMOKE = Sizes.builder().maxLength(4).dModel(32).steps(20).batch(16).lr(3e-3).evalEvery(10)
-            .testPerLength(16).heatmapLength(3).build();
-    static final Sizes QUICK = Sizes.builder().maxLength(16).dModel(32).steps(4000).batch(128).lr(5e-3).evalEvery(100)
-            .testPerLength(128).heatmapLength(8).build();
-    static final Sizes FULL = Sizes.builder().maxLength(ParityTask.PAPER_MAX_LENGTH).dModel(128).steps(10000)
-            .batch(128).lr(1e-3).evalEvery(500).testPerLength(1000).heatmapLength(12).build();
+            .testPerLength(16).probeSequences(8).heatmapLength(3).build();
+    static final Sizes QUICK = Sizes.builder().maxLength(16).dModel(32).steps(4000).batch(128).lr(5e-3)
+            .evalEvery(100).testPerLength(128).probeSequences(64).heatmapLength(8).build();
+    /**
+     * The paper's model and lengths (d 128, 1..32) and batch (256). A GPU step costs about the same at any batch this
+     * small (op overhead), so the batch buys examples: 256 sequences of 16.5 steps on average give each of the 528
+     * (length, step) pairs about 8 examples per update, what the quick preset's 128 sequences give its 136 pairs at
+     * 16 bits. The old full preset (batch 128, lr 1e-3, 10000 steps) had learned lengths up to 17 when it stopped.
+     */
+    static final Sizes FULL = Sizes.builder().maxLength(ParityTask.PAPER_MAX_LENGTH).dModel(128).steps(12000)
+            .batch(256).lr(3e-3).evalEvery(250).testPerLength(1000).probeSequences(256).heatmapLength(12).build();
 
     /** A length counts as solved at this answer accuracy (and so do all shorter ones). */
-    static final double SOLVED = 0.9;
+    public static final double SOLVED = 0.9;
+    /** The contrast shows when, at the longest length, with CoT reaches {@link #SOLVED} and without stays below this. */
+    public static final double NEAR_CHANCE = 0.65;
+    /** A CoT run stops early once its eval accuracy over all CoT steps (teacher forced) reaches this. */
+    static final double SOLVED_EVAL_ACCURACY = 0.999;
 
-    static final String WITH_COT = "with CoT";
-    static final String WITHOUT_COT = "without CoT";
+    public static final String WITH_COT = Run.WITH_COT.label();
+    public static final String WITHOUT_COT = Run.WITHOUT_COT.label();
+    public static final String WITH_COT_ONE_LAYER = Run.WITH_COT_ONE_LAYER.label();
 
     @Override
     public String name() {
@@ -173,146 +256,438 @@ public final class ParityCotExperiment implements Experiment {
         return "Cabannes et al. (NeurIPS 2024): a 2-layer, 1-head transformer learns parity of up to 32 bits when it "
                 + "writes the running parity as a chain of thought ([BOS] x1..xL [EoI] s1..sL, loss only after EoI), "
                 + "using iteration heads (layer 0: CoT positions attend to EoI; layer 1: step t attends to x_t); "
-                + "asked for the answer right after EoI, it fails at long lengths. We train both on lengths 1..maxL "
-                + "mixed and report final-answer accuracy by length (with CoT: greedy decoding of the whole chain) on "
-                + "bit strings held out of training. "
-                + "As in the paper, positions are learned absolute embeddings (attention itself is position-free, NoPE); unlike the paper, each block also has a SwiGLU MLP and RMSNorm.";
+                + "asked for the answer right after EoI, it fails at long lengths. We train with CoT (2 layers and 1 "
+                + "layer) and without (2 layers) on lengths 1..maxL mixed and report final-answer accuracy by length "
+                + "(with CoT: greedy decoding of the whole chain) on bit strings held out of training, the iteration "
+                + "heads' scores, and what ablating each head costs. As in the paper, positions are learned absolute "
+                + "embeddings (attention itself is position-free, NoPE); unlike the paper, each block also has a "
+                + "SwiGLU MLP and RMSNorm.";
+    }
+
+    /** The sizes of a preset (for notebooks that quote them). */
+    static Sizes sizes(org.attnlab.Preset preset) {
+        return preset.pick(SMOKE, QUICK, FULL);
+    }
+
+    /** Longest trained length at {@code preset}. */
+    public static int maxLength(org.attnlab.Preset preset) {
+        return sizes(preset).maxLength();
+    }
+
+    /** The scale a preset trains at, for findings tables. */
+    public static String scale(org.attnlab.Preset preset) {
+        return scale(sizes(preset));
+    }
+
+    static String scale(Sizes s) {
+        return String.format("1 head, d %d, learned positions + NoPE + SwiGLU MLP, lengths 1..%d mixed, at most %d "
+                + "steps of %d, lr %.0e", s.dModel(), s.maxLength(), s.steps(), s.batch(), s.lr());
     }
 
     @Override
     public ExperimentResult run(Settings settings, ProgressListener progress) {
-        Sizes s = settings.preset().pick(SMOKE, QUICK, FULL);
+        Sizes s = sizes(settings.preset());
         RunClock clock = new RunClock();
         MetricsLog log = new MetricsLog();
         ExperimentResult result = new ExperimentResult(this, settings, log);
+        Table accuracy = accuracyTable();
+        Table summary = summaryTable();
+        Table attention = attentionTable();
+        Table ablation = ablationTable();
+        long testSeed = Seeds.derive(settings.seed(), "parity test sequences");
+        int[] heatmapSequence = ParityTask.withChainOfThought().sample(1, s.heatmapLength(), Split.TEST,
+                Seeds.derive(settings.seed(), "parity heatmap sequence")).inputs()[0];
+        TaskBatch probe = ParityTask.withChainOfThought().sample(s.probeSequences(), s.maxLength(), Split.TEST,
+                Seeds.derive(settings.seed(), "parity iteration-head probe"));
 
-        Table accuracy = Table.create("accuracy by length", StringColumn.create("variant"), IntColumn.create("length"),
-                StringColumn.create("metric"), DoubleColumn.create("value"));
-        Table summary = Table.create("summary", StringColumn.create("variant"), DoubleColumn.create("accuracy_longest"),
-                DoubleColumn.create("accuracy_mean"), IntColumn.create("solved_up_to_length"),
-                DoubleColumn.create("accuracy_longest_teacher_forced"),
-                DoubleColumn.create("eoi_score_layer0"), DoubleColumn.create("iteration_score_layer0"),
-                DoubleColumn.create("iteration_score_layer1"),
-                StringColumn.create("paper"));
-        float[][][] heatmap = null;
-        List<String> heatmapTokens = new ArrayList<>();
-
-        for (ParityTask task : List.of(ParityTask.withChainOfThought(), ParityTask.withoutChainOfThought())) {
-            String variant = task.chainOfThought() ? WITH_COT : WITHOUT_COT;
-            ModelConfig config = ModelConfig.builder(task.vocabulary().size(), s.dModel(), 1, 2)
-                    .plan(LayerPlan.uniform(AttentionKind.NOPE, 2)).build();
+        int cotSteps = s.steps();
+        for (Run run : Run.values()) {
+            ParityTask task = run.task();
+            // the 1-layer model gets the updates the 2-layer one needed (it cannot stop early: it does not solve it)
+            int steps = run == Run.WITH_COT_ONE_LAYER ? cotSteps : s.steps();
+            ModelConfig config = ModelConfig.builder(task.vocabulary().size(), s.dModel(), 1, run.layers())
+                    .plan(LayerPlan.uniform(AttentionKind.NOPE, run.layers())).build();
             try (NDManager mm = NDManager.newBaseManager(settings.device())) {
                 LearnedPositionsLM lm = LearnedPositionsLM.create(config, task.inputLength(s.maxLength()), mm,
-                        settings.seed());
-                TrainConfig tc = TrainConfig.builder(settings.seed(), settings.device()).steps(s.steps())
+                        Seeds.derive(settings.seed(), "parity model " + run.layers() + " layers"));
+                TrainConfig.Builder tc = TrainConfig.builder(settings.seed(), settings.device()).steps(steps)
                         .batchSize(s.batch()).context(task.inputLength(s.maxLength())).lr(s.lr())
-                        .evalEvery(s.evalEvery()).evalBatches(2).build();
-                try (Trainer trainer = Trainer.builder().model(lm).config(tc)
-                        .trainData(mixed(task, s.maxLength(), Split.TRAIN)).evalData(mixed(task, s.maxLength(), Split.TEST))
-                        .runName(variant).listener(progress).metrics(log).build()) {
-                    trainer.run();
-                    double longest = Double.NaN;
-                    double longestForced = Double.NaN;
-                    double sum = 0;
-                    int solvedUpTo = 0;
-                    boolean solvedSoFar = true;
-                    long testSeed = Seeds.derive(settings.seed(), "parity test sequences");
+                        .evalEvery(s.evalEvery()).evalBatches(2);
+                if (run.chainOfThought()) {   // once every CoT step is right, more steps only cost time
+                    tc.earlyStop(EarlyStop.atLeast("eval_accuracy", SOLVED_EVAL_ACCURACY));
+                }
+                try (Trainer trainer = Trainer.builder().model(lm).config(tc.build())
+                        .trainData(mixed(task, s.maxLength(), Split.TRAIN))
+                        .evalData(mixed(task, s.maxLength(), Split.TEST))
+                        .runName(run.label()).listener(progress).metrics(log).build()) {
+                    TrainResult trained = trainer.run();
+                    if (run == Run.WITH_COT) {
+                        cotSteps = (int) trained.steps();
+                    }
+                    ChainAccuracy longest = null;
                     for (int len = 1; len <= s.maxLength(); len++) {
                         TaskBatch test = task.sample(s.testPerLength(), len, Split.TEST, Seeds.derive(testSeed, len));
-                        double[] acc = answerAccuracy(trainer, lm, mm, task, test, len);
-                        add(accuracy, variant, len, "answer accuracy", acc[0]);
-                        if (task.chainOfThought()) {
-                            add(accuracy, variant, len, "last token, teacher forced", acc[1]);
+                        ChainAccuracy acc;
+                        try (NDManager sub = mm.newSubManager()) {
+                            sub.tempAttachAll(ModelWeights.arrays(lm));
+                            acc = chainAccuracy(trainer::logits, task, test, sub);
                         }
-                        sum += acc[0];
-                        solvedSoFar &= acc[0] >= SOLVED;
-                        solvedUpTo = solvedSoFar ? len : solvedUpTo;
-                        longest = acc[0];
-                        longestForced = acc[1];
-                    }
-                    double eoi = Double.NaN;
-                    double iteration = Double.NaN;
-                    double iteration0 = Double.NaN;
-                    if (task.chainOfThought()) {
-                        int[] seq = task.sample(1, s.heatmapLength(), Split.TEST,
-                                Seeds.derive(settings.seed(), "parity heatmap sequence")).inputs()[0];
-                        float[][] w0 = InductionScores.pattern(lm, mm, seq, 0, 0);   // head 0 of each layer
-                        float[][] w1 = InductionScores.pattern(lm, mm, seq, 1, 0);
-                        eoi = IterationHeadScores.eoiScore(w0, s.heatmapLength());
-                        iteration = IterationHeadScores.iterationScore(w1, s.heatmapLength());
-                        iteration0 = IterationHeadScores.iterationScore(w0, s.heatmapLength());
-                        heatmap = new float[][][] {w0, w1};
-                        for (int id : seq) {   // plotly may read "<bos>" as markup: spell the specials out
-                            heatmapTokens.add(id == ParityTask.BOS ? "BOS" : id == ParityTask.EOI ? "EoI"
-                                    : task.vocabulary().token(id));
+                        add(accuracy, run.label(), len, ANSWER, acc.answer());
+                        if (run.chainOfThought()) {
+                            add(accuracy, run.label(), len, EVERY_STEP_FORCED, acc.everyStepForced());
+                            add(accuracy, run.label(), len, STEP_FORCED, acc.stepForced());
                         }
+                        longest = acc;
                     }
-                    summary.stringColumn("variant").append(variant);
-                    summary.doubleColumn("accuracy_longest").append(longest);
-                    summary.doubleColumn("accuracy_mean").append(sum / s.maxLength());
-                    summary.intColumn("solved_up_to_length").append(solvedUpTo);
-                    summary.doubleColumn("accuracy_longest_teacher_forced").append(longestForced);
-                    summary.doubleColumn("eoi_score_layer0").append(eoi);
-                    summary.doubleColumn("iteration_score_layer0").append(iteration0);
-                    summary.doubleColumn("iteration_score_layer1").append(iteration);
-                    summary.stringColumn("paper").append(task.chainOfThought()
-                            ? "learned up to L = 32 (near-perfect), iteration heads in layers 0 and 1"
-                            : "not learned at long lengths (about chance, 0.5)");
+                    double[] heads = {Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN};
+                    if (run.chainOfThought()) {
+                        heads = iterationScores(lm, mm, probe.inputs(), s.maxLength());
+                        addAttention(attention, run, lm, mm, heatmapSequence, s.heatmapLength());
+                    }
+                    if (run == Run.WITH_COT) {
+                        addAblation(ablation, lm, mm, probe);
+                    }
+                    Table byLength = accuracy.where(accuracy.stringColumn("variant").isEqualTo(run.label())
+                            .and(accuracy.stringColumn("metric").isEqualTo(ANSWER)));
+                    summary.stringColumn("variant").append(run.label());
+                    summary.intColumn("layers").append(run.layers());
+                    summary.intColumn("steps_trained").append((int) trained.steps());
+                    summary.doubleColumn("accuracy_longest").append(longest.answer());
+                    summary.doubleColumn("accuracy_mean").append(byLength.doubleColumn("value").mean());
+                    summary.intColumn("solved_up_to_length").append(solvedUpTo(byLength.doubleColumn("value")
+                            .asDoubleArray()));
+                    summary.doubleColumn("every_step_forced_longest").append(run.chainOfThought()
+                            ? longest.everyStepForced() : Double.NaN);
+                    summary.doubleColumn("step_forced_longest").append(run.chainOfThought()
+                            ? longest.stepForced() : Double.NaN);
+                    summary.doubleColumn("eoi_score_layer0").append(heads[0]);
+                    summary.doubleColumn("eoi_peaked_layer0").append(heads[1]);
+                    summary.doubleColumn("iteration_score_layer0").append(heads[2]);
+                    summary.doubleColumn("iteration_score_layer1").append(heads[3]);
+                    summary.doubleColumn("iteration_peaked_layer1").append(heads[4]);
+                    summary.stringColumn("paper").append(paper(run));
                 }
             }
         }
-
-        result.table(SUMMARY, summary).table(ACCURACY_BY_LENGTH, accuracy);
-        Table answers = accuracy.where(accuracy.stringColumn("metric").isEqualTo("answer accuracy"));
-        answers.column("value").setName("answer accuracy");
-        result.figure(ACCURACY_FIGURE, Plots.accuracyByLength(answers, "length", "answer accuracy", "variant")
-                .markX(s.maxLength(), "longest trained length")
-                .title("Parity: final-answer accuracy by number of bits (chance = 0.5)"));
-        if (heatmap != null) {
-            result.figure(ATTENTION_FIGURE, Plots.heatmaps(heatmap,
-                    List.of("layer 0 (-> <eoi>?)", "layer 1 (step t -> x_t?)"),
-                    heatmapTokens, 2).title("With CoT: attention of the single head in each layer, L = "
-                    + s.heatmapLength()));
-        }
-        result.note(String.format("Scale here: 2 layers, 1 head, d = %d, learned absolute positions + NoPE attention + SwiGLU MLP "
-                        + "(the paper: d 128, learned positions), lengths 1..%d mixed (paper: 1..32), %d steps of %d sequences, "
-                        + "%d test sequences per length; from %d bits on, test strings are held out of training "
-                        + "(about 1 in %d of each length), so accuracy there is not memory.", s.dModel(), s.maxLength(),
-                s.steps(), s.batch(), s.testPerLength(), ParityTask.HELD_OUT_FROM_LENGTH,
-                ParityTask.HELD_OUT_DENOMINATOR));
-        for (int r = 0; r < summary.rowCount(); r++) {
-            result.note(String.format("%s: answer accuracy at L = %d: %.3f (mean over 1..%d: %.3f; at least %.1f for "
-                            + "every length up to %d)%s.",
-                    summary.stringColumn("variant").get(r), s.maxLength(),
-                    summary.doubleColumn("accuracy_longest").getDouble(r), s.maxLength(),
-                    summary.doubleColumn("accuracy_mean").getDouble(r), SOLVED,
-                    summary.intColumn("solved_up_to_length").getInt(r),
-                    summary.stringColumn("variant").get(r).equals(WITH_COT) ? String.format(
-                            "; teacher-forced last token %.3f; layer-0 attention to <eoi> %.2f, layer-1 attention "
-                                    + "from step t to x_t %.2f",
-                            summary.doubleColumn("accuracy_longest_teacher_forced").getDouble(r),
-                            summary.doubleColumn("eoi_score_layer0").getDouble(r),
-                            summary.doubleColumn("iteration_score_layer1").getDouble(r)) : ""));
-        }
-        for (int r = 0; r < summary.rowCount(); r++) {
-            double iteration = summary.doubleColumn("iteration_score_layer1").getDouble(r);
-            double iteration0 = summary.doubleColumn("iteration_score_layer0").getDouble(r);
-            if (Double.isFinite(iteration)) {
-                result.note(iteration >= 0.5
-                        ? String.format("Layer 1 attends from step t to x_t with weight %.2f on average: an iteration "
-                                + "head, as in the paper.", iteration)
-                        : iteration0 >= 0.5
-                        ? String.format("The step t -> x_t lookup sits in layer 0 here (weight %.2f; layer 1: %.2f), "
-                                + "not in layer 1 as in the paper: with learned absolute positions the first layer can "
-                                + "already find x_t (see the heatmap).", iteration0, iteration)
-                        : String.format("Step t puts only %.2f (layer 0) and %.2f (layer 1) of its weight on x_t: at "
-                                + "this scale the model has not formed the paper's clean iteration head (see the "
-                                + "heatmap for what it attends to instead); the paper's models train longer and wider.",
-                                iteration0, iteration));
-            }
-        }
+        finish(result, s, summary, accuracy, attention, ablation);
         result.note("Cost: " + clock.summary() + ".");
         return result.seconds(clock.wallSeconds());
+    }
+
+    /** A saved run's result: its four raw tables and metrics, read back; figures and notes rebuilt from them. */
+    static ExperimentResult rebuild(Experiment experiment, Settings settings, SavedRuns.Tables saved) {
+        ExperimentResult result = new ExperimentResult(experiment, settings, saved.metrics());
+        Table summary = saved.table(SUMMARY, ColumnType.STRING, ColumnType.INTEGER, ColumnType.INTEGER,
+                ColumnType.DOUBLE, ColumnType.DOUBLE, ColumnType.INTEGER, ColumnType.DOUBLE, ColumnType.DOUBLE,
+                ColumnType.DOUBLE, ColumnType.DOUBLE, ColumnType.DOUBLE, ColumnType.DOUBLE, ColumnType.DOUBLE,
+                ColumnType.STRING);
+        Table accuracy = saved.table(ACCURACY_BY_LENGTH, ColumnType.STRING, ColumnType.INTEGER, ColumnType.STRING,
+                ColumnType.DOUBLE);
+        Table attention = saved.table(ATTENTION, ColumnType.STRING, ColumnType.INTEGER, ColumnType.INTEGER,
+                ColumnType.INTEGER, ColumnType.STRING, ColumnType.STRING, ColumnType.DOUBLE);
+        Table ablation = saved.table(ABLATION, ColumnType.STRING, ColumnType.INTEGER, ColumnType.STRING,
+                ColumnType.DOUBLE);
+        finish(result, sizes(settings.preset()), summary, accuracy, attention, ablation);
+        return result;
+    }
+
+    /** Tables, figures and notes of a run, from its raw tables (a fresh run and a saved one share this). */
+    private static void finish(ExperimentResult result, Sizes s, Table summary, Table accuracy, Table attention,
+                               Table ablation) {
+        result.table(SUMMARY, summary).table(ACCURACY_BY_LENGTH, accuracy).table(ATTENTION, attention)
+                .table(ABLATION, ablation);
+        Table answers = accuracy.where(accuracy.stringColumn("metric").isEqualTo(ANSWER)).copy();
+        answers.column("value").setName(ANSWER);
+        result.figure(ACCURACY_FIGURE, Plots.accuracyByLength(answers, "length", ANSWER, "variant")
+                .markX(s.maxLength(), "longest trained length")
+                .title("Parity: final-answer accuracy by number of bits (chance = 0.5)"));
+        Table twoLayers = attention.where(attention.stringColumn("variant").isEqualTo(WITH_COT));
+        if (twoLayers.rowCount() > 0) {
+            result.figure(ATTENTION_FIGURE, Plots.heatmaps(new float[][][] {weights(twoLayers, 0), weights(twoLayers, 1)},
+                    List.of("layer 0 (CoT positions -> EoI?)", "layer 1 (step t -> x_t?)"), tokens(twoLayers), 2)
+                    .title("With CoT: attention of the single head in each layer, L = " + s.heatmapLength()));
+        }
+        if (ablation.rowCount() > 0) {
+            Table bars = ablation.copy();
+            bars.column("value").setName(STEP_FORCED);
+            result.figure(ABLATION_FIGURE, Plots.bars(bars, "ablated", STEP_FORCED, null)
+                    .title("With CoT, L = " + s.maxLength() + ": teacher-forced step accuracy with one head mean-ablated"));
+        }
+        result.note(String.format("Scale here: %s; %d test sequences per length, from %d bits on held out of "
+                        + "training (about 1 in %d strings of each length), so accuracy there is not memory. The "
+                        + "paper: d 128, lengths 1..32, 1024 sequences per length, batch 256, Adam 3e-4, 1000 epochs.",
+                scale(s), s.testPerLength(), ParityTask.HELD_OUT_FROM_LENGTH, ParityTask.HELD_OUT_DENOMINATOR));
+        for (int r = 0; r < summary.rowCount(); r++) {
+            boolean cot = !summary.stringColumn("variant").get(r).equals(WITHOUT_COT);
+            result.note(String.format("%s (%d steps): answer accuracy at L = %d: %.3f (mean over 1..%d: %.3f; at "
+                            + "least %.1f for every length up to %d)%s.",
+                    summary.stringColumn("variant").get(r), summary.intColumn("steps_trained").getInt(r),
+                    s.maxLength(), summary.doubleColumn("accuracy_longest").getDouble(r), s.maxLength(),
+                    summary.doubleColumn("accuracy_mean").getDouble(r), SOLVED,
+                    summary.intColumn("solved_up_to_length").getInt(r),
+                    cot ? String.format("; teacher forced, every step right %.3f, one step %.3f",
+                            summary.doubleColumn("every_step_forced_longest").getDouble(r),
+                            summary.doubleColumn("step_forced_longest").getDouble(r)) : ""));
+        }
+        result.note("The paper's contrast (with CoT solved at the longest length, without near chance): "
+                + contrastVerdict(summary, s.maxLength()) + ".");
+        int two = summary.stringColumn("variant").indexOf(WITH_COT);
+        if (two >= 0) {
+            result.note(iterationHeadVerdict(summary.doubleColumn("eoi_peaked_layer0").getDouble(two),
+                    summary.doubleColumn("iteration_peaked_layer1").getDouble(two),
+                    summary.doubleColumn("iteration_score_layer0").getDouble(two)) + ".");
+        }
+    }
+
+    /**
+     * Whether a run shows the paper's contrast at its longest length {@code maxLength}: "shows" when with CoT
+     * (2 layers) reaches {@link #SOLVED} and without CoT stays below {@link #NEAR_CHANCE}; otherwise says which
+     * side fails.
+     */
+    public static String contrastVerdict(Table summary, int maxLength) {
+        double with = value(summary, WITH_COT, "accuracy_longest");
+        double without = value(summary, WITHOUT_COT, "accuracy_longest");
+        String numbers = String.format("at L = %d, with CoT %.3f, without %.3f", maxLength, with, without);
+        if (with >= SOLVED && without < NEAR_CHANCE) {
+            return "shows at this scale (" + numbers + ")";
+        }
+        if (with < SOLVED) {
+            return String.format("does not show at this scale: with CoT does not solve L = %d (%s; solved needs "
+                    + "%.1f)", maxLength, numbers, SOLVED);
+        }
+        return String.format("does not show at this scale: without CoT also learns L = %d (%s; near chance is "
+                + "below %.2f)", maxLength, numbers, NEAR_CHANCE);
+    }
+
+    /** One line on the iteration heads from the paper's measure (fraction of queries above 0.5 on the right key). */
+    static String iterationHeadVerdict(double eoiPeaked, double iterationPeaked1, double iteration0) {
+        double t = IterationHeadScores.PAPER_THRESHOLD;
+        if (eoiPeaked >= 0.9 && iterationPeaked1 >= 0.9) {
+            return String.format("Iteration heads as in the paper: %.0f%% of CoT positions put more than %.1f of "
+                    + "layer 0's weight on EoI, and %.0f%% of steps t put more than %.1f of layer 1's on x_t",
+                    100 * eoiPeaked, t, 100 * iterationPeaked1, t);
+        }
+        return String.format("No clean iteration-head pair at this scale: %.0f%% of CoT positions put more than %.1f "
+                + "of layer 0's weight on EoI and %.0f%% of steps t more than %.1f of layer 1's on x_t (layer 0's "
+                + "mean weight on x_t: %.2f); see the heatmap for where the weight goes", 100 * eoiPeaked, t,
+                100 * iterationPeaked1, t, iteration0);
+    }
+
+    /** The value of {@code column} in {@code variant}'s row of a summary; NaN when the row is missing. */
+    public static double value(Table summary, String variant, String column) {
+        int r = summary.stringColumn("variant").indexOf(variant);
+        return r < 0 ? Double.NaN : summary.doubleColumn(column).getDouble(r);
+    }
+
+    /**
+     * Accuracy of a model on {@code test} (sequences of one length L): {@code logits} maps tokens {@code [B, l]} to
+     * logits {@code [B, l, V]}. Without CoT every field is the accuracy of the argmax at {@code <eoi>}. With CoT:
+     * <ul>
+     *   <li>{@code answer}: greedy decoding from {@code <bos> x <eoi>}: L times, append the argmax at the last
+     *       position; the answer is the L-th token written, compared with the parity;</li>
+     *   <li>{@code everyStepForced}: on the true chain, the fraction of sequences whose argmax is right at every
+     *       one of the L CoT steps (equal to {@code answer}'s chains when decoding is consistent);</li>
+     *   <li>{@code stepForced}: the mean over sequences and steps of [argmax right], teacher forced;</li>
+     *   <li>{@code lastStepForced}: the same at the last step only (not a measure of the chain: see the class
+     *       comment).</li>
+     * </ul>
+     */
+    static ChainAccuracy chainAccuracy(Function<NDArray, NDArray> logits, ParityTask task, TaskBatch test,
+                                       NDManager manager) {
+        int n = test.batchSize();
+        int len = test.example(0).positions(ParityTask.EOI_POSITION)[0] - 1;
+        for (int b = 0; b < n; b++) {
+            int bits = test.example(b).positions(ParityTask.EOI_POSITION)[0] - 1;
+            if (bits != len || test.length() != task.inputLength(len)) {
+                throw new IllegalArgumentException("chainAccuracy needs sequences of one length; sequence " + b
+                        + " has " + bits + " bits, sequence 0 has " + len + ", padded length " + test.length());
+            }
+        }
+        int[] parity = new int[n];
+        for (int b = 0; b < n; b++) {
+            int p = 0;
+            for (int t = 1; t <= len; t++) {
+                p ^= test.inputs()[b][t] == ParityTask.ONE ? 1 : 0;
+            }
+            parity[b] = p == 1 ? ParityTask.ONE : ParityTask.ZERO;
+        }
+        NDArray input = test.inputArray(manager);                                      // [B, l]
+        int l = task.inputLength(len);
+        long[] forced = logits.apply(input).argMax(-1).toType(DataType.INT64, false).toLongArray();   // [B*l]
+        if (!task.chainOfThought()) {
+            int hit = 0;
+            for (int b = 0; b < n; b++) {
+                hit += forced[b * l + len + 1] == parity[b] ? 1 : 0;
+            }
+            double a = (double) hit / n;
+            return new ChainAccuracy(a, a, a, a);
+        }
+        int stepHits = 0;
+        int chains = 0;
+        int lastHits = 0;
+        for (int b = 0; b < n; b++) {
+            boolean all = true;
+            for (int pos = len + 1; pos <= 2 * len; pos++) {       // input position L+t predicts s_t
+                boolean ok = forced[b * l + pos] == test.targets()[b][pos];
+                stepHits += ok ? 1 : 0;
+                all &= ok;
+            }
+            chains += all ? 1 : 0;
+            lastHits += forced[b * l + 2 * len] == parity[b] ? 1 : 0;
+        }
+        NDArray seq = greedy(logits, input.get(new NDIndex(":, :{}", len + 2)), len);   // <bos> x <eoi> s^_1..s^_L
+        long[] written = seq.get(new NDIndex(":, -1")).toType(DataType.INT64, false).toLongArray();
+        int answers = 0;
+        for (int b = 0; b < n; b++) {
+            answers += written[b] == parity[b] ? 1 : 0;
+        }
+        return new ChainAccuracy((double) answers / n, (double) chains / n, (double) stepHits / (n * len),
+                (double) lastHits / n);
+    }
+
+    /**
+     * Greedy decoding: {@code steps} times, append the argmax of {@code logits} at the last position of the tokens so
+     * far. Returns {@code [B, l + steps]}, the prompt {@code [B, l]} followed by the written tokens.
+     */
+    static NDArray greedy(Function<NDArray, NDArray> logits, NDArray prompt, int steps) {
+        NDArray seq = prompt;
+        long n = prompt.getShape().get(0);
+        for (int step = 0; step < steps; step++) {
+            NDArray next = logits.apply(seq).get(new NDIndex(":, -1, :")).argMax(-1)     // [B]
+                    .toType(seq.getDataType(), false).reshape(n, 1);
+            seq = seq.concat(next, 1);
+        }
+        return seq;
+    }
+
+    /** See {@link #chainAccuracy}. */
+    record ChainAccuracy(double answer, double everyStepForced, double stepForced, double lastStepForced) {
+    }
+
+    /**
+     * {eoi mean weight (layer 0), eoi fraction above 0.5 (layer 0), x_t mean weight (layer 0), x_t mean weight
+     * (layer 1), x_t fraction above 0.5 (layer 1)} averaged over {@code tokens} (CoT sequences of {@code bits}
+     * bits); layer-1 entries NaN for a 1-layer model.
+     */
+    private static double[] iterationScores(LearnedPositionsLM lm, NDManager mm, int[][] tokens, int bits) {
+        double[] sum = new double[5];
+        try (NDManager sub = mm.newSubManager()) {
+            sub.tempAttachAll(ModelWeights.arrays(lm));
+            Map<String, NDArray> patterns = lm.patterns(new ParameterStore(sub, false),
+                    sub.create(flatten(tokens), new ai.djl.ndarray.types.Shape(tokens.length, tokens[0].length)));
+            NDArray p0 = patterns.get(HookName.pattern(0));
+            NDArray p1 = patterns.get(HookName.pattern(1));
+            for (int b = 0; b < tokens.length; b++) {
+                float[][] w0 = InductionScores.headWeights(p0, b, 0);
+                sum[0] += IterationHeadScores.eoiScore(w0, bits);
+                sum[1] += IterationHeadScores.eoiPeaked(w0, bits, IterationHeadScores.PAPER_THRESHOLD);
+                sum[2] += IterationHeadScores.iterationScore(w0, bits);
+                if (p1 != null) {
+                    float[][] w1 = InductionScores.headWeights(p1, b, 0);
+                    sum[3] += IterationHeadScores.iterationScore(w1, bits);
+                    sum[4] += IterationHeadScores.iterationPeaked(w1, bits, IterationHeadScores.PAPER_THRESHOLD);
+                }
+            }
+            double[] mean = new double[5];
+            for (int i = 0; i < 5; i++) {
+                mean[i] = p1 == null && i >= 3 ? Double.NaN : sum[i] / tokens.length;
+            }
+            return mean;
+        }
+    }
+
+    private static void addAttention(Table t, Run run, LearnedPositionsLM lm, NDManager mm, int[] seq, int bits) {
+        List<String> labels = labels(seq);
+        for (int layer = 0; layer < run.layers(); layer++) {
+            float[][] w = InductionScores.pattern(lm, mm, seq, layer, 0);
+            for (int q = 0; q < w.length; q++) {
+                for (int k = 0; k < w.length; k++) {
+                    t.stringColumn("variant").append(run.label());
+                    t.intColumn("layer").append(layer);
+                    t.intColumn("query").append(q);
+                    t.intColumn("key").append(k);
+                    t.stringColumn("query_token").append(labels.get(q));
+                    t.stringColumn("key_token").append(labels.get(k));
+                    t.doubleColumn("weight").append(w[q][k]);
+                }
+            }
+        }
+    }
+
+    /** Teacher-forced step accuracy at maxL with nothing, then each head, mean-ablated (reference: the batch). */
+    private static void addAblation(Table t, LearnedPositionsLM lm, NDManager mm, TaskBatch probe) {
+        Table a = Ablation.of(lm, mm, probe).mode(Ablation.Mode.MEAN).each(List.of(Ablation.head(0, 0),
+                Ablation.head(1, 0)));
+        boolean first = true;
+        for (int r = 0; r < a.rowCount(); r++) {
+            String metric = a.stringColumn(ProbeTable.METRIC).get(r);
+            String component = a.stringColumn(ProbeTable.COMPONENT).get(r);
+            if (first && metric.equals(Ablation.ACCURACY + Ablation.BEFORE)) {
+                addAblationRow(t, "nothing", probe, a.doubleColumn(ProbeTable.VALUE).getDouble(r));
+                first = false;
+            }
+            if (metric.equals(Ablation.ACCURACY + Ablation.AFTER)) {
+                addAblationRow(t, component + (component.startsWith("L0") ? " (EoI head)" : " (iteration head)"),
+                        probe, a.doubleColumn(ProbeTable.VALUE).getDouble(r));
+            }
+        }
+    }
+
+    private static void addAblationRow(Table t, String ablated, TaskBatch probe, double value) {
+        t.stringColumn("ablated").append(ablated);
+        t.intColumn("length").append(probe.example(0).positions(ParityTask.BITS).length);
+        t.stringColumn("metric").append(STEP_FORCED);
+        t.doubleColumn("value").append(value);
+    }
+
+    /** {@code [L][L]} weights of one layer of an attention table's rows. */
+    public static float[][] weights(Table attention, int layer) {
+        Table t = attention.where(attention.intColumn("layer").isEqualTo(layer));
+        int l = (int) Math.round(Math.sqrt(t.rowCount()));
+        float[][] w = new float[l][l];
+        for (int r = 0; r < t.rowCount(); r++) {
+            w[t.intColumn("query").getInt(r)][t.intColumn("key").getInt(r)] = (float) t.doubleColumn("weight")
+                    .getDouble(r);
+        }
+        return w;
+    }
+
+    /** The token labels of an attention table's sequence, by position. */
+    public static List<String> tokens(Table attention) {
+        Table t = attention.where(attention.intColumn("layer").isEqualTo(0)
+                .and(attention.intColumn("query").isEqualTo(0)));
+        String[] out = new String[t.rowCount()];
+        for (int r = 0; r < t.rowCount(); r++) {
+            out[t.intColumn("key").getInt(r)] = t.stringColumn("key_token").get(r);
+        }
+        return List.of(out);
+    }
+
+    /** Labels for a parity sequence (plotly may read "<bos>" as markup: the specials are spelled out). */
+    public static List<String> labels(int[] seq) {
+        List<String> out = new ArrayList<>();
+        for (int id : seq) {
+            out.add(id == ParityTask.BOS ? "BOS" : id == ParityTask.EOI ? "EoI"
+                    : ParityTask.withChainOfThought().vocabulary().token(id));
+        }
+        return out;
+    }
+
+    /** The longest L such that every length 1..L has accuracy at least {@link #SOLVED} (0 if length 1 fails). */
+    static int solvedUpTo(double[] accuracyByLength) {
+        int l = 0;
+        while (l < accuracyByLength.length && accuracyByLength[l] >= SOLVED) {
+            l++;
+        }
+        return l;
+    }
+
+    private static String paper(Run run) {
+        return switch (run) {
+            case WITH_COT -> "learned up to L = 32 (near 100% from L >= 16), iteration heads in layers 0 and 1";
+            case WITHOUT_COT -> "not learned at long lengths (about chance, 0.5)";
+            case WITH_COT_ONE_LAYER -> "needs 2 layers: one finds EoI, the next reads x_t";
+        };
     }
 
     /** Training or evaluation batches of lengths uniform in 1..maxLength, padded to the longest. */
@@ -323,60 +698,38 @@ public final class ParityCotExperiment implements Experiment {
         };
     }
 
-    /**
-     * {@code {answer accuracy, teacher-forced last-token accuracy}} on a batch of sequences of {@code len} bits.
-     * Without CoT both are the accuracy of the argmax at {@code <eoi>}; with CoT the answer is the last of
-     * {@code len} greedily decoded tokens.
-     */
-    static double[] answerAccuracy(Trainer trainer, LearnedPositionsLM lm, NDManager mm, ParityTask task, TaskBatch test,
-                                   int len) {
-        int n = test.batchSize();
-        int[] parity = new int[n];
-        for (int b = 0; b < n; b++) {
-            int[] in = test.inputs()[b];
-            int p = 0;
-            for (int t = 1; t <= len; t++) {
-                p ^= in[t] == ParityTask.ONE ? 1 : 0;
-            }
-            parity[b] = p == 1 ? ParityTask.ONE : ParityTask.ZERO;
-        }
-        try (NDManager sub = mm.newSubManager()) {
-            sub.tempAttachAll(ModelWeights.arrays(lm));
-            // teacher forced: argmax at the last graded position (len + 1 without CoT, 2 len with CoT)
-            NDArray logits = trainer.logits(test.inputArray(sub));                       // [B, L, V]
-            int last = task.inputLength(len) - 1;
-            int[] forced = toInts(logits.get(new NDIndex(":, {}, :", last)).argMax(-1));  // [B]
-            double forcedAcc = accuracy(forced, parity);
-            if (!task.chainOfThought()) {
-                return new double[] {forcedAcc, forcedAcc};
-            }
-            // greedy: start from <bos> x <eoi> (len + 2 tokens) and write len tokens
-            NDArray seq = test.inputArray(sub).get(new NDIndex(":, :{}", len + 2));        // [B, len+2]
-            NDArray next = null;
-            for (int step = 0; step < len; step++) {
-                NDArray out = trainer.logits(seq);                                         // [B, l, V]
-                next = out.get(new NDIndex(":, -1, :")).argMax(-1).reshape(n, 1);          // [B, 1]
-                seq = seq.concat(next, 1);
-            }
-            return new double[] {accuracy(toInts(next.reshape(n)), parity), forcedAcc};
-        }
-    }
-
-    private static int[] toInts(NDArray a) {
-        long[] v = a.toType(ai.djl.ndarray.types.DataType.INT64, false).toLongArray();
-        int[] out = new int[v.length];
-        for (int i = 0; i < v.length; i++) {
-            out[i] = (int) v[i];
+    private static int[] flatten(int[][] rows) {
+        int[] out = new int[rows.length * rows[0].length];
+        for (int b = 0; b < rows.length; b++) {
+            System.arraycopy(rows[b], 0, out, b * rows[0].length, rows[0].length);
         }
         return out;
     }
 
-    private static double accuracy(int[] predicted, int[] expected) {
-        int hit = 0;
-        for (int i = 0; i < predicted.length; i++) {
-            hit += predicted[i] == expected[i] ? 1 : 0;
-        }
-        return (double) hit / predicted.length;
+    private static Table summaryTable() {
+        return Table.create("summary", StringColumn.create("variant"), IntColumn.create("layers"),
+                IntColumn.create("steps_trained"), DoubleColumn.create("accuracy_longest"),
+                DoubleColumn.create("accuracy_mean"), IntColumn.create("solved_up_to_length"),
+                DoubleColumn.create("every_step_forced_longest"), DoubleColumn.create("step_forced_longest"),
+                DoubleColumn.create("eoi_score_layer0"), DoubleColumn.create("eoi_peaked_layer0"),
+                DoubleColumn.create("iteration_score_layer0"), DoubleColumn.create("iteration_score_layer1"),
+                DoubleColumn.create("iteration_peaked_layer1"), StringColumn.create("paper"));
+    }
+
+    private static Table accuracyTable() {
+        return Table.create("accuracy by length", StringColumn.create("variant"), IntColumn.create("length"),
+                StringColumn.create("metric"), DoubleColumn.create("value"));
+    }
+
+    private static Table attentionTable() {
+        return Table.create("attention", StringColumn.create("variant"), IntColumn.create("layer"),
+                IntColumn.create("query"), IntColumn.create("key"), StringColumn.create("query_token"),
+                StringColumn.create("key_token"), DoubleColumn.create("weight"));
+    }
+
+    private static Table ablationTable() {
+        return Table.create("ablation", StringColumn.create("ablated"), IntColumn.create("length"),
+                StringColumn.create("metric"), DoubleColumn.create("value"));
     }
 
     private static void add(Table t, String variant, int length, String metric, double value) {

@@ -26,7 +26,7 @@ import java.util.Optional;
  * The tables, figures and verdicts are rebuilt from the saved raw tables by the same code a fresh run uses.
  *
  * <p>Only experiments that can rebuild themselves are loaded ({@link #canLoad}): design principles, flip-flop,
- * word problems, MQRAR, grammar heads.
+ * word problems, MQRAR, parity with chain of thought, function vectors, grammar heads.
  */
 public final class SavedRuns {
 
@@ -71,6 +71,8 @@ public final class SavedRuns {
             "flip-flop", List.of(FlipFlopExperiment.ERRORS, FlipFlopExperiment.TIMING),
             "word-problems", List.of(WordProblemsExperiment.BY_LENGTH, WordProblemsExperiment.SUMMARY),
             "mqrar", List.of(MqrarExperiment.ACCURACY),
+            "parity-cot", List.of(ParityCotExperiment.SUMMARY, ParityCotExperiment.ACCURACY_BY_LENGTH,
+                    ParityCotExperiment.ATTENTION, ParityCotExperiment.ABLATION),
             "function-vectors", List.of(FunctionVectorsExperiment.ACCURACY, FunctionVectorsExperiment.INDIRECT_EFFECTS,
                     FunctionVectorsExperiment.TOP_HEADS, FunctionVectorsExperiment.ZERO_SHOT),
             "grammar-heads", GrammarHeadsExperiment.SAVED_TABLES);
@@ -80,6 +82,7 @@ public final class SavedRuns {
             "flip-flop", FlipFlopExperiment::rebuild,
             "word-problems", WordProblemsExperiment::rebuild,
             "mqrar", MqrarExperiment::rebuild,
+            "parity-cot", ParityCotExperiment::rebuild,
             "function-vectors", FunctionVectorsExperiment::rebuild,
             "grammar-heads", GrammarHeadsExperiment::rebuild);
 

@@ -10,11 +10,46 @@ package org.attnlab.probe;
  *   eoi score       (layer 0 in the paper):  mean over i = L+2..2L of A[i][L+1]     CoT positions -> &lt;eoi&gt;
  *   iteration score (layer 1 in the paper):  mean over t = 1..L    of A[L+t][t]     step t -> its input bit x_t
  * </pre>
- * Both are 1 for the paper's idealised heads and about {@code 1/(i+1)} for uniform attention.
+ * Both are 1 for the paper's idealised heads and about {@code 1/(i+1)} for uniform attention. The paper's own
+ * measure counts queries instead of averaging weights: the fraction of them that put more than
+ * {@value #PAPER_THRESHOLD} of their weight on the right token ({@link #eoiPeaked}, {@link #iterationPeaked}).
  */
 public final class IterationHeadScores {
 
+    /** The paper's threshold: a query "attends to" a key when it puts more than this weight on it. */
+    public static final double PAPER_THRESHOLD = 0.5;
+
     private IterationHeadScores() {
+    }
+
+    /**
+     * The fraction of positions after {@code <eoi>} that put more than {@code threshold} on it:
+     * {@code mean_{i=L+2..2L} [A[i][L+1] > threshold]}; NaN for L = 1.
+     *
+     * @param w {@code [2L+1][2L+1]} weights of one head on a chain-of-thought sequence of L bits
+     */
+    public static double eoiPeaked(float[][] w, int bits, double threshold) {
+        check(w, bits);
+        int hits = 0;
+        for (int i = bits + 2; i <= 2 * bits; i++) {
+            hits += w[i][bits + 1] > threshold ? 1 : 0;
+        }
+        return bits < 2 ? Double.NaN : (double) hits / (bits - 1);
+    }
+
+    /**
+     * The fraction of steps whose query puts more than {@code threshold} on the bit it needs:
+     * {@code mean_{t=1..L} [A[L+t][t] > threshold]}.
+     *
+     * @param w {@code [2L+1][2L+1]} weights of one head on a chain-of-thought sequence of L bits
+     */
+    public static double iterationPeaked(float[][] w, int bits, double threshold) {
+        check(w, bits);
+        int hits = 0;
+        for (int t = 1; t <= bits; t++) {
+            hits += w[bits + t][t] > threshold ? 1 : 0;
+        }
+        return (double) hits / bits;
     }
 
     /**

@@ -18,31 +18,68 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ParityCotExperimentTest {
 
     @Test
-    void smokePresetReturnsAccuracyByLengthForBothVariants() {
+    void smokePresetReturnsAccuracyByLengthForEveryRunAndLoadsBackFromASavedRun() throws Exception {
         Engine.getInstance();
         int threads = JniUtils.getNumThreads();
         JniUtils.setNumThreads(1);
         try {
-            ExperimentResult r = new ParityCotExperiment().run(new Settings(Device.cpu(), Preset.SMOKE, 42),
-                    new ProgressListener() { });
+            Settings settings = new Settings(Device.cpu(), Preset.SMOKE, 42);
+            ExperimentResult r = new ParityCotExperiment().run(settings, new ProgressListener() { });
             Table summary = r.table("summary");
-            assertEquals(List.of(ParityCotExperiment.WITH_COT, ParityCotExperiment.WITHOUT_COT),
-                    summary.stringColumn("variant").asList());
-            for (String c : List.of("accuracy_longest", "accuracy_mean", "accuracy_longest_teacher_forced")) {
+            assertEquals(List.of(ParityCotExperiment.WITH_COT, ParityCotExperiment.WITHOUT_COT,
+                    ParityCotExperiment.WITH_COT_ONE_LAYER), summary.stringColumn("variant").asList());
+            assertEquals(List.of(2, 2, 1), summary.intColumn("layers").asList());
+            for (String c : List.of("accuracy_longest", "accuracy_mean")) {
                 for (double v : summary.doubleColumn(c).asDoubleArray()) {
                     assertTrue(v >= 0 && v <= 1, c + " = " + v);
                 }
             }
+            for (int row : new int[] {0, 2}) {       // the CoT runs carry teacher-forced and head scores
+                for (String c : List.of("every_step_forced_longest", "step_forced_longest", "eoi_score_layer0",
+                        "eoi_peaked_layer0", "iteration_score_layer0")) {
+                    double v = summary.doubleColumn(c).getDouble(row);
+                    assertTrue(v >= 0 && v <= 1, c + " = " + v + " in row " + row);
+                }
+            }
             double iteration = summary.doubleColumn("iteration_score_layer1").getDouble(0);
             assertTrue(iteration >= 0 && iteration <= 1, "iteration score " + iteration);
+            assertTrue(Double.isNaN(summary.doubleColumn("iteration_score_layer1").getDouble(2)),
+                    "a 1-layer model has no layer 1");
             int maxL = ParityCotExperiment.SMOKE.maxLength();
             Table acc = r.table("accuracy_by_length");
-            // with CoT: answer + teacher-forced per length; without: answer only
-            assertEquals(3 * maxL, acc.rowCount());
+            // with CoT (2 runs): answer, every step and step accuracy per length; without: answer only
+            assertEquals(7 * maxL, acc.rowCount());
             assertEquals(List.of("variant", "length", "metric", "value"), acc.columnNames());
-            assertEquals(List.of(ParityCotExperiment.ACCURACY_FIGURE, ParityCotExperiment.ATTENTION_FIGURE),
-                    List.copyOf(r.namedFigures().keySet()));
+            // the attention table holds an L x L pattern per layer: 2 layers + 1 layer of the CoT runs
+            int l = 2 * ParityCotExperiment.SMOKE.heatmapLength() + 1;
+            assertEquals(3 * l * l, r.table(ParityCotExperiment.ATTENTION).rowCount());
+            assertEquals(List.of("nothing", "L0.H0 (EoI head)", "L1.H0 (iteration head)"),
+                    r.table(ParityCotExperiment.ABLATION).stringColumn("ablated").asList());
+            assertEquals(List.of(ParityCotExperiment.ACCURACY_FIGURE, ParityCotExperiment.ATTENTION_FIGURE,
+                    ParityCotExperiment.ABLATION_FIGURE), List.copyOf(r.namedFigures().keySet()));
             assertFalse(r.notes().isEmpty());
+            // a saved run is rebuilt from its raw tables into the same tables and figures
+            java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("parity-cot");
+            java.nio.file.Path folder = dir.resolve("parity-cot");
+            ResultsFolder out = ResultsFolder.prepare(folder.toString(), dir, folder);
+            try {
+                r.writeTo(out.staging());
+            } catch (IllegalStateException | IllegalArgumentException e) {
+                // no plotly.js here: the CSVs are written first
+            }
+            out.commit("parity-cot", settings);
+            ExperimentResult back = SavedRuns.load(new ParityCotExperiment(), settings, folder).orElseThrow(
+                    () -> new AssertionError(SavedRuns.whyNot(new ParityCotExperiment(), settings, folder)));
+            for (String t : List.of(ParityCotExperiment.SUMMARY, ParityCotExperiment.ACCURACY_BY_LENGTH,
+                    ParityCotExperiment.ABLATION)) {
+                assertEquals(r.table(t).printAll(), back.table(t).printAll(), t);
+            }
+            assertEquals(summary.stringColumn("variant").asList(), back.table("summary").stringColumn("variant").asList());
+            assertEquals(summary.doubleColumn("accuracy_longest").asList(),
+                    back.table("summary").doubleColumn("accuracy_longest").asList());
+            assertEquals(r.table(ParityCotExperiment.ATTENTION).rowCount(),
+                    back.table(ParityCotExperiment.ATTENTION).rowCount());
+            assertEquals(r.namedFigures().keySet(), back.namedFigures().keySet());
         } finally {
             JniUtils.setNumThreads(threads);
         }

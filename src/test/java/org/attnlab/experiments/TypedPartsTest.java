@@ -71,7 +71,7 @@ class TypedPartsTest {
         assertTrue(e.getMessage().contains("testBatches") && e.getMessage().contains("not set"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
                 () -> ParityCotExperiment.Sizes.builder().maxLength(4).dModel(32).steps(20).batch(16).evalEvery(10)
-                        .testPerLength(16).heatmapLength(3).build());
+                        .testPerLength(16).probeSequences(8).heatmapLength(3).build());
         assertTrue(e.getMessage().contains("lr"), e.getMessage());
     }
 

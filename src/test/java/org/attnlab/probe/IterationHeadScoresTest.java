@@ -45,6 +45,26 @@ class IterationHeadScoresTest {
     }
 
     @Test
+    void peakedCountsQueriesAboveTheThresholdNotTheirWeight() {
+        // L = 2: positions 0..4 (<eoi> at 3); step 1 = query 3 -> x_1 at 1, step 2 = query 4 -> x_2 at 2
+        float[][] w = new float[5][5];
+        w[0][0] = 1f;
+        w[1][0] = 1f;
+        w[2][2] = 1f;
+        w[3][1] = 0.6f;               // step 1 leans on x_1: counts
+        w[3][3] = 0.4f;
+        w[4][2] = 0.5f;               // step 2 puts exactly 0.5 on x_2: does not count (more than 0.5 is needed)
+        w[4][3] = 0.5f;               // and 0.5 on <eoi>
+        assertEquals(0.5, IterationHeadScores.iterationPeaked(w, 2, IterationHeadScores.PAPER_THRESHOLD), 1e-12);
+        assertEquals(0.55, IterationHeadScores.iterationScore(w, 2), 1e-6);      // the mean weight differs
+        assertEquals(0.0, IterationHeadScores.eoiPeaked(w, 2, IterationHeadScores.PAPER_THRESHOLD), 1e-12);
+        assertEquals(1.0, IterationHeadScores.eoiPeaked(w, 2, 0.4), 1e-12);
+        assertTrue(Double.isNaN(IterationHeadScores.eoiPeaked(new float[3][3], 1, 0.5)));
+        float[][] ideal = oneHot(new int[] {-1, -1, -1, 1, 2});
+        assertEquals(1.0, IterationHeadScores.iterationPeaked(ideal, 2, IterationHeadScores.PAPER_THRESHOLD), 1e-12);
+    }
+
+    @Test
     void wrongSizesFail() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> IterationHeadScores.iterationScore(new float[4][4], 2));
