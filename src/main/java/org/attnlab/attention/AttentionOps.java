@@ -146,7 +146,7 @@ public final class AttentionOps {
 
     /**
      * {@link #ropeReference} at positions {@code first .. first+L-1} instead of {@code 0 .. L-1} (a negative
-     * {@code first} rotates back: {@code rope(rope(x, b, p), b, -p) = x}). A decoding cache needs it: a key computed at
+     * {@code first} rotates back: for one position, {@code rope(rope(x, b, p), b, -p) = x}). A decoding cache needs it: a key computed at
      * position p is stored un-rotated ({@code first = -p}) and rotated again at its place in the cache.
      */
     public static NDArray rope(NDArray x, float base, long first) {
