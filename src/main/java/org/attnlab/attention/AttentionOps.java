@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
 
 import java.util.Map;
 
@@ -55,7 +56,9 @@ public final class AttentionOps {
      * The pre-softmax logits {@code kind}'s weights are computed from, given the values its hooks saw, by local
      * name ({@code q}, {@code k} and, per kind, PaTH's {@code w}, {@code beta}, FoX's {@code log_forget}; see
      * {@link AttentionKind#hookNames()}): {@link #dotLogits} for softmax, NoPE, Approximate (its {@code s}) and
-     * the external-Q,K kinds; {@link #forgettingLogits} for FoX; {@link #pathLogits} for PaTH and PaTH-FoX
+     * the external-Q,K kinds, and for Sigmoid (before its bias b), Softmax-zero, Sink-KV (the real keys only: the
+     * slot's logit is not included) and Window (every causal pair, also those outside the window);
+     * {@link #forgettingLogits} for FoX; {@link #pathLogits} for PaTH and PaTH-FoX
      * (Householder products and gate included); {@link #scalarScoreLogits} for Non-approximate.
      *
      * @return {@code [B, H, L, L]} ({@code [B, H, L]}, one score per key, for Non-approximate); entries above the
@@ -67,7 +70,8 @@ public final class AttentionOps {
             throw new IllegalArgumentException(kind.label() + " mixes no tokens: it has no attention logits");
         }
         for (String name : kind.hookNames()) {
-            if (!name.equals("v") && !name.equals("pattern") && !name.equals("z") && hookValues.get(name) == null) {
+            if (!name.equals("v") && !name.equals("pattern") && !name.equals("z") && !name.equals("sink_weight")
+                    && hookValues.get(name) == null) {
                 throw new IllegalArgumentException(kind.label() + " logits need the '" + name + "' hook's value; got "
                         + hookValues.keySet());
             }
@@ -629,6 +633,200 @@ public final class AttentionOps {
             out = out.get(":, :, :{}", len);
         }
         return out.toType(v.getDataType(), false);
+    }
+
+    // ---- kinds that need no sink: un-normalised rows, a place to put nothing, a sink slot, a window ----------
+
+    /**
+     * Sigmoid attention (Ramapuram et al. 2024, arXiv 2409.04431; the un-normalised variant of Gu et al. 2025,
+     * arXiv 2410.10781): {@code a_ij = sigmoid(scale q_i.k_j + b)} for j&lt;=i, 0 above, and
+     * {@code o_i = sum_{j<=i} a_ij v_j}. Every weight is in (0, 1) on its own; rows are not normalised, so a query
+     * that wants nothing can give every key a small weight instead of dumping the mass on one token.
+     * {@code b = -log n} (n the training context) keeps a row's total near 1 at the start of training.
+     *
+     * @param bias b, a fixed number
+     * @return {@code [B, H, L, Dv]}
+     */
+    public static NDArray sigmoid(NDArray q, NDArray k, NDArray v, float scale, float bias) {
+        checkQkv(q, k, v);
+        return sigmoidWeights(q, k, scale, bias).matMul(v);                       // (B,H,L,L) x (B,H,L,Dv)
+    }
+
+    /**
+     * The weights of {@link #sigmoid}: {@code sigmoid(scale q_i.k_j + b)} for j&lt;=i, 0 above the diagonal.
+     *
+     * @return {@code [B, H, L, L]}; row i sums to anything in (0, i+1)
+     */
+    public static NDArray sigmoidWeights(NDArray q, NDArray k, float scale, float bias) {
+        long len = q.getShape().get(2);
+        NDArray s = dotLogits(q, k, scale);                                       // (B,H,L,L)
+        NDArray b = Constants.scalar(bias, s.getDataType(), s.getDevice(), s.getManager());
+        return Activation.sigmoid(s.add(b)).mul(Constants.lowerOnes(len, false, s.getDataType(), s.getManager()));
+    }
+
+    /**
+     * Softmax with an extra zero logit ("softmax off by one", a built-in place to put nothing):
+     * {@code a_ij = e^{s_ij} / (1 + sum_{j'<=i} e^{s_ij'})}, {@code s_ij = scale q_i.k_j}, and
+     * {@code o_i = sum_{j<=i} a_ij v_j}. The missing {@code 1 / (1 + sum e^s)} of each row is the weight of a
+     * key whose logit is 0 and whose value is 0. Computed as a softmax over {@code [0, s_i0 .. s_ii]} with the
+     * first column dropped (stable for any logit size); {@link #softmaxZeroReference} writes the formula out.
+     *
+     * @return {@code [B, H, L, Dv]}
+     */
+    public static NDArray softmaxZero(NDArray q, NDArray k, NDArray v, float scale) {
+        checkQkv(q, k, v);
+        return softmaxZeroWeights(q, k, scale).matMul(v);                         // (B,H,L,L) x (B,H,L,Dv)
+    }
+
+    /**
+     * The weights of {@link #softmaxZero}: {@code e^{s_ij} / (1 + sum_{j'<=i} e^{s_ij'})}, 0 above the diagonal.
+     *
+     * @return {@code [B, H, L, L]}; every row sums to less than 1
+     */
+    public static NDArray softmaxZeroWeights(NDArray q, NDArray k, float scale) {
+        NDArray s = dotLogits(q, k, scale);                                       // (B,H,L,L)
+        Shape sh = s.getShape();
+        NDArray zero = s.getManager().zeros(new Shape(sh.get(0), sh.get(1), sh.get(2), 1), s.getDataType());
+        return withSlotSoftmax(zero, s).get(new NDIndex("..., 1:"));
+    }
+
+    /**
+     * {@link #softmaxZero}, the formula written out: with {@code m_i = max(0, max_{j<=i} s_ij)} (held constant for
+     * the gradient), {@code a_ij = e^{s_ij - m_i} / (e^{-m_i} + sum_{j'<=i} e^{s_ij' - m_i})},
+     * {@code o = a v}.
+     */
+    public static NDArray softmaxZeroReference(NDArray q, NDArray k, NDArray v, float scale) {
+        checkQkv(q, k, v);
+        long len = q.getShape().get(2);
+        NDArray s = dotLogits(q, k, scale)
+                .add(causalBias(q.getManager(), len, q.getDataType()));         // -inf above the diagonal
+        NDArray m = s.max(new int[] {3}, true).stopGradient().maximum(0f);        // (B,H,L,1), >= 0
+        NDArray p = s.sub(m).exp();
+        NDArray z = p.sum(new int[] {3}, true).add(m.neg().exp());
+        return p.div(z).matMul(v);
+    }
+
+    /**
+     * Softmax attention with a learnable sink slot per head (Gu et al. 2025's learnable key/value bias; Xiao et al.
+     * 2024's sink token, as a slot instead of a token): every query i also sees a key {@code k*} and value
+     * {@code v*} of its head, with logit {@code sigma_i = scale q_i.k*}. With
+     * {@code Z_i = e^{sigma_i} + sum_{j<=i} e^{s_ij}}: the slot's weight {@code a_i* = e^{sigma_i} / Z_i}, the real
+     * keys' {@code a_ij = e^{s_ij} / Z_i}, and {@code o_i = a_i* v* + sum_{j<=i} a_ij v_j}. (RoPE: q is rotated at
+     * its position, the slot key is not, so the slot sits at position 0.) {@code k* = 0, v* = 0} is
+     * {@link #softmaxZero}. Computed as one softmax over {@code [sigma_i, s_i0 .. s_ii]} and one product with
+     * {@code [v*; v]}; {@link #sinkKvReference} writes the formula out.
+     *
+     * @param sinkK {@code [H, D]}, one key per head
+     * @param sinkV {@code [H, Dv]}, one value per head
+     * @return {@code [B, H, L, Dv]}
+     */
+    public static NDArray sinkKv(NDArray q, NDArray k, NDArray v, NDArray sinkK, NDArray sinkV, float scale) {
+        checkSink(q, k, v, sinkK, sinkV);
+        Shape vs = v.getShape();
+        NDArray vStar = sinkV.reshape(1, vs.get(1), 1, vs.get(3)).broadcast(vs.get(0), vs.get(1), 1, vs.get(3));
+        return sinkKvWeights(q, k, sinkK, scale).matMul(vStar.concat(v, 2));     // (B,H,L,1+L) x (B,H,1+L,Dv)
+    }
+
+    /**
+     * The weights of {@link #sinkKv}, slot first: column 0 is the slot's {@code a_i*}, columns 1..L the real keys'
+     * {@code a_ij} (0 above the diagonal); every row sums to 1.
+     *
+     * @param sinkK {@code [H, D]}
+     * @return {@code [B, H, L, 1+L]}
+     */
+    public static NDArray sinkKvWeights(NDArray q, NDArray k, NDArray sinkK, float scale) {
+        checkSink(q, k, null, sinkK, null);
+        Shape qs = q.getShape();
+        NDArray sigma = times(q.matMul(sinkK.reshape(1, qs.get(1), qs.get(3), 1)), scale);   // (B,H,L,D) x (1,H,D,1)
+        return withSlotSoftmax(sigma, dotLogits(q, k, scale));
+    }
+
+    /** {@link #sinkKv}, the formula written out with the running maximum {@code m_i = max(sigma_i, max_j s_ij)}. */
+    public static NDArray sinkKvReference(NDArray q, NDArray k, NDArray v, NDArray sinkK, NDArray sinkV,
+                                          float scale) {
+        checkSink(q, k, v, sinkK, sinkV);
+        Shape qs = q.getShape();
+        long len = qs.get(2);
+        NDArray sigma = times(q.mul(sinkK.reshape(1, qs.get(1), 1, qs.get(3))).sum(new int[] {3}, true), scale);
+        NDArray s = dotLogits(q, k, scale).add(causalBias(q.getManager(), len, q.getDataType()));
+        NDArray m = NDArrays.maximum(s.max(new int[] {3}, true), sigma).stopGradient();          // (B,H,L,1)
+        NDArray pStar = sigma.sub(m).exp();
+        NDArray p = s.sub(m).exp();
+        NDArray z = p.sum(new int[] {3}, true).add(pStar);
+        NDArray vStar = sinkV.reshape(1, qs.get(1), 1, v.getShape().get(3));
+        return p.matMul(v).add(pStar.mul(vStar)).div(z);
+    }
+
+    /** Softmax over {@code [slot | causally masked logits]}: {@code [B,H,L,1]} and {@code [B,H,L,L]} -> {@code [B,H,L,1+L]}. */
+    private static NDArray withSlotSoftmax(NDArray slot, NDArray logits) {
+        long len = logits.getShape().get(3);
+        NDArray masked = logits.add(Constants.causalBias(len, logits.getDataType(), logits.getManager()));
+        return slot.concat(masked, 3).softmax(-1);
+    }
+
+    /**
+     * Sliding-window causal softmax attention: query i sees keys {@code i-W+1 .. i} only,
+     * {@code o_i = sum_{max(0,i-W+1) <= j <= i} softmax_j(scale q_i.k_j) v_j}. W = 1 attends to the token alone;
+     * W &gt;= L is {@link #softmax}. The band is applied by adding a cached {@link #windowBias}.
+     *
+     * @param window W &gt;= 1
+     * @return {@code [B, H, L, Dv]}
+     */
+    public static NDArray windowSoftmax(NDArray q, NDArray k, NDArray v, float scale, int window) {
+        checkQkv(q, k, v);
+        return windowWeights(q, k, scale, window).matMul(v);                     // (B,H,L,L) x (B,H,L,Dv)
+    }
+
+    /**
+     * The weights of {@link #windowSoftmax}: {@code softmax_j(scale q_i.k_j)} over {@code i-W < j <= i}, 0 elsewhere.
+     *
+     * @return {@code [B, H, L, L]}
+     */
+    public static NDArray windowWeights(NDArray q, NDArray k, float scale, int window) {
+        checkWindow(window);
+        NDArray s = dotLogits(q, k, scale);
+        long len = s.getShape().get(3);
+        return s.add(Constants.windowBias(len, window, s.getDataType(), s.getManager())).softmax(-1);
+    }
+
+    /**
+     * Additive {@code [L, L]} band bias: 0 where {@code i-W < j <= i}, -inf elsewhere (built per call; the ops use
+     * a cached copy).
+     */
+    public static NDArray windowBias(NDManager manager, long length, int window, DataType dataType) {
+        checkWindow(window);
+        NDArray pos = manager.arange(0, (int) length, 1, DataType.INT32);
+        NDArray row = pos.reshape(length, 1);
+        NDArray col = pos.reshape(1, length);
+        NDArray inBand = col.lte(row).logicalAnd(col.gt(row.sub(window)));
+        NDArray zeros = manager.zeros(new Shape(length, length), dataType);
+        NDArray negInf = manager.full(new Shape(length, length), Float.NEGATIVE_INFINITY, dataType);
+        return NDArrays.where(inBand, zeros, negInf);
+    }
+
+    static void checkWindow(int window) {
+        if (window < 1) {
+            throw new IllegalArgumentException("a window must hold at least the query's own token: window >= 1; got "
+                    + "window=" + window);
+        }
+    }
+
+    /** q, k, v as {@link #checkQkv}; the slot's key {@code [H, D]} and value {@code [H, Dv]} per head. */
+    static void checkSink(NDArray q, NDArray k, NDArray v, NDArray sinkK, NDArray sinkV) {
+        checkQkv(q, k, v);
+        Shape qs = q.getShape();
+        Shape want = new Shape(qs.get(1), qs.get(3));
+        if (sinkK == null || !sinkK.getShape().equals(want)) {
+            throw new IllegalArgumentException("sinkK must be [heads, headDim] = " + want + " for q " + qs + "; got "
+                    + (sinkK == null ? "null" : sinkK.getShape()));
+        }
+        if (v != null) {
+            Shape wantV = new Shape(qs.get(1), v.getShape().get(3));
+            if (sinkV == null || !sinkV.getShape().equals(wantV)) {
+                throw new IllegalArgumentException("sinkV must be [heads, headDimV] = " + wantV + " for v "
+                        + v.getShape() + "; got " + (sinkV == null ? "null" : sinkV.getShape()));
+            }
+        }
     }
 
     private static NDArray inScope(NDManager scope, NDArray x) {

@@ -59,6 +59,12 @@ final class Constants {
                 (m, size) -> new NDList(AttentionOps.causalBias(m, size, dt))).get(0);
     }
 
+    /** {@code [n, n]} additive band bias of a window of {@code w} keys, as {@link AttentionOps#windowBias}. */
+    static NDArray windowBias(long n, int w, DataType dt, NDManager caller) {
+        return table("windowBias|" + w + "|" + dt, n, Cut.SQUARE, caller,
+                (m, size) -> new NDList(AttentionOps.windowBias(m, size, w, dt))).get(0);
+    }
+
     /** {@code [n, n]} identity. */
     static NDArray eye(long n, DataType dt, NDManager caller) {
         return table("eye|" + dt, n, Cut.SQUARE, caller,

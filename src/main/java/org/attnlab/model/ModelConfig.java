@@ -18,18 +18,23 @@ import java.util.List;
  * @param tieEmbeddings LM head shares the token embedding matrix
  * @param plan          attention kind per layer; {@code plan.depth() == layers}
  * @param maxLength     longest input the fixed Q,K streams cover (RndEmbQK's random input, FixedSeqQK's tokens);
- *                      other kinds take any length
+ *                      other kinds take any length; also the n of the default sigmoid bias {@code -log n}
  * @param rndEmbStd     s in RndEmbQK's {@code eps ~ N(0, s^2 I)}
  * @param fixedQkTokens FixedSeqQK's fixed text (at least as long as any input), empty otherwise
  * @param pathRank      rank of PaTH's w projection
  * @param pathChunkSize PaTH switches from the dense to the blockwise op beyond this length
  * @param foxRope       FoX layers also apply RoPE
  * @param normEps       RMSNorm epsilon
+ * @param window        W of window-attention layers ({@link AttentionKind#WINDOW}): the last W keys, itself included
+ * @param sigmoidBias   the fixed b of sigmoid-attention layers ({@link AttentionKind#SIGMOID}); default
+ *                      {@code -log(maxLength)} (Ramapuram et al.)
+ * @param registers     k learnable register tokens prepended to every sequence (Darcet et al. 2024), 0 for none;
+ *                      see {@link DecoderLM} for how hooks and logits are laid out with them
  */
 public record ModelConfig(int vocabSize, int dModel, int heads, int layers, int mlpWidth, float ropeBase,
                           boolean tieEmbeddings, LayerPlan plan, int maxLength, float rndEmbStd,
                           List<Integer> fixedQkTokens, int pathRank, int pathChunkSize, boolean foxRope,
-                          float normEps) {
+                          float normEps, int window, float sigmoidBias, int registers) {
 
     public ModelConfig {
         positive("vocabSize", vocabSize);
@@ -71,13 +76,17 @@ public record ModelConfig(int vocabSize, int dModel, int heads, int layers, int 
         if (!(normEps > 0)) {
             throw new IllegalArgumentException("normEps must be > 0; got normEps=" + normEps);
         }
-        // ropeBase, pathRank, pathChunkSize: AttentionConfig checks them
-        new AttentionConfig(dModel, heads, ropeBase, pathRank, pathChunkSize, foxRope);
+        if (registers < 0) {
+            throw new IllegalArgumentException("registers must be >= 0 (the number of register tokens prepended to "
+                    + "every sequence; 0 for none); got registers=" + registers);
+        }
+        // ropeBase, pathRank, pathChunkSize, window, sigmoidBias: AttentionConfig checks them
+        new AttentionConfig(dModel, heads, ropeBase, pathRank, pathChunkSize, foxRope, window, sigmoidBias);
     }
 
     /** The sizes the attention blocks are built with. */
     public AttentionConfig attentionConfig() {
-        return new AttentionConfig(dModel, heads, ropeBase, pathRank, pathChunkSize, foxRope);
+        return new AttentionConfig(dModel, heads, ropeBase, pathRank, pathChunkSize, foxRope, window, sigmoidBias);
     }
 
     public int headDim() {
@@ -87,7 +96,7 @@ public record ModelConfig(int vocabSize, int dModel, int heads, int layers, int 
     /** The same config with another plan (same depth). */
     public ModelConfig withPlan(LayerPlan p) {
         return new ModelConfig(vocabSize, dModel, heads, layers, mlpWidth, ropeBase, tieEmbeddings, p, maxLength,
-                rndEmbStd, fixedQkTokens, pathRank, pathChunkSize, foxRope, normEps);
+                rndEmbStd, fixedQkTokens, pathRank, pathChunkSize, foxRope, normEps, window, sigmoidBias, registers);
     }
 
     /** LLaMA's SwiGLU width for a 4x MLP budget: {@code 8 dModel / 3}, rounded up to a multiple of 8. */
@@ -115,6 +124,9 @@ public record ModelConfig(int vocabSize, int dModel, int heads, int layers, int 
         b.pathChunkSize = pathChunkSize;
         b.foxRope = foxRope;
         b.normEps = normEps;
+        b.window = window;
+        b.sigmoidBias = sigmoidBias;
+        b.registers = registers;
         return b;
     }
 
@@ -141,6 +153,9 @@ public record ModelConfig(int vocabSize, int dModel, int heads, int layers, int 
         private int pathChunkSize = 64;
         private boolean foxRope;
         private float normEps = 1e-6f;
+        private int window = AttentionConfig.DEFAULT_WINDOW;
+        private Float sigmoidBias;
+        private int registers;
 
         private Builder(int vocabSize, int dModel, int heads, int layers) {
             this.vocabSize = vocabSize;
@@ -222,6 +237,25 @@ public record ModelConfig(int vocabSize, int dModel, int heads, int layers, int 
             return this;
         }
 
+        /** Window-attention layers see the last {@code w} keys; default {@value AttentionConfig#DEFAULT_WINDOW}. */
+        public Builder window(int w) {
+            window = w;
+            return this;
+        }
+
+        /** Sigmoid-attention layers' fixed bias b; default {@code -log(maxLength)} (resolved at build: a config from
+         * {@link ModelConfig#toBuilder()} keeps its bias when maxLength changes). */
+        public Builder sigmoidBias(float b) {
+            sigmoidBias = b;
+            return this;
+        }
+
+        /** Prepends {@code k} learnable register tokens to every sequence; default 0 (none). */
+        public Builder registers(int k) {
+            registers = k;
+            return this;
+        }
+
         public ModelConfig build() {
             LayerPlan p = plan != null ? plan
                     : layers > 0 ? LayerPlan.uniform(AttentionKind.STANDARD, layers) : null;
@@ -229,7 +263,9 @@ public record ModelConfig(int vocabSize, int dModel, int heads, int layers, int 
                 throw new IllegalArgumentException("layers must be positive; got layers=" + layers);
             }
             return new ModelConfig(vocabSize, dModel, heads, layers, mlpWidth, ropeBase, tie, p, maxLength,
-                    rndEmbStd, fixedQkTokens, pathRank, pathChunkSize, foxRope, normEps);
+                    rndEmbStd, fixedQkTokens, pathRank, pathChunkSize, foxRope, normEps, window,
+                    sigmoidBias != null ? sigmoidBias : AttentionConfig.sigmoidBiasFor(Math.max(1, maxLength)),
+                    registers);
         }
     }
 }

@@ -55,8 +55,8 @@ class AttentionBlocksTest {
     }
 
     static AttentionConfig small() {
-        // chunk 4 < L, so PaTH's blockwise op runs too
-        return new AttentionConfig(D_MODEL, HEADS, 10000f, 4, 4, false);
+        // chunk 4 < L, so PaTH's blockwise op runs too; a window of 3 < L, so the window cuts
+        return new AttentionConfig(D_MODEL, HEADS, 10000f, 4, 4, false, 3, -1.8f);
     }
 
     static NDArray forward(AttentionBlock b, ParameterStore ps, NDArray hidden, NDArray qkSource, Hooks hooks) {
@@ -77,6 +77,10 @@ class AttentionBlocksTest {
             case RND_EMB_QK, FIXED_SEQ_QK, STATIC_EMB_QK -> ExternalQkAttention.class;
             case FOX -> ForgettingAttention.class;
             case PATH, PATH_FOX -> PathAttention.class;
+            case SIGMOID -> SigmoidAttention.class;
+            case SOFTMAX_ZERO -> SoftmaxZeroAttention.class;
+            case SINK_KV -> SinkKvAttention.class;
+            case WINDOW -> WindowAttention.class;
         };
         assertEquals(expected, b.getClass());
     }
@@ -141,12 +145,54 @@ class AttentionBlocksTest {
         NDArray a = seen.get(0);
         assertEquals(new Shape(B, HEADS, L, L), a.getShape());
         double[] rows = a.sum(new int[]{-1}).toDoubleArray();
-        for (double r : rows) {
-            assertEquals(1.0, r, 1e-9);
+        for (int r = 0; r < rows.length; r++) {
+            int query = r % L;
+            switch (kind.rowSum()) {
+                case ONE -> assertEquals(1.0, rows[r], 1e-9);
+                case BELOW_ONE -> assertTrue(rows[r] > 0 && rows[r] < 1, kind + ": row sum " + rows[r]);
+                case UNNORMALISED -> assertTrue(rows[r] > 0 && rows[r] < query + 1, kind + ": row sum " + rows[r]);
+            }
         }
         NDArray above = a.mul(AttentionOps.causalMask(manager, L).toType(DataType.FLOAT64, false).neg().add(1));
         assertEquals(0.0, above.abs().max().getDouble(), 0.0, "weight above the diagonal");
         assertTrue(a.min().getDouble() >= 0, "negative weight");
+        if (kind == AttentionKind.WINDOW) {
+            NDArray inBand = AttentionOps.windowBias(manager, L, 3, DataType.FLOAT64).exp();   // 1 in the band, else 0
+            assertEquals(0.0, a.mul(inBand.neg().add(1)).abs().max().getDouble(), 0.0, "weight outside the window");
+        }
+    }
+
+    @Test
+    void sinkKvHandsTheSlotWeightApartFromThePattern() {
+        AttentionBlock b = block(AttentionKind.SINK_KV, DataType.FLOAT64, small());
+        ParameterStore ps = new ParameterStore(manager, false);
+        NDArray x = manager.randomNormal(new Shape(B, L, D_MODEL)).toType(DataType.FLOAT64, false);
+        java.util.Map<String, NDArray> seen = new java.util.LinkedHashMap<>();
+        forward(b, ps, x, null, Hooks.create().record(seen, n -> true));
+        assertEquals(AttentionKind.SINK_KV.hookNames(), new ArrayList<>(seen.keySet()));
+        NDArray sink = seen.get("sink_weight");
+        assertEquals(new Shape(B, HEADS, L), sink.getShape());
+        assertTrue(sink.add(seen.get("pattern").sum(new int[] {3})).allClose(manager.ones(new Shape(B, HEADS, L))
+                .toType(DataType.FLOAT64, false), 1e-12, 1e-12, false), "slot + real keys = 1");
+        assertTrue(sink.min().getDouble() > 0 && sink.max().getDouble() < 1);
+        // the slot's weight to zero: z is the pattern over the real tokens times v, nothing of v*
+        List<NDArray> zs = new ArrayList<>();
+        Hooks noSink = Hooks.create().add("sink_weight", w -> w.zerosLike()).add("z", z -> {
+            zs.add(z);
+            return z;
+        });
+        forward(b, ps, x, null, noSink);
+        NDArray v = seen.get("v");
+        assertTrue(zs.get(0).allClose(seen.get("pattern").matMul(v), 1e-12, 1e-12, false));
+        // and v* is what the slot adds: with the pattern zeroed, z_i = sink_weight_i v*
+        zs.clear();
+        Hooks onlySink = Hooks.create().add("pattern", p -> p.zerosLike()).add("z", z -> {
+            zs.add(z);
+            return z;
+        });
+        forward(b, ps, x, null, onlySink);
+        NDArray vStar = b.getParameters().get("sink_value_bias").getArray().reshape(1, HEADS, 1, D_MODEL / HEADS);
+        assertTrue(zs.get(0).allClose(sink.expandDims(3).mul(vStar), 1e-12, 1e-12, false));
     }
 
     @Test

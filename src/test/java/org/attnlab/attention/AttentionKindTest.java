@@ -21,6 +21,9 @@ class AttentionKindTest {
         assertEquals(AttentionKind.NON_APPROXIMATE, AttentionKind.parse("Non-approximate"));
         assertEquals(AttentionKind.PATH_FOX, AttentionKind.parse("PaTH-FoX"));
         assertEquals(AttentionKind.NOPE, AttentionKind.parse(" NoPE "));
+        assertEquals(AttentionKind.SOFTMAX_ZERO, AttentionKind.parse("softmax_zero"));
+        assertEquals(AttentionKind.SINK_KV, AttentionKind.parse("SinkKV"));
+        assertEquals(AttentionKind.WINDOW, AttentionKind.parse("Window"));
     }
 
     @Test
@@ -43,5 +46,15 @@ class AttentionKindTest {
         assertFalse(AttentionKind.PATH_FOX.usesRope());
         assertTrue(AttentionKind.STATIC_EMB_QK.needsQkSource());
         assertFalse(AttentionKind.PATH.needsQkSource());
+        for (AttentionKind k : new AttentionKind[] {AttentionKind.SIGMOID, AttentionKind.SOFTMAX_ZERO,
+                AttentionKind.SINK_KV, AttentionKind.WINDOW}) {
+            assertTrue(k.usesRope() && k.hasPattern() && !k.needsQkSource(), k.label());
+        }
+        assertEquals(AttentionKind.RowSum.UNNORMALISED, AttentionKind.SIGMOID.rowSum());
+        assertEquals(AttentionKind.RowSum.BELOW_ONE, AttentionKind.SOFTMAX_ZERO.rowSum());
+        assertEquals(AttentionKind.RowSum.BELOW_ONE, AttentionKind.SINK_KV.rowSum());
+        assertEquals(AttentionKind.RowSum.ONE, AttentionKind.WINDOW.rowSum());
+        assertEquals(AttentionKind.RowSum.ONE, AttentionKind.STANDARD.rowSum());
+        assertEquals(java.util.List.of("q", "k", "v", "sink_weight", "pattern", "z"), AttentionKind.SINK_KV.hookNames());
     }
 }

@@ -181,4 +181,81 @@ final class SlowAttention {
         }
         return out;
     }
+
+    /** Sigmoid attention: {@code o_i = sum_{j<=i} sigmoid(scale q_i.k_j + b) v_j}, no normalisation. */
+    static double[] sigmoidOutput(float[] q, float[] k, float[] v, int bhCount, int len, int d, int dv, float scale,
+                                  float bias) {
+        double[] out = new double[bhCount * len * dv];
+        for (int bh = 0; bh < bhCount; bh++) {
+            for (int i = 0; i < len; i++) {
+                for (int j = 0; j <= i; j++) {
+                    double a = 1 / (1 + Math.exp(-(scale * dot(q, (bh * len + i) * d, k, (bh * len + j) * d, d) + bias)));
+                    for (int e = 0; e < dv; e++) {
+                        out[(bh * len + i) * dv + e] += a * v[(bh * len + j) * dv + e];
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Softmax over the keys j&lt;=i plus one slot with logit {@code scale q_i.k*_h} and value {@code v*_h} (per head h
+     * = bh % heads), the slot given as {@code [H, D]} and {@code [H, Dv]} arrays; with {@code sinkK == null} the slot
+     * has logit 0 and value 0 (softmax with a zero logit). Written the textbook way: {@code e^x / sum e^x}, in double.
+     */
+    static double[] slotSoftmaxOutput(float[] q, float[] k, float[] v, float[] sinkK, float[] sinkV, int heads,
+                                      int bhCount, int len, int d, int dv, float scale) {
+        double[] out = new double[bhCount * len * dv];
+        for (int bh = 0; bh < bhCount; bh++) {
+            int h = bh % heads;
+            for (int i = 0; i < len; i++) {
+                double sigma = sinkK == null ? 0 : scale * dot(q, (bh * len + i) * d, sinkK, h * d, d);
+                double total = Math.exp(sigma);
+                double[] num = new double[dv];
+                for (int e = 0; e < dv; e++) {
+                    num[e] = sinkV == null ? 0 : total * sinkV[h * dv + e];
+                }
+                for (int j = 0; j <= i; j++) {
+                    double w = Math.exp(scale * dot(q, (bh * len + i) * d, k, (bh * len + j) * d, d));
+                    total += w;
+                    for (int e = 0; e < dv; e++) {
+                        num[e] += w * v[(bh * len + j) * dv + e];
+                    }
+                }
+                for (int e = 0; e < dv; e++) {
+                    out[(bh * len + i) * dv + e] = num[e] / total;
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Window attention: a softmax over keys {@code max(0, i-W+1) .. i} only. */
+    static double[] windowOutput(float[] q, float[] k, float[] v, int bhCount, int len, int d, int dv, float scale,
+                                 int window) {
+        double[] out = new double[bhCount * len * dv];
+        for (int bh = 0; bh < bhCount; bh++) {
+            for (int i = 0; i < len; i++) {
+                int first = Math.max(0, i - window + 1);
+                double max = Double.NEGATIVE_INFINITY;
+                for (int j = first; j <= i; j++) {
+                    max = Math.max(max, scale * dot(q, (bh * len + i) * d, k, (bh * len + j) * d, d));
+                }
+                double total = 0;
+                double[] num = new double[dv];
+                for (int j = first; j <= i; j++) {
+                    double w = Math.exp(scale * dot(q, (bh * len + i) * d, k, (bh * len + j) * d, d) - max);
+                    total += w;
+                    for (int e = 0; e < dv; e++) {
+                        num[e] += w * v[(bh * len + j) * dv + e];
+                    }
+                }
+                for (int e = 0; e < dv; e++) {
+                    out[(bh * len + i) * dv + e] = num[e] / total;
+                }
+            }
+        }
+        return out;
+    }
 }
