@@ -13,7 +13,9 @@ import org.attnlab.data.tasks.BigramBackcopyTask;
 import org.attnlab.data.tasks.Split;
 import org.attnlab.data.tasks.TaskBatch;
 import org.attnlab.model.DecoderLM;
+import org.attnlab.attention.AttentionKind;
 import org.attnlab.model.HookName;
+import org.attnlab.model.LayerPlan;
 import org.attnlab.model.ModelConfig;
 import org.attnlab.model.ModelWeights;
 import org.attnlab.probe.HeadScore;
@@ -112,8 +114,54 @@ public final class SinksExperiment implements Experiment {
     public static final String WINDOW_ONLY = "window only";
     public static final String SINK_PLUS_WINDOW = "4 sinks + window";
 
-    static final String BB = "Bigram-Backcopy";
-    static final String TEXT = "text";
+    /** Table: one row per BB run of every mechanism and seed: where the attention went at the end of training. */
+    public static final String BB_MECHANISMS = "bb_mechanisms";
+    /** Figure: the share of sink heads per mechanism, both seeds. */
+    public static final String MECHANISMS_FIGURE = "sink_share_by_mechanism";
+    /** BB score: the mass a row of the pattern holds, {@code mean_{i>=1} sum_j w[i][j]} (1 for softmax). */
+    public static final String ROW_MASS = "row_mass";
+
+    /**
+     * What the attention can do instead of sinking on the first token (Gu et al. 2025; Xiao et al. 2024), each a
+     * layer kind of the library, trained on Bigram-Backcopy at the same sizes as plain softmax.
+     */
+    public enum Mechanism {
+        /** Plain softmax attention with RoPE: the sink forms on BOS. */
+        SOFTMAX("softmax", AttentionKind.STANDARD),
+        /** Un-normalised sigmoid attention: a row may sum to 0, so nothing has to be attended. */
+        SIGMOID("sigmoid", AttentionKind.SIGMOID),
+        /** Softmax with an extra zero logit: a built-in place to put "nothing". */
+        SOFTMAX_ZERO("softmax + zero logit", AttentionKind.SOFTMAX_ZERO),
+        /** A learnable key/value slot per head: a sink that is not a token. */
+        SINK_KV("learnable sink key/value", AttentionKind.SINK_KV),
+        /** A short sliding window: most queries cannot see BOS at all. */
+        WINDOW("sliding window", AttentionKind.WINDOW);
+
+        private final String label;
+        private final AttentionKind kind;
+
+        Mechanism(String label, AttentionKind kind) {
+            this.label = label;
+            this.kind = kind;
+        }
+
+        public String label() {
+            return label;
+        }
+
+        public AttentionKind kind() {
+            return kind;
+        }
+
+        @Override
+        public String toString() {
+            return label;
+        }
+    }
+
+    /** The part names of {@value #SINK_SHARE}. */
+    public static final String BB = "Bigram-Backcopy";
+    public static final String TEXT = "text";
 
     /**
      * Run sizes for one preset; build with {@link #builder()}.
@@ -127,7 +175,7 @@ public final class SinksExperiment implements Experiment {
      * @param streamRows     texts streamed (batch rows)
      */
     record Sizes(int bbLayers, int bbDModel, int bbHeads, int bbLength, int bbSteps, int bbBatch, double bbLr,
-                 int bbEvalEvery, int bbProbe,
+                 int bbEvalEvery, int bbProbe, int bbWindow,
                  int lmLayers, int lmDModel, int lmHeads, int lmContext, int lmSteps, int lmBatch, double lmLr,
                  int lmEvalEvery, int lmProbe, int streamFactor, int streamCache, int streamRows) {
 
@@ -141,7 +189,7 @@ public final class SinksExperiment implements Experiment {
 
         /** Named setters for {@link Sizes}; every field is required. */
         static final class Builder {
-            private int bbLayers, bbDModel, bbHeads, bbLength, bbSteps, bbBatch, bbEvalEvery, bbProbe;
+            private int bbLayers, bbDModel, bbHeads, bbLength, bbSteps, bbBatch, bbEvalEvery, bbProbe, bbWindow;
             private double bbLr, lmLr;
             private int lmLayers, lmDModel, lmHeads, lmContext, lmSteps, lmBatch, lmEvalEvery, lmProbe;
             private int streamFactor, streamCache, streamRows;
@@ -164,6 +212,12 @@ public final class SinksExperiment implements Experiment {
             Builder bbProbe(int evalEvery, int sequences) {
                 bbEvalEvery = evalEvery;
                 bbProbe = sequences;
+                return this;
+            }
+
+            /** W of the sliding-window mechanism. */
+            Builder bbWindow(int w) {
+                bbWindow = w;
                 return this;
             }
 
@@ -198,7 +252,7 @@ public final class SinksExperiment implements Experiment {
             Sizes build() {
                 SizeChecks.positive("sinks sizes", "bbLayers", bbLayers, "bbDModel", bbDModel, "bbHeads", bbHeads,
                         "bbLength", bbLength, "bbSteps", bbSteps, "bbBatch", bbBatch, "bbEvalEvery", bbEvalEvery,
-                        "bbProbe", bbProbe, "lmLayers", lmLayers, "lmDModel", lmDModel, "lmHeads", lmHeads,
+                        "bbProbe", bbProbe, "bbWindow", bbWindow, "lmLayers", lmLayers, "lmDModel", lmDModel, "lmHeads", lmHeads,
                         "lmContext", lmContext, "lmSteps", lmSteps, "lmBatch", lmBatch, "lmEvalEvery", lmEvalEvery,
                         "lmProbe", lmProbe, "streamFactor", streamFactor, "streamCache", streamCache,
                         "streamRows", streamRows);
@@ -210,17 +264,17 @@ public final class SinksExperiment implements Experiment {
                             + streamCache);
                 }
                 return new Sizes(bbLayers, bbDModel, bbHeads, bbLength, bbSteps, bbBatch, bbLr, bbEvalEvery, bbProbe,
-                        lmLayers, lmDModel, lmHeads, lmContext, lmSteps, lmBatch, lmLr, lmEvalEvery, lmProbe,
+                        bbWindow, lmLayers, lmDModel, lmHeads, lmContext, lmSteps, lmBatch, lmLr, lmEvalEvery, lmProbe,
                         streamFactor, streamCache, streamRows);
             }
         }
     }
 
-    static final Sizes SMOKE = Sizes.builder().bbModel(1, 32, 2).bbTraining(32, 20, 8, 3e-3).bbProbe(10, 4)
+    static final Sizes SMOKE = Sizes.builder().bbModel(1, 32, 2).bbTraining(32, 20, 8, 3e-3).bbProbe(10, 4).bbWindow(8)
             .lmModel(2, 32, 2).lmTraining(32, 20, 4, 3e-3).lmProbe(10, 2).streaming(2, 12, 1).build();
-    static final Sizes QUICK = Sizes.builder().bbModel(2, 64, 4).bbTraining(128, 400, 16, 3e-3).bbProbe(50, 8)
+    static final Sizes QUICK = Sizes.builder().bbModel(2, 64, 4).bbTraining(128, 400, 16, 3e-3).bbProbe(50, 8).bbWindow(16)
             .lmModel(4, 64, 4).lmTraining(128, 600, 16, 3e-3).lmProbe(100, 8).streaming(3, 48, 4).build();
-    static final Sizes FULL = Sizes.builder().bbModel(3, 128, 4).bbTraining(128, 2000, 64, 1e-3).bbProbe(100, 32)
+    static final Sizes FULL = Sizes.builder().bbModel(3, 128, 4).bbTraining(128, 2000, 64, 1e-3).bbProbe(100, 32).bbWindow(16)
             .lmModel(6, 256, 8).lmTraining(256, 6000, 32, 1e-3).lmProbe(500, 16).streaming(4, 128, 8).build();
 
     /** The sizes of a preset (the notebook quotes them). */
@@ -277,10 +331,16 @@ public final class SinksExperiment implements Experiment {
         Table streaming = Table.create(STREAMING, LongColumn.create("seed"), StringColumn.create("cache"),
                 IntColumn.create("position"), DoubleColumn.create("nll"));
 
+        Table mechanisms = Table.create(BB_MECHANISMS, LongColumn.create("seed"), StringColumn.create("mechanism"),
+                DoubleColumn.create("sink_share"), DoubleColumn.create("mean_sink_mass"),
+                DoubleColumn.create("max_sink_mass"), DoubleColumn.create("mean_row_mass"),
+                DoubleColumn.create("copy_accuracy"), DoubleColumn.create("bigram_loss"));
         long[] seeds = seeds(settings);
-        for (int i = 0; i < seeds.length; i++) {
-            trainBigramBackcopy(settings, s, task, seeds[i], i == 0, progress, log, bbSummary, bbOver, patterns,
-                    tokensTable);
+        for (Mechanism mechanism : Mechanism.values()) {
+            for (int i = 0; i < seeds.length; i++) {
+                trainBigramBackcopy(settings, s, task, mechanism, seeds[i], i == 0, progress, log, bbSummary, bbOver,
+                        mechanisms, patterns, tokensTable);
+            }
         }
         Corpus moby = Corpus.mobyDick();
         CharTokenizer chars = CharTokenizer.fit(moby.text());
@@ -291,7 +351,7 @@ public final class SinksExperiment implements Experiment {
             trainText(settings, s, chars, trainIds, valIds, seed, progress, log, lmSummary, lmOver, streaming);
         }
         result.table(BB_SUMMARY, bbSummary).table(BB_OVER_TRAINING, bbOver).table(BB_PATTERNS, patterns)
-                .table(BB_TOKENS, tokensTable).table(LM_SUMMARY, lmSummary).table(LM_OVER_TRAINING, lmOver)
+                .table(BB_TOKENS, tokensTable).table(BB_MECHANISMS, mechanisms).table(LM_SUMMARY, lmSummary).table(LM_OVER_TRAINING, lmOver)
                 .table(STREAMING, streaming);
         finish(result, s);
         result.note("Cost: " + clock.summary() + ".");
@@ -309,6 +369,8 @@ public final class SinksExperiment implements Experiment {
                 .table(BB_PATTERNS, saved.table(BB_PATTERNS, ColumnType.INTEGER, ColumnType.INTEGER,
                         ColumnType.INTEGER, ColumnType.INTEGER, ColumnType.INTEGER, ColumnType.DOUBLE))
                 .table(BB_TOKENS, saved.table(BB_TOKENS, ColumnType.INTEGER, ColumnType.INTEGER, ColumnType.STRING))
+                .table(BB_MECHANISMS, saved.table(BB_MECHANISMS, ColumnType.LONG, ColumnType.STRING, ColumnType.DOUBLE,
+                        ColumnType.DOUBLE, ColumnType.DOUBLE, ColumnType.DOUBLE, ColumnType.DOUBLE, ColumnType.DOUBLE))
                 .table(LM_SUMMARY, saved.table(LM_SUMMARY, ColumnType.LONG, ColumnType.INTEGER, ColumnType.LONG,
                         ColumnType.INTEGER, ColumnType.DOUBLE, ColumnType.DOUBLE))
                 .table(LM_OVER_TRAINING, saved.table(LM_OVER_TRAINING, over))
@@ -320,7 +382,7 @@ public final class SinksExperiment implements Experiment {
 
     /** The raw tables SavedRuns needs to rebuild a run. */
     static List<String> rawTables() {
-        return List.of(BB_SUMMARY, BB_OVER_TRAINING, BB_PATTERNS, BB_TOKENS, LM_SUMMARY, LM_OVER_TRAINING, STREAMING);
+        return List.of(BB_SUMMARY, BB_OVER_TRAINING, BB_PATTERNS, BB_TOKENS, BB_MECHANISMS, LM_SUMMARY, LM_OVER_TRAINING, STREAMING);
     }
 
     // ---------------------------------------------------------------- part 1: Bigram-Backcopy
@@ -363,37 +425,70 @@ public final class SinksExperiment implements Experiment {
         return List.of(HeadScores.SINK_MASS_SCORE, atBigram, atTrigger, previous);
     }
 
-    private static void trainBigramBackcopy(Settings settings, Sizes s, BigramBackcopyTask task, long seed,
-                                            boolean keepPatterns, ProgressListener progress, MetricsLog log,
-                                            Table summary, Table over, Table patterns, Table tokensTable) {
-        String run = BB + ", seed " + seed;
-        ModelConfig config = ModelConfig.builder(task.vocabulary().size(), s.bbDModel(), s.bbHeads(), s.bbLayers())
+    /** The BB model of a mechanism: the same sizes for every one, its kind in every layer. */
+    static ModelConfig bigramBackcopyModel(Sizes s, BigramBackcopyTask task, Mechanism mechanism) {
+        return ModelConfig.builder(task.vocabulary().size(), s.bbDModel(), s.bbHeads(), s.bbLayers())
+                .plan(LayerPlan.uniform(mechanism.kind(), s.bbLayers())).window(s.bbWindow())
                 .maxLength(s.bbLength()).build();
+    }
+
+    /**
+     * Trains one BB model. Softmax is scored every {@code bbEvalEvery} steps (its rows go to {@code over}, and the
+     * first seed's patterns on the viewer inputs are kept); every mechanism gets a row of {@code mechanisms}.
+     */
+    private static void trainBigramBackcopy(Settings settings, Sizes s, BigramBackcopyTask task, Mechanism mechanism,
+                                            long seed, boolean keepPatterns, ProgressListener progress, MetricsLog log,
+                                            Table summary, Table over, Table mechanisms, Table patterns,
+                                            Table tokensTable) {
+        boolean track = mechanism == Mechanism.SOFTMAX;
+        String run = BB + ", " + mechanism.label() + ", seed " + seed;
+        ModelConfig config = bigramBackcopyModel(s, task, mechanism);
         int[][] probe = task.sample(s.bbProbe(), s.bbLength(), Split.TEST, Seeds.derive(seed, "sinks bb probe")).inputs();
         List<HeadScore> scores = bigramBackcopyScores(task);
         HeadScoreTracker tracker = HeadScoreTracker.of(probe, scores.toArray(new HeadScore[0]));
         try (NDManager mm = NDManager.newBaseManager(settings.device())) {
             DecoderLM lm = DecoderLM.create(config, mm, seed);
             TrainConfig tc = TrainConfig.builder(seed, settings.device()).steps(s.bbSteps()).batchSize(s.bbBatch())
-                    .context(task.inputLength(s.bbLength())).lr(s.bbLr()).evalEvery(s.bbEvalEvery()).build();
+                    .context(task.inputLength(s.bbLength())).lr(s.bbLr()).evalEvery(track ? s.bbEvalEvery() : 0)
+                    .build();
             TrainingData data = (m, req) -> {
                 TaskBatch b = task.sample(s.bbBatch(), s.bbLength(), Split.TRAIN, req.seed());
                 return new TensorBatch(b.inputArray(m), b.targetArray(m), b.maskArray(m));
             };
-            try (Trainer trainer = Trainer.builder().model(lm).config(tc).trainData(data).runName(run)
-                    .listener(progress).metrics(log).evalHook(tracker).build()) {
-                tracker.evaluate(trainer, 0);                          // the untrained model: step 0
+            Trainer.Builder builder = Trainer.builder().model(lm).config(tc).trainData(data).runName(run)
+                    .listener(progress).metrics(log);
+            if (track) {
+                builder.evalHook(tracker);
+            }
+            try (Trainer trainer = builder.build()) {
+                if (track) {
+                    tracker.evaluate(trainer, 0);                      // the untrained model: step 0
+                }
                 var r = trainer.run();
-                appendOver(over, seed, tracker.table());
                 TaskBatch test = task.sample(64, s.bbLength(), Split.TEST, Seeds.derive(seed, "sinks bb test"));
                 double[] copyBigram = copyAndBigram(lm, mm, task, test);
-                summary.longColumn("seed").append(seed);
-                summary.intColumn("parameters").append((int) lm.parameterCount());
-                summary.longColumn("tokens_seen").append((long) s.bbSteps() * s.bbBatch() * tc.context());
-                summary.doubleColumn("copy_accuracy").append(copyBigram[0]);
-                summary.doubleColumn("copy_loss").append(copyBigram[1]);
-                summary.doubleColumn("bigram_loss").append(copyBigram[2]);
-                summary.doubleColumn("train_seconds").append(r.seconds());
+                if (track) {
+                    appendOver(over, seed, tracker.table());
+                    summary.longColumn("seed").append(seed);
+                    summary.intColumn("parameters").append((int) lm.parameterCount());
+                    summary.longColumn("tokens_seen").append((long) s.bbSteps() * s.bbBatch() * tc.context());
+                    summary.doubleColumn("copy_accuracy").append(copyBigram[0]);
+                    summary.doubleColumn("copy_loss").append(copyBigram[1]);
+                    summary.doubleColumn("bigram_loss").append(copyBigram[2]);
+                    summary.doubleColumn("train_seconds").append(r.seconds());
+                }
+                Table end = HeadScores.measure(lm, mm, probe, HeadScores.SINK_MASS_SCORE, rowMass());
+                double[] sink = ProbeTable.only(end, HeadScores.SINK_MASS).doubleColumn(ProbeTable.VALUE).asDoubleArray();
+                double[] rows = ProbeTable.only(end, ROW_MASS).doubleColumn(ProbeTable.VALUE).asDoubleArray();
+                mechanisms.longColumn("seed").append(seed);
+                mechanisms.stringColumn("mechanism").append(mechanism.label());
+                mechanisms.doubleColumn("sink_share").append(Arrays.stream(sink).filter(v -> v > SINK_THRESHOLD)
+                        .count() / (double) sink.length);
+                mechanisms.doubleColumn("mean_sink_mass").append(Arrays.stream(sink).average().orElse(Double.NaN));
+                mechanisms.doubleColumn("max_sink_mass").append(Arrays.stream(sink).max().orElse(Double.NaN));
+                mechanisms.doubleColumn("mean_row_mass").append(Arrays.stream(rows).average().orElse(Double.NaN));
+                mechanisms.doubleColumn("copy_accuracy").append(copyBigram[0]);
+                mechanisms.doubleColumn("bigram_loss").append(copyBigram[2]);
             }
             if (keepPatterns) {
                 int[][] examples = viewerInputs(task, seed);
@@ -407,6 +502,22 @@ public final class SinksExperiment implements Experiment {
                 }
             }
         }
+    }
+
+    /** {@value #ROW_MASS}: {@code mean_{i>=1} sum_j w[i][j]}, 1 for softmax, below 1 where mass went elsewhere. */
+    public static HeadScore rowMass() {
+        return HeadScore.perSequence(ROW_MASS, (w, tokens) -> {
+            if (w.length < 2) {
+                return Double.NaN;
+            }
+            double sum = 0;
+            for (int i = 1; i < w.length; i++) {
+                for (int j = 0; j <= i; j++) {
+                    sum += w[i][j];
+                }
+            }
+            return sum / (w.length - 1);
+        });
     }
 
     /** Two short inputs for the viewer: one with no trigger (every head can rest) and one with triggers. */
@@ -701,12 +812,21 @@ public final class SinksExperiment implements Experiment {
                 .valueName("weight on BOS from bigram tokens").range(0, 1)
                 .title("Bigram-Backcopy: each head's weight on BOS from bigram tokens (seed " + bbFirst + ")"));
 
+        Table mech = result.table(BB_MECHANISMS).copy();
+        StringColumn seedName = StringColumn.create("seed ");
+        for (int r = 0; r < mech.rowCount(); r++) {
+            seedName.append("seed " + mech.longColumn("seed").getLong(r));
+        }
+        mech.addColumns(seedName);
+        mech.column("sink_share").setName("share of sink heads");
+        result.figure(MECHANISMS_FIGURE, Plots.bars(mech, "mechanism", "share of sink heads", "seed ")
+                .title("Bigram-Backcopy: share of heads with weight > " + SINK_THRESHOLD + " on BOS, by mechanism"));
         result.figure(STREAMING_FIGURE, streamingFigure(result.table(STREAMING), first, s));
         notes(result, s, stream);
     }
 
     /** Perplexity by position (bins of 16 tokens) of one seed, a line per cache, the cache size and training context marked. */
-    public static LineFigure streamingFigure(Table streaming, long seed, Sizes s) {
+    static LineFigure streamingFigure(Table streaming, long seed, Sizes s) {
         Table t = streaming.where(streaming.longColumn("seed").isEqualTo(seed));
         int bin = Math.max(1, Math.min(16, s.streamCache() / 3));
         Map<String, TreeMap<Integer, double[]>> byCache = new LinkedHashMap<>();
@@ -743,6 +863,15 @@ public final class SinksExperiment implements Experiment {
                     s.bbHeads(), s.bbSteps(), bb.doubleColumn("copy_accuracy").getDouble(r),
                     bb.doubleColumn("bigram_loss").getDouble(r), Math.log(64), lastShare(bbShare, seed), (int) h[0],
                     (int) h[1], h[2], h[3], h[4]));
+        }
+        Table mech = result.table(BB_MECHANISMS);
+        for (int r = 0; r < mech.rowCount(); r++) {
+            result.note(String.format("Bigram-Backcopy, %s, seed %d: sink heads %.0f%%, mean weight on BOS %.2f (max "
+                            + "%.2f), mean row mass %.2f, copy accuracy %.2f, bigram loss %.2f.",
+                    mech.stringColumn("mechanism").get(r), mech.longColumn("seed").getLong(r),
+                    100 * mech.doubleColumn("sink_share").getDouble(r), mech.doubleColumn("mean_sink_mass").getDouble(r),
+                    mech.doubleColumn("max_sink_mass").getDouble(r), mech.doubleColumn("mean_row_mass").getDouble(r),
+                    mech.doubleColumn("copy_accuracy").getDouble(r), mech.doubleColumn("bigram_loss").getDouble(r)));
         }
         Table lm = result.table(LM_SUMMARY);
         Table lmShare = result.table(SINK_SHARE).where(result.table(SINK_SHARE).stringColumn("part").isEqualTo(TEXT));

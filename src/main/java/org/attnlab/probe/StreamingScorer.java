@@ -61,6 +61,17 @@ public final class StreamingScorer {
             return sinks + window;
         }
 
+        /**
+         * The text positions the query at position {@code t} sees through this cache, in cache order: the first
+         * {@code sinks} and the last {@code window} up to t itself, {@code {j <= t : j < sinks or j > t - window}}.
+         */
+        public int[] sees(int t) {
+            if (t < 0) {
+                throw new IllegalArgumentException("t must be a position >= 0; got t=" + t);
+            }
+            return java.util.stream.IntStream.rangeClosed(0, t).filter(j -> j < sinks || j > t - window).toArray();
+        }
+
         /** {@code "4 + 60"}. */
         public String label() {
             return sinks + " + " + window;

@@ -47,6 +47,11 @@ class SinksExperimentTest {
                     }
                 }
             }
+            // every mechanism at both seeds; softmax rows sum to 1, sigmoid's need not
+            Table mech = r.table(SinksExperiment.BB_MECHANISMS);
+            assertEquals(2 * SinksExperiment.Mechanism.values().length, mech.rowCount());
+            assertEquals(1.0, mech.where(mech.stringColumn("mechanism").isEqualTo("softmax")).doubleColumn("mean_row_mass")
+                    .getDouble(0), 1e-4);
             // the share of sink heads at step 0 and at every evaluation, for each part and seed
             Table share = r.table(SinksExperiment.SINK_SHARE);
             assertEquals(List.of(0L, 10L, 20L), SinksExperiment.steps(share.where(share.stringColumn("part")
@@ -61,7 +66,7 @@ class SinksExperimentTest {
                     .isEqualTo(0)).rowCount();
             assertEquals(2 * s.bbLayers() * s.bbHeads() * len * (len + 1) / 2, r.table(SinksExperiment.BB_PATTERNS).rowCount());
             assertEquals(List.of(SinksExperiment.SINK_SHARE_FIGURE, SinksExperiment.LM_HEADS_FIGURE,
-                    SinksExperiment.BB_HEADS_FIGURE, SinksExperiment.STREAMING_FIGURE), List.copyOf(r.namedFigures().keySet()));
+                    SinksExperiment.BB_HEADS_FIGURE, SinksExperiment.MECHANISMS_FIGURE, SinksExperiment.STREAMING_FIGURE), List.copyOf(r.namedFigures().keySet()));
             assertTrue(r.notes().stream().anyMatch(n -> n.startsWith("Text model, seed 42")), r.notes().toString());
 
             r.writeTo(folder);

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import java.util.ArrayList;
 import java.util.List;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -78,10 +79,8 @@ class StreamingScorerTest {
             double[][] streamed = StreamingScorer.nll(lm, m, tokens, StreamingScorer.Cache.of(sinks, window));
             for (int t = 0; t < 19; t++) {
                 List<Integer> kept = new ArrayList<>();
-                for (int j = 0; j <= t; j++) {
-                    if (j < sinks || j > t - window) {
-                        kept.add(tokens[0][j]);
-                    }
+                for (int j : StreamingScorer.Cache.of(sinks, window).sees(t)) {
+                    kept.add(tokens[0][j]);
                 }
                 double want = lastNll(lm, m, kept.stream().mapToInt(Integer::intValue).toArray(), tokens[0][t + 1]);
                 assertEquals(want, streamed[0][t], 2e-4, "t = " + t + ", kept " + kept);
@@ -117,6 +116,16 @@ class StreamingScorerTest {
             assertTrue(AttentionOps.rope(AttentionOps.rope(one, 10000f, 5), 10000f, -5).allClose(one, 1e-5, 1e-5, false));
             assertTrue(AttentionOps.rope(x, 10000f, 0).allClose(all, 1e-5, 1e-5, false));
         }
+    }
+
+    @Test
+    void aQuerySeesTheFirstTokensAndTheRecentOnes() {
+        StreamingScorer.Cache c = StreamingScorer.Cache.of(2, 3);
+        assertArrayEquals(new int[] {0}, c.sees(0));
+        assertArrayEquals(new int[] {0, 1, 2, 3, 4}, c.sees(4));
+        assertArrayEquals(new int[] {0, 1, 7, 8, 9}, c.sees(9));
+        assertArrayEquals(new int[] {7, 8, 9}, StreamingScorer.Cache.of(0, 3).sees(9));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> c.sees(-1)).getMessage().contains("t=-1"));
     }
 
     @Test

@@ -21,7 +21,7 @@ import java.util.SplittableRandom;
  * <p>Vocabulary: {@code BOS} (id 0; spelled so plots do not read it as a tag), {@code t0..t(N-1)} (ids 1..N), of which
  * the last {@code triggers} are the trigger tokens, also named {@code T0..}. The chain {@code P} is fixed by
  * {@code chainSeed}: each row puts log-normal weights ({@code exp(spread z)}, z standard normal) on every
- * non-{@code BOS} token, so rows are peaked but full. A trigger's row is never used; a trigger is never followed by
+ * non-{@code BOS} token ({@link #DEFAULT_SPREAD} unless given), so rows are peaked but full. A trigger's row is never used; a trigger is never followed by
  * a trigger (the copied token came from before a trigger, which was drawn from a row of a non-trigger), and the
  * token after {@code BOS} is never a trigger. Every position is graded.
  *
@@ -41,7 +41,8 @@ public final class BigramBackcopyTask implements Task {
     /** The paper's sequence length. */
     public static final int DEFAULT_LENGTH = 128;
 
-    private static final double SPREAD = 1.5;
+    /** The default spread of the chain's log-normal weights: rows put most of their mass on a few tokens. */
+    public static final double DEFAULT_SPREAD = 3.0;
 
     private final int tokens;
     private final int triggers;
@@ -55,6 +56,17 @@ public final class BigramBackcopyTask implements Task {
      * @param chainSeed fixes the bigram chain
      */
     public BigramBackcopyTask(int tokens, int triggers, long chainSeed) {
+        this(tokens, triggers, DEFAULT_SPREAD, chainSeed);
+    }
+
+    /**
+     * @param spread the log-normal spread of each row's weights ({@code exp(spread z)}): 0 gives uniform rows, larger
+     *               values peakier ones (a lower bigram loss)
+     */
+    public BigramBackcopyTask(int tokens, int triggers, double spread, long chainSeed) {
+        if (!(spread >= 0) || !Double.isFinite(spread)) {
+            throw new IllegalArgumentException("spread must be a finite number >= 0; got spread=" + spread);
+        }
         if (triggers < 1) {
             throw new IllegalArgumentException("Bigram-Backcopy needs at least 1 trigger token; got triggers=" + triggers);
         }
@@ -78,7 +90,7 @@ public final class BigramBackcopyTask implements Task {
             }
             double[] w = new double[tokens + 1];                      // w[0] = 0: BOS never follows
             for (int to = 1; to <= tokens; to++) {
-                w[to] = Math.exp(SPREAD * rng.nextGaussian());
+                w[to] = Math.exp(spread * rng.nextGaussian());
             }
             cumulative[from] = runningSums(w);
         }
