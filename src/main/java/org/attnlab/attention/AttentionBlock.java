@@ -24,10 +24,11 @@ import java.util.function.Supplier;
  * {@link AttentionKind#hookNames()}; each may return a replacement:
  * <ul>
  *   <li>{@code q, k, v} {@code [B, H, L, D]} (q, k after RoPE; batch 1 when a shared Q,K source is used);
- *       PaTH's {@code w, beta}, FoX's {@code log_forget};</li>
- *   <li>{@code pattern} {@code [B, H, L, L]}: the attention weights, for every kind with
- *       {@link AttentionKind#hasPattern()}. A hook may return a replacement: the block then computes
- *       {@code z = pattern . v}.</li>
+ *       PaTH's {@code w, beta}, FoX's {@code log_forget}; Sink-KV's {@code sink_weight} {@code [B, H, L]} (the weight
+ *       of its sink slot);</li>
+ *   <li>{@code pattern} {@code [B, H, L, L]}: the attention weights over the real tokens, for every kind with
+ *       {@link AttentionKind#hasPattern()}; rows sum to what {@link AttentionKind#rowSum()} says. A hook may return a
+ *       replacement: the block then computes {@code z = pattern . v} (Sink-KV adds {@code sink_weight v*}).</li>
  *   <li>{@code z} {@code [B, H, L, D]}: per-head outputs before the output projection (zero a head to ablate it).</li>
  * </ul>
  * Projections have no biases; weights are {@code [in, out]} so {@code y = x.matMul(W)}.

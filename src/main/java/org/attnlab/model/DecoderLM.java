@@ -45,6 +45,19 @@ import java.util.Map;
  * {@code blocks.N.attn_out}, {@code blocks.N.resid_mid}, {@code blocks.N.mlp_out},
  * {@code blocks.N.resid_post}, {@code ln_final}; N is the 0-based layer index; {@link HookName} builds and
  * parses them. Dropping layers at evaluation time is a hook too ({@link LayerSkip}).
+ *
+ * <p><b>Registers</b> (Darcet et al. 2024, arXiv 2309.16588; {@link ModelConfig#registers()} = k &gt; 0): k learnable
+ * vectors {@code R [k, dModel]} (parameter {@code register_embeddings}) are prepended to every sequence after the
+ * {@code embed} hook: {@code x = [R; Emb(tokens)]}, {@code [B, k+L, dModel]}. They are never predicted: the logits
+ * are for the L real positions only ({@code [B, L, vocab]}, position p is token p as without registers), so a loss
+ * over the logits never sees them. Hook tensors as fired: {@code embed} is {@code [B, L, d]} (real tokens only:
+ * learned positions added there skip the registers); every later one covers all k+L positions with the
+ * registers first: {@code blocks.N.resid_*}, {@code attn_out}, {@code mlp_out}, {@code ln_final}
+ * {@code [B, k+L, d]}; {@code q, k, v, z} {@code [B, H, k+L, D]}; {@code pattern} {@code [B, H, k+L, k+L]}
+ * (real token p is row and column k+p; columns 0..k-1 are the registers); per-token gates {@code [B, H, k+L]}.
+ * {@link HookedModel#runWithCache} and {@link HookedModel#patterns} hand probes the real positions only
+ * ({@link HookedModel#realPositions}); {@link HookedModel#runWithRawCache} keeps the registers. Registers need
+ * kinds that take Q,K from the hidden state (the constant Q,K streams have no register positions).
  */
 public final class DecoderLM extends AbstractBlock implements HookedModel {
 
@@ -55,6 +68,7 @@ public final class DecoderLM extends AbstractBlock implements HookedModel {
     private final Parameter embedding;
     private final Parameter head;
     private final Parameter randomInput;
+    private final Parameter registers;
     private final List<TransformerBlock> blocks;
     private final RMSNorm finalNorm;
 
@@ -73,6 +87,10 @@ public final class DecoderLM extends AbstractBlock implements HookedModel {
                 : addParameter(Parameter.builder().setName("random_input").setType(Parameter.Type.OTHER)
                 .optShape(new Shape(1, config.maxLength(), d))
                 .optInitializer(new NormalInitializer(config.rndEmbStd())).optRequiresGrad(false).build());
+        registers = config.registers() == 0 ? null
+                : addParameter(Parameter.builder().setName("register_embeddings").setType(Parameter.Type.WEIGHT)
+                .optShape(new Shape(config.registers(), d))
+                .optInitializer(new NormalInitializer(EMBEDDING_INIT_STD)).build());
         AttentionConfig ac = config.attentionConfig();
         List<TransformerBlock> list = new ArrayList<>();
         for (int i = 0; i < config.layers(); i++) {
@@ -120,6 +138,12 @@ public final class DecoderLM extends AbstractBlock implements HookedModel {
         long len = ts.get(1);
         NDArray emb = embed(ps, tokens, training);                               // (B,L,d)
         NDArray x = hooks.apply(HookName.EMBED, emb);
+        if (registers != null) {
+            NDArray r = ps.getValue(registers, x.getDevice(), training).expandDims(0);              // (1,k,d)
+            r.attach(x.getManager());                        // made from a parameter: free it with the step's arrays
+            Shape xs = x.getShape();
+            x = r.toType(x.getDataType(), false).broadcast(xs.get(0), config.registers(), xs.get(2)).concat(x, 1);
+        }
 
         // constant streams for RndEmbQK / FixedSeqQK, advanced only as far as a later layer reads them
         Map<QkSource, NDArray> streams = new EnumMap<>(QkSource.class);
@@ -160,6 +184,9 @@ public final class DecoderLM extends AbstractBlock implements HookedModel {
             x = next;
         }
         x = hooks.apply(HookName.LN_FINAL, finalNorm.forward(ps, x, training));
+        if (registers != null) {
+            x = x.get(new NDIndex(":, {}:, :", config.registers()));               // registers are never predicted
+        }
         NDArray w = ps.getValue(head == null ? embedding : head, x.getDevice(), training);
         return Linear.linear(x, w).singletonOrThrow();                           // x W^T: (B,L,d) -> (B,L,V)
     }

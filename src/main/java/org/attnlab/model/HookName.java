@@ -38,6 +38,8 @@ public final class HookName {
     public static final String K = "k";
     public static final String V = "v";
     public static final String PATTERN = "pattern";
+    /** Sink-KV's weight on its sink slot {@code [B, H, L]} (see {@code AttentionKind.SINK_KV}). */
+    public static final String SINK_WEIGHT = "sink_weight";
     public static final String Z = "z";
 
     /** The components a layer fires around its attention block, in order. */

@@ -1,6 +1,7 @@
 package org.attnlab.model;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
 import org.attnlab.attention.AttentionKind;
@@ -21,6 +22,11 @@ import java.util.function.Predicate;
  * Map<String, NDArray> cache = model.runWithCache(ps, tokens, HookName::isPattern);
  * NDArray p1 = cache.get(HookName.pattern(1));      // [B, H, L, L]
  * }</pre>
+ *
+ * <p>With {@link #registers()} k &gt; 0 (register tokens prepended to every sequence, see {@link DecoderLM}), the hooks
+ * fire over k+L positions, registers first; {@link #runWithCache} and {@link #patterns} hand back the L real
+ * positions only ({@link #realPositions}), so a probe indexes position p as token p whatever k is, and
+ * {@link #runWithRawCache} keeps the registers (e.g. to measure the attention they receive).
  */
 public interface HookedModel extends Block {
 
@@ -67,15 +73,64 @@ public interface HookedModel extends Block {
     /** The final RMSNorm (its scale multiplies the residual stream before the unembedding). */
     RMSNorm finalNorm();
 
-    /** Runs the model (inference mode) recording every activation whose name {@code names} accepts, plus {@code logits}. */
+    /**
+     * The number of register tokens the model prepends to every sequence ({@link ModelConfig#registers()}); 0 for
+     * none. Hook tensors after {@code embed} then cover {@code registers() + L} positions, registers first.
+     */
+    default int registers() {
+        return config().registers();
+    }
+
+    /**
+     * Runs the model (inference mode) recording every activation whose name {@code names} accepts, plus
+     * {@code logits}, at the real token positions only: with registers, each recorded array is cut by
+     * {@link #realPositions} (without, this is {@link #runWithRawCache}).
+     */
     default Map<String, NDArray> runWithCache(ParameterStore ps, NDArray tokens, Predicate<String> names) {
+        Map<String, NDArray> cache = runWithRawCache(ps, tokens, names);
+        int k = registers();
+        if (k > 0) {
+            cache.replaceAll((name, x) -> name.equals("logits") ? x : realPositions(name, x, k));
+        }
+        return cache;
+    }
+
+    /**
+     * {@link #runWithCache} with every array as the hook saw it: with k registers, {@code [.., k+L, ..]} with the
+     * registers first (see {@link DecoderLM} for the layout).
+     */
+    default Map<String, NDArray> runWithRawCache(ParameterStore ps, NDArray tokens, Predicate<String> names) {
         Map<String, NDArray> cache = new LinkedHashMap<>();
         NDArray logits = forward(ps, tokens, false, Hooks.create().record(cache, names));
         cache.put("logits", logits);
         return cache;
     }
 
-    /** The attention weights of every layer that has them: {@code blocks.N.attn.pattern -> [B, H, L, L]}. */
+    /**
+     * The real-token part of hook {@code name}'s array when {@code registers} register positions come first: the
+     * residual-stream arrays {@code [B, k+L, d]} lose their first k positions, the attention arrays
+     * {@code [B, H, k+L, ..]} theirs on axis 2, and a {@code pattern} {@code [B, H, k+L, k+L]} becomes
+     * {@code [B, H, L, L]} (real queries and keys; its rows then sum to 1 minus the mass on the registers).
+     * {@code embed} (fired before the registers are prepended) and {@code logits} are returned as they are.
+     */
+    static NDArray realPositions(String name, NDArray x, int registers) {
+        if (registers == 0 || name.equals(HookName.EMBED) || name.equals("logits")) {
+            return x;
+        }
+        boolean attention = HookName.parse(name).map(HookName.Parsed::isAttention).orElse(false);
+        if (!attention) {
+            return x.get(new NDIndex(":, {}:", registers));                              // (B,k+L,d) -> (B,L,d)
+        }
+        if (HookName.isPattern(name)) {
+            return x.get(new NDIndex(":, :, {}:, {}:", registers, registers));            // -> (B,H,L,L)
+        }
+        return x.get(new NDIndex(":, :, {}:", registers));                                // (B,H,k+L,..) -> (B,H,L,..)
+    }
+
+    /**
+     * The attention weights of every layer that has them: {@code blocks.N.attn.pattern -> [B, H, L, L]}, over the real
+     * tokens (with registers, {@link #realPositions}).
+     */
     default Map<String, NDArray> patterns(ParameterStore ps, NDArray tokens) {
         Map<String, NDArray> cache = runWithCache(ps, tokens, HookName::isPattern);
         cache.remove("logits");

@@ -80,6 +80,15 @@ public record ModelConfig(int vocabSize, int dModel, int heads, int layers, int 
             throw new IllegalArgumentException("registers must be >= 0 (the number of register tokens prepended to "
                     + "every sequence; 0 for none); got registers=" + registers);
         }
+        if (registers > 0) {
+            for (AttentionKind k : plan.kinds()) {
+                if (k.needsQkSource()) {
+                    throw new IllegalArgumentException("registers=" + registers + " need layer kinds that take Q,K "
+                            + "from the hidden state; " + k.label() + " takes them from " + k.qkSource()
+                            + ", which has no register positions (use registers=0 with it)");
+                }
+            }
+        }
         // ropeBase, pathRank, pathChunkSize, window, sigmoidBias: AttentionConfig checks them
         new AttentionConfig(dModel, heads, ropeBase, pathRank, pathChunkSize, foxRope, window, sigmoidBias);
     }

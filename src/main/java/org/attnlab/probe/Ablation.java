@@ -258,7 +258,8 @@ public final class Ablation {
                                                       List<List<Target>> groups) {
         java.util.Set<String> names = new LinkedHashSet<>();
         groups.forEach(g -> names.addAll(byHook(g).keySet()));
-        Map<String, NDArray> cache = model.runWithCache(ps, ProbeRun.tokens(sub, ref), names::contains);
+        // as the hooks see them (registers included): resampled rows replace whole activations
+        Map<String, NDArray> cache = model.runWithRawCache(ps, ProbeRun.tokens(sub, ref), names::contains);
         for (String n : names) {
             if (!cache.containsKey(n)) {
                 throw new IllegalStateException("the model fired no '" + n + "'; its hook names: " + model.hookNames());
@@ -272,6 +273,7 @@ public final class Ablation {
         NDArray a = refCache.get(hook);
         boolean z = isZ(hook);                                              // z: (B,H,L,D); mlp_out: (B,L,d)
         if (mode == Mode.MEAN) {
+            a = HookedModel.realPositions(hook, a, model.registers());      // the mean over real tokens only
             return z ? a.mean(new int[]{2}, true).mean(new int[]{0}, true)          // (1,H,1,D)
                 : a.mean(new int[]{1}, true).mean(new int[]{0}, true);           // (1,1,d)
         }

@@ -32,7 +32,9 @@ import java.util.function.Predicate;
  *       which heads carry it.</li>
  * </ul>
  * Results are long tables ({@code layer, position|head, metric, value}) with rows {@value #RECOVERED} and
- * {@value #PATCHED_METRIC}; {@link #residualFigure} and {@link #headFigure} draw them.
+ * {@value #PATCHED_METRIC}; {@link #residualFigure} and {@link #headFigure} draw them. Positions are token
+ * positions: with register tokens ({@link HookedModel#registers()} = k) position p patches row k+p of the residual
+ * stream, and a head patch also carries the register rows (the same in both runs: registers see only registers).
  *
  * <pre>{@code
  * LogitMetric diff = LogitMetric.logitDifference(-1, correct, wrong);
@@ -225,7 +227,7 @@ public final class ActivationPatching {
                         throw new IllegalArgumentException("the model fired no '" + p.hook() + "'; its hook names: "
                                 + model.hookNames());
                     }
-                    hooks.add(p.hook(), x -> splice(step, x, source, p));
+                    hooks.add(p.hook(), x -> splice(step, x, source, p, model.registers()));
                 }
                 // the tokens live in the step's manager, so the run's arrays do too and are freed with it
                 return metric.of(model.forward(ps, ProbeRun.tokens(step, corrupted), false, hooks));
@@ -234,7 +236,7 @@ public final class ActivationPatching {
     }
 
     /** {@code x} with the patched part (a position of [B,L,d], a head of [B,H,L,D], or all) taken from {@code src}. */
-    private static NDArray splice(NDManager manager, NDArray x, NDArray src, Patch p) {
+    private static NDArray splice(NDManager manager, NDArray x, NDArray src, Patch p, int registers) {
         if (!x.getShape().equals(src.getShape())) {
             throw new IllegalStateException(p.hook() + " has shape " + x.getShape() + " in the corrupted run but "
                     + src.getShape() + " in the clean run");
@@ -254,11 +256,12 @@ public final class ActivationPatching {
             mask = manager.create(m).reshape(1, heads, 1, 1);
         } else {                                                                 // resid: (B,L,d), patch position p
             int len = (int) x.getShape().get(1);
-            if (p.position() >= len) {
-                throw new IllegalArgumentException("position " + p.position() + " is outside 0.." + (len - 1));
+            if (p.position() + registers >= len) {
+                throw new IllegalArgumentException("position " + p.position() + " is outside 0.."
+                        + (len - registers - 1));
             }
             float[] m = new float[len];
-            m[p.position()] = 1f;
+            m[p.position() + registers] = 1f;                                    // registers come first
             mask = manager.create(m).reshape(1, len, 1);
         }
         mask = mask.toType(x.getDataType(), false);
@@ -269,7 +272,8 @@ public final class ActivationPatching {
                               LogitMetric metric, Predicate<String> record, java.util.function.Consumer<Run> body) {
         Objects.requireNonNull(metric, "metric");
         ProbeRun.inSubManager(model, manager, (sub, ps) -> {
-            Map<String, NDArray> cache = model.runWithCache(ps, ProbeRun.tokens(sub, clean), record);
+            // as the hooks see them (registers included), since they are spliced into the corrupted run's hooks
+            Map<String, NDArray> cache = model.runWithRawCache(ps, ProbeRun.tokens(sub, clean), record);
             double cleanMetric = metric.of(cache.get("logits"));
             double corruptedMetric = metric.of(model.forward(ps, ProbeRun.tokens(sub, corrupted), false, Hooks.none()));
             if (!(Math.abs(cleanMetric - corruptedMetric) > 1e-9 * Math.max(1, Math.abs(cleanMetric)))) {

@@ -24,7 +24,8 @@ import java.util.Set;
  * layer and head, as a long table {@code (layer, head, metric, value)}. The diagnostics of <i>Deconstructing
  * Attention</i> (Xue et al. 2025) and of the attention-sink papers (Xiao et al. 2024; Gu et al. 2025).
  *
- * <p>For one head's causal map {@code a[i][j]} (query i, key j &lt;= i, rows summing to 1) of length L, averaged
+ * <p>For one head's causal map {@code a[i][j]} (query i, key j &lt;= i, rows summing to 1; see below for those that
+ * do not) of length L, averaged
  * over the batch; row-wise metrics average over queries {@code i = 1..L-1} (query 0 can only see itself, so every
  * row metric is trivial there):
  * <ul>
@@ -46,6 +47,15 @@ import java.util.Set;
  * {@link #maxLogits} adds {@value #MAX_LOGIT}: the largest pre-softmax logit magnitude {@code max |s_ij|} of each
  * head, from {@link AttentionOps#logits} (the paper saw uniform Non-approximate's logits exceed 1e3 before it
  * diverged). {@link #perLayer} is the one summary over heads.
+ *
+ * <p>Kinds whose rows do not sum to 1 ({@link AttentionKind#rowSum()}: sigmoid, softmax with a zero logit, a sink
+ * slot) and patterns cut to the real tokens of a model with registers: the mass metrics ({@value #SINK_MASS},
+ * {@value #LOCAL_FOCUS}, {@value #CONCENTRATION}) read the weights as they are, so a sink slot's or the registers'
+ * share is simply missing from them; the entropies and {@value #HEAD_DIVERSITY} are of each row renormalised to sum
+ * to 1 (a row that sums to 1 within {@value #NOT_A_DISTRIBUTION} is used as it is). Where the missing mass went is
+ * {@link #offTokenMass}: {@value #REGISTER_MASS} on the registers, {@value #SLOT_MASS} on the sink slot or the
+ * zero logit. {@link #of(HookedModel, ParameterStore, NDArray)} reads {@link HookedModel#patterns}, which with
+ * registers are the real tokens' (so {@value #SINK_MASS} is the mass on the first real token).
  */
 public final class AttentionDiagnostics {
 
@@ -61,6 +71,11 @@ public final class AttentionDiagnostics {
     public static final String CONCENTRATION = "concentration";
     public static final String HEAD_DIVERSITY = "head_diversity";
     public static final String MAX_LOGIT = "max_logit";
+    public static final String REGISTER_MASS = "register_mass";
+    public static final String SLOT_MASS = "slot_mass";
+
+    /** A row whose sum is this far from 1 or more is renormalised before its entropy is taken. */
+    public static final double NOT_A_DISTRIBUTION = 1e-4;
 
     /** The metrics {@link #of} computes, in table order. */
     public static final List<String> PATTERN_METRICS =
@@ -138,11 +153,12 @@ public final class AttentionDiagnostics {
                 for (int i = 0; i < len; i++) {
                     int row = base + i * len;
                     double ent = 0, loc = 0;
+                    double total = rowTotal(a, row, i);
                     for (int j = 0; j <= i; j++) {
                         double p = a[row + j];
                         sq += p * p;
                         if (p > 0) {
-                            ent -= p * Math.log(p);
+                            ent -= p / total * Math.log(p / total);
                         }
                         if (i - j <= LOCAL_WINDOW) {
                             loc += p;
@@ -186,8 +202,9 @@ public final class AttentionDiagnostics {
         double sum = 0;
         for (int i = 1; i < len; i++) {
             double js = 0;
+            double t1 = rowTotal(a, m1 + i * len, i), t2 = rowTotal(a, m2 + i * len, i);
             for (int j = 0; j <= i; j++) {
-                double p = a[m1 + i * len + j], q = a[m2 + i * len + j], m = 0.5 * (p + q);
+                double p = a[m1 + i * len + j] / t1, q = a[m2 + i * len + j] / t2, m = 0.5 * (p + q);
                 if (p > 0) {
                     js += 0.5 * p * Math.log(p / m);
                 }
@@ -198,6 +215,77 @@ public final class AttentionDiagnostics {
             sum += Math.sqrt(Math.max(0, js / LN2));
         }
         return sum / (len - 1);
+    }
+
+    /**
+     * What a renormalised row divides by: {@code sum_{j<=i} a_ij}, or exactly 1 when that is within
+     * {@link #NOT_A_DISTRIBUTION} of 1 (or is 0), so rows of a softmax are used bit for bit as they are.
+     */
+    private static double rowTotal(float[] a, int row, int i) {
+        double total = 0;
+        for (int j = 0; j <= i; j++) {
+            total += a[row + j];
+        }
+        return Math.abs(total - 1) < NOT_A_DISTRIBUTION || total <= 0 ? 1 : total;
+    }
+
+    /**
+     * Where the attention that is not on a real token goes, per head, as {@code (layer, head, metric, value)} rows,
+     * averaged over the batch and the real queries {@code i = 1..L-1} (as {@value #SINK_MASS}):
+     * <ul>
+     *   <li>{@value #REGISTER_MASS} (models with {@link HookedModel#registers()} k &gt; 0, every layer with a
+     *       pattern): {@code mean_i sum_{r<k} a[k+i][r]}, the mass on the registers;</li>
+     *   <li>{@value #SLOT_MASS} (layers whose kind has {@link AttentionKind.RowSum#BELOW_ONE} rows: Sink-KV,
+     *       Softmax-zero): {@code mean_i (1 - sum_j a[k+i][j])} over all keys, registers included: the sink slot's
+     *       weight ({@code sink_weight}), or the zero logit's.</li>
+     * </ul>
+     * Empty for a model with neither. Read from the patterns as fired ({@link HookedModel#runWithRawCache}).
+     */
+    public static Table offTokenMass(HookedModel model, ParameterStore ps, NDArray tokens) {
+        Map<String, NDArray> cache = model.runWithRawCache(ps, tokens, HookName::isPattern);
+        int k = model.registers();
+        Table t = emptyTable();
+        for (Map.Entry<String, NDArray> e : cache.entrySet()) {
+            if (!HookName.isPattern(e.getKey())) {
+                continue;
+            }
+            int layer = HookName.patternLayer(e.getKey());
+            boolean slot = model.kindAt(layer).rowSum() == AttentionKind.RowSum.BELOW_ONE;
+            if (k == 0 && !slot) {
+                continue;
+            }
+            Shape s = e.getValue().getShape();
+            int b = (int) s.get(0), h = (int) s.get(1), n = (int) s.get(2);
+            float[] a = e.getValue().toType(DataType.FLOAT32, false).toFloatArray();
+            double[] registers = new double[h];
+            double[] slots = new double[h];
+            int queries = n - k - 1;                                          // real queries 1..L-1
+            for (int bi = 0; bi < b; bi++) {
+                for (int hi = 0; hi < h; hi++) {
+                    for (int i = k + 1; i < n; i++) {
+                        int row = ((bi * h + hi) * n + i) * n;
+                        double onRegisters = 0, all = 0;
+                        for (int j = 0; j <= i; j++) {
+                            all += a[row + j];
+                            if (j < k) {
+                                onRegisters += a[row + j];
+                            }
+                        }
+                        registers[hi] += onRegisters / queries / b;
+                        slots[hi] += (1 - all) / queries / b;
+                    }
+                }
+            }
+            for (int hi = 0; hi < h; hi++) {
+                if (k > 0) {
+                    add(t, layer, hi, REGISTER_MASS, queries > 0 ? registers[hi] : Double.NaN);
+                }
+                if (slot) {
+                    add(t, layer, hi, SLOT_MASS, queries > 0 ? slots[hi] : Double.NaN);
+                }
+            }
+        }
+        return t;
     }
 
     /**

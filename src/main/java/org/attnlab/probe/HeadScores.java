@@ -38,7 +38,9 @@ import java.util.stream.Collectors;
  *                    (the W most recent keys, the current one included; W = 4)
  *   entropy          mean_{i &gt;= 1} -sum_j w[i][j] ln w[i][j]        (nats)
  * </pre>
- * Row-wise scores leave query 0 out: it can only see itself. The first three are {@link InductionScores}'
+ * Row-wise scores leave query 0 out: it can only see itself. Weights are read as the model hands them out
+ * ({@link HookedModel#patterns}: with registers, the real tokens'), so the mass scores of a kind whose rows do not
+ * sum to 1 (see {@link AttentionDiagnostics}) count only what lands on real tokens. The first three are {@link InductionScores}'
  * definitions (on repeated random tokens an induction head scores near 1 on prefix matching); sink mass, local
  * focus and entropy are {@link AttentionDiagnostics}' (local focus with W = 4 is its window of 3 plus the current
  * token).
@@ -244,16 +246,27 @@ public final class HeadScores {
         });
     }
 
-    /** {@code mean_{i >= 1} -sum_j w[i][j] ln w[i][j]} (nats); NaN when L &lt; 2. */
+    /**
+     * {@code mean_{i >= 1} -sum_j w[i][j] ln w[i][j]} (nats); NaN when L &lt; 2. A row that does not sum to 1 (sigmoid
+     * attention, a zero logit, a sink slot, registers cut away) is renormalised first, as in
+     * {@link AttentionDiagnostics}.
+     */
     public static double entropy(float[][] w) {
         if (w.length < 2) {
             return Double.NaN;
         }
         double sum = 0;
         for (int i = 1; i < w.length; i++) {
+            double total = 0;
+            for (float p : w[i]) {
+                total += p;
+            }
+            if (Math.abs(total - 1) < AttentionDiagnostics.NOT_A_DISTRIBUTION || total <= 0) {
+                total = 1;
+            }
             for (float p : w[i]) {
                 if (p > 0) {
-                    sum -= p * Math.log(p);
+                    sum -= p / total * Math.log(p / total);
                 }
             }
         }

@@ -35,6 +35,15 @@ class GradientsSurviveGcTest {
     }
 
     @Test
+    void theKindsAgainstSinks() {
+        check(x -> AttentionOps.sigmoid(x, x.mul(x), x, SCALE, -1.3f), new Shape(1, 2, 6, 4));
+        check(x -> AttentionOps.softmaxZero(x, x.mul(x), x, SCALE), new Shape(1, 2, 6, 4));
+        check(x -> AttentionOps.sinkKv(x, x.mul(x), x, x.get("0, :, 0, :"), x.get("0, :, 1, :"), SCALE),
+                new Shape(1, 2, 6, 4));
+        check(x -> AttentionOps.windowSoftmax(x, x.mul(x), x, SCALE, 2), new Shape(1, 2, 6, 4));
+    }
+
+    @Test
     void pathChunked() {
         check(x -> {
             NDArray w = x.div(x.mul(x).sum(new int[] {3}, true).sqrt());
