@@ -104,10 +104,12 @@ public final class SinksExperiment implements Experiment {
     /** Figure: streaming perplexity by position, one line per cache (first seed). */
     public static final String STREAMING_FIGURE = "streaming_perplexity";
 
-    /** BB scores: sink mass on bigram queries and on trigger queries, and the weight on the previous token at triggers. */
+    /** BB scores: sink mass on bigram queries and on trigger queries, and the weight on the previous token from each. */
     public static final String SINK_AT_BIGRAM = "sink_mass_bigram";
     public static final String SINK_AT_TRIGGER = "sink_mass_trigger";
     public static final String PREVIOUS_AT_TRIGGER = "previous_at_trigger";
+    /** BB score: the weight on the previous token from bigram (non-trigger) queries, where looking back is useless. */
+    public static final String PREVIOUS_AT_BIGRAM = "previous_at_bigram";
 
     /** The caches of the streaming part, by name. */
     public static final String DENSE = "dense (whole text)";
@@ -118,6 +120,8 @@ public final class SinksExperiment implements Experiment {
     public static final String BB_MECHANISMS = "bb_mechanisms";
     /** Figure: the share of sink heads per mechanism, both seeds. */
     public static final String MECHANISMS_FIGURE = "sink_share_by_mechanism";
+    /** k of the register mechanism. */
+    public static final int REGISTER_COUNT = 4;
     /** BB score: the mass a row of the pattern holds, {@code mean_{i>=1} sum_j w[i][j]} (1 for softmax). */
     public static final String ROW_MASS = "row_mass";
 
@@ -135,14 +139,27 @@ public final class SinksExperiment implements Experiment {
         /** A learnable key/value slot per head: a sink that is not a token. */
         SINK_KV("learnable sink key/value", AttentionKind.SINK_KV),
         /** A short sliding window: most queries cannot see BOS at all. */
-        WINDOW("sliding window", AttentionKind.WINDOW);
+        WINDOW("sliding window", AttentionKind.WINDOW, 0),
+        /** Softmax with {@value SinksExperiment#REGISTER_COUNT} learnable register tokens before the sequence (Darcet et al. 2024). */
+        REGISTERS(REGISTER_COUNT + " registers", AttentionKind.STANDARD, REGISTER_COUNT);
 
         private final String label;
         private final AttentionKind kind;
+        private final int registers;
 
         Mechanism(String label, AttentionKind kind) {
+            this(label, kind, 0);
+        }
+
+        Mechanism(String label, AttentionKind kind, int registers) {
             this.label = label;
             this.kind = kind;
+            this.registers = registers;
+        }
+
+        /** Register tokens prepended to every sequence (0 for the attention kinds). */
+        public int registers() {
+            return registers;
         }
 
         public String label() {
@@ -272,10 +289,10 @@ public final class SinksExperiment implements Experiment {
 
     static final Sizes SMOKE = Sizes.builder().bbModel(1, 32, 2).bbTraining(32, 20, 8, 3e-3).bbProbe(10, 4).bbWindow(8)
             .lmModel(2, 32, 2).lmTraining(32, 20, 4, 3e-3).lmProbe(10, 2).streaming(2, 12, 1).build();
-    static final Sizes QUICK = Sizes.builder().bbModel(2, 64, 4).bbTraining(128, 400, 16, 3e-3).bbProbe(50, 8).bbWindow(16)
-            .lmModel(4, 64, 4).lmTraining(128, 600, 16, 3e-3).lmProbe(100, 8).streaming(3, 48, 4).build();
-    static final Sizes FULL = Sizes.builder().bbModel(3, 128, 4).bbTraining(128, 2000, 64, 1e-3).bbProbe(100, 32).bbWindow(16)
-            .lmModel(6, 256, 8).lmTraining(256, 6000, 32, 1e-3).lmProbe(500, 16).streaming(4, 128, 8).build();
+    static final Sizes QUICK = Sizes.builder().bbModel(1, 64, 2).bbTraining(128, 300, 16, 1e-2).bbProbe(50, 8).bbWindow(16)
+            .lmModel(4, 64, 4).lmTraining(128, 400, 16, 3e-3).lmProbe(100, 8).streaming(3, 48, 2).build();
+    static final Sizes FULL = Sizes.builder().bbModel(3, 128, 2).bbTraining(128, 1000, 128, 3e-3).bbProbe(100, 32).bbWindow(16)
+            .lmModel(4, 256, 8).lmTraining(256, 2000, 32, 1e-3).lmProbe(250, 16).streaming(3, 128, 4).build();
 
     /** The sizes of a preset (the notebook quotes them). */
     static Sizes sizes(Preset p) {
@@ -338,7 +355,8 @@ public final class SinksExperiment implements Experiment {
         long[] seeds = seeds(settings);
         for (Mechanism mechanism : Mechanism.values()) {
             for (int i = 0; i < seeds.length; i++) {
-                trainBigramBackcopy(settings, s, task, mechanism, seeds[i], i == 0, progress, log, bbSummary, bbOver,
+                boolean viewer = i == 0 && mechanism == Mechanism.SOFTMAX;     // the viewer shows the first softmax model
+                trainBigramBackcopy(settings, s, task, mechanism, seeds[i], viewer, progress, log, bbSummary, bbOver,
                         mechanisms, patterns, tokensTable);
             }
         }
@@ -422,13 +440,25 @@ public final class SinksExperiment implements Experiment {
             }
             return n == 0 ? Double.NaN : sum / n;
         });
-        return List.of(HeadScores.SINK_MASS_SCORE, atBigram, atTrigger, previous);
+        HeadScore previousAtBigram = HeadScore.perSequence(PREVIOUS_AT_BIGRAM, (w, tokens) -> {
+            double sum = 0;
+            int n = 0;
+            for (int i = 1; i < w.length; i++) {
+                if (!task.isTrigger(tokens[i])) {
+                    sum += w[i][i - 1];
+                    n++;
+                }
+            }
+            return n == 0 ? Double.NaN : sum / n;
+        });
+        return List.of(HeadScores.SINK_MASS_SCORE, atBigram, atTrigger, previous, previousAtBigram);
     }
 
     /** The BB model of a mechanism: the same sizes for every one, its kind in every layer. */
     static ModelConfig bigramBackcopyModel(Sizes s, BigramBackcopyTask task, Mechanism mechanism) {
         return ModelConfig.builder(task.vocabulary().size(), s.bbDModel(), s.bbHeads(), s.bbLayers())
                 .plan(LayerPlan.uniform(mechanism.kind(), s.bbLayers())).window(s.bbWindow())
+                .registers(mechanism.registers())
                 .maxLength(s.bbLength()).build();
     }
 
@@ -726,21 +756,23 @@ public final class SinksExperiment implements Experiment {
     }
 
     /**
-     * The most dormant-active head of a BB run: the head with the largest sink mass on bigram tokens minus on
-     * triggers, and its three scores: {@code {layer, head, sinkAtBigram, sinkAtTrigger, previousAtTrigger}}.
+     * The most active-dormant head of a BB run: the head whose weight on the previous token is largest from triggers
+     * compared with from bigram tokens (active where the copy needs it, dormant elsewhere), and its scores:
+     * {@code {layer, head, sinkAtBigram, sinkAtTrigger, previousAtTrigger, previousAtBigram}} at the last step.
      */
     public static double[] dormantActiveHead(Table bbOver, long seed) {
-        Table big = finalScores(bbOver, seed, SINK_AT_BIGRAM);
+        Table trig = finalScores(bbOver, seed, PREVIOUS_AT_TRIGGER);
         double[] best = null;
-        for (int r = 0; r < big.rowCount(); r++) {
-            int layer = big.intColumn(ProbeTable.LAYER).getInt(r);
-            int head = big.intColumn(ProbeTable.HEAD).getInt(r);
-            double atBigram = big.doubleColumn(ProbeTable.VALUE).getDouble(r);
+        for (int r = 0; r < trig.rowCount(); r++) {
+            int layer = trig.intColumn(ProbeTable.LAYER).getInt(r);
+            int head = trig.intColumn(ProbeTable.HEAD).getInt(r);
+            double previous = trig.doubleColumn(ProbeTable.VALUE).getDouble(r);
+            double previousBigram = ProbeTable.value(finalScores(bbOver, seed, PREVIOUS_AT_BIGRAM), layer, head,
+                    PREVIOUS_AT_BIGRAM);
+            double atBigram = ProbeTable.value(finalScores(bbOver, seed, SINK_AT_BIGRAM), layer, head, SINK_AT_BIGRAM);
             double atTrigger = ProbeTable.value(finalScores(bbOver, seed, SINK_AT_TRIGGER), layer, head, SINK_AT_TRIGGER);
-            double previous = ProbeTable.value(finalScores(bbOver, seed, PREVIOUS_AT_TRIGGER), layer, head,
-                    PREVIOUS_AT_TRIGGER);
-            if (best == null || atBigram - atTrigger > best[2] - best[3]) {
-                best = new double[] {layer, head, atBigram, atTrigger, previous};
+            if (best == null || previous - previousBigram > best[4] - best[5]) {
+                best = new double[] {layer, head, atBigram, atTrigger, previous, previousBigram};
             }
         }
         return best;
@@ -813,13 +845,13 @@ public final class SinksExperiment implements Experiment {
                 .title("Bigram-Backcopy: each head's weight on BOS from bigram tokens (seed " + bbFirst + ")"));
 
         Table mech = result.table(BB_MECHANISMS).copy();
-        StringColumn seedName = StringColumn.create("seed ");
+        StringColumn seedName = StringColumn.create("which seed");
         for (int r = 0; r < mech.rowCount(); r++) {
             seedName.append("seed " + mech.longColumn("seed").getLong(r));
         }
         mech.addColumns(seedName);
         mech.column("sink_share").setName("share of sink heads");
-        result.figure(MECHANISMS_FIGURE, Plots.bars(mech, "mechanism", "share of sink heads", "seed ")
+        result.figure(MECHANISMS_FIGURE, Plots.bars(mech, "mechanism", "share of sink heads", "which seed")
                 .title("Bigram-Backcopy: share of heads with weight > " + SINK_THRESHOLD + " on BOS, by mechanism"));
         result.figure(STREAMING_FIGURE, streamingFigure(result.table(STREAMING), first, s));
         notes(result, s, stream);
@@ -858,11 +890,11 @@ public final class SinksExperiment implements Experiment {
             double[] h = dormantActiveHead(result.table(BB_OVER_TRAINING), seed);
             result.note(String.format("Bigram-Backcopy, seed %d (%d layers, d %d, %d heads, %d steps): copy accuracy "
                             + "after triggers %.2f, bigram loss %.2f nats (uniform ln 64 = %.2f); sink share %.2f at the end; "
-                            + "most dormant-active head L%d.H%d: weight on BOS %.2f from bigram tokens, %.2f from "
-                            + "triggers, %.2f on the previous token at triggers.", seed, s.bbLayers(), s.bbDModel(),
-                    s.bbHeads(), s.bbSteps(), bb.doubleColumn("copy_accuracy").getDouble(r),
+                            + "most active-dormant head L%d.H%d: previous token %.2f from triggers, %.2f from bigram "
+                            + "tokens; weight on BOS %.2f from bigram tokens, %.2f from triggers.", seed, s.bbLayers(),
+                    s.bbDModel(), s.bbHeads(), s.bbSteps(), bb.doubleColumn("copy_accuracy").getDouble(r),
                     bb.doubleColumn("bigram_loss").getDouble(r), Math.log(64), lastShare(bbShare, seed), (int) h[0],
-                    (int) h[1], h[2], h[3], h[4]));
+                    (int) h[1], h[4], h[5], h[2], h[3]));
         }
         Table mech = result.table(BB_MECHANISMS);
         for (int r = 0; r < mech.rowCount(); r++) {

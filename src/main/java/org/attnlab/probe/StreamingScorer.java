@@ -100,6 +100,10 @@ public final class StreamingScorer {
             throw new IllegalArgumentException("the cache must hold at least 2 tokens (sinks + window >= 2); got "
                     + cache.label());
         }
+        if (model.registers() > 0) {
+            throw new IllegalArgumentException("the model has " + model.registers() + " register tokens, whose keys and "
+                    + "values come first in every layer; this scorer caches token keys only (a model with registers=0)");
+        }
         for (int l = 0; l < model.layers(); l++) {
             List<String> names = model.kindAt(l).hookNames();
             if (!names.contains(HookName.K) || !names.contains(HookName.V)) {

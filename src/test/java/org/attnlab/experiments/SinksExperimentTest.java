@@ -86,7 +86,7 @@ class SinksExperimentTest {
         Table t = Table.create("over", LongColumn.create("seed"), LongColumn.create("step"), IntColumn.create("layer"),
                 IntColumn.create("head"), StringColumn.create("metric"), DoubleColumn.create("value"));
         List<String> metrics = List.of(HeadScores.SINK_MASS, SinksExperiment.SINK_AT_BIGRAM,
-                SinksExperiment.SINK_AT_TRIGGER, SinksExperiment.PREVIOUS_AT_TRIGGER);
+                SinksExperiment.SINK_AT_TRIGGER, SinksExperiment.PREVIOUS_AT_TRIGGER, SinksExperiment.PREVIOUS_AT_BIGRAM);
         for (double[] r : rows) {
             t.longColumn("seed").append((long) r[0]);
             t.longColumn("step").append((long) r[1]);
@@ -111,13 +111,13 @@ class SinksExperimentTest {
     }
 
     @Test
-    void theDormantActiveHeadSinksOnBigramTokensAndNotOnTriggers() {
+    void theActiveDormantHeadLooksBackFromTriggersOnly() {
         Table t = over(new double[][] {
-                {7, 9, 0, 0, 1, 0.9}, {7, 9, 0, 0, 2, 0.85}, {7, 9, 0, 0, 3, 0.0},   // sinks everywhere
-                {7, 9, 0, 1, 1, 0.8}, {7, 9, 0, 1, 2, 0.05}, {7, 9, 0, 1, 3, 0.9},   // dormant, then active
-                {7, 9, 1, 0, 1, 0.1}, {7, 9, 1, 0, 2, 0.1}, {7, 9, 1, 0, 3, 0.1},
-                {7, 3, 1, 0, 1, 0.99}, {7, 3, 1, 0, 2, 0.0}, {7, 3, 1, 0, 3, 0.0}}); // an earlier step: ignored
-        assertArrayEquals(new double[] {0, 1, 0.8, 0.05, 0.9}, SinksExperiment.dormantActiveHead(t, 7), 1e-12);
+                {7, 9, 0, 0, 1, 0.9}, {7, 9, 0, 0, 2, 0.85}, {7, 9, 0, 0, 3, 0.6}, {7, 9, 0, 0, 4, 0.6},  // looks back always
+                {7, 9, 0, 1, 1, 0.8}, {7, 9, 0, 1, 2, 0.05}, {7, 9, 0, 1, 3, 0.9}, {7, 9, 0, 1, 4, 0.1},  // active on triggers
+                {7, 9, 1, 0, 1, 0.1}, {7, 9, 1, 0, 2, 0.1}, {7, 9, 1, 0, 3, 0.1}, {7, 9, 1, 0, 4, 0.1},
+                {7, 3, 1, 0, 1, 0.9}, {7, 3, 1, 0, 2, 0.0}, {7, 3, 1, 0, 3, 1.0}, {7, 3, 1, 0, 4, 0.0}}); // earlier: ignored
+        assertArrayEquals(new double[] {0, 1, 0.8, 0.05, 0.9, 0.1}, SinksExperiment.dormantActiveHead(t, 7), 1e-12);
     }
 
     @Test

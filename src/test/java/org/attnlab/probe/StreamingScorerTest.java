@@ -140,6 +140,9 @@ class StreamingScorerTest {
                     StreamingScorer.Cache.of(1, 4))).getMessage().contains("got 1"));
             assertTrue(assertThrows(IllegalArgumentException.class, () -> StreamingScorer.nll(lm, m, new int[][] {{1, 2}},
                     StreamingScorer.Cache.of(0, 1))).getMessage().contains("0 + 1"));
+            DecoderLM withRegisters = DecoderLM.create(ModelConfig.builder(11, 16, 2, 1).registers(2).build(), m, 1L);
+            assertTrue(assertThrows(IllegalArgumentException.class, () -> StreamingScorer.nll(withRegisters, m,
+                    new int[][] {{1, 2}}, StreamingScorer.Cache.of(1, 4))).getMessage().contains("2 register tokens"));
             DecoderLM mlp = ProbeFixtures.model(m, 3L, LayerPlan.parse("hybrid:mlp", 2));
             assertTrue(assertThrows(IllegalArgumentException.class, () -> StreamingScorer.nll(mlp, m, new int[][] {{1, 2}},
                     StreamingScorer.Cache.of(1, 4))).getMessage().contains("fires no k and v"));
