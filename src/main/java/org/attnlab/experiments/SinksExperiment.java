@@ -53,8 +53,10 @@ import java.util.TreeSet;
  * <p><b>Bigram-Backcopy</b> (Guo et al. 2024, arXiv 2410.13835): a small decoder is trained on
  * {@link BigramBackcopyTask}; most tokens need no attention (a bigram), only the token after a trigger needs the one
  * before it. Every few steps each head's sink mass ({@code mean_{i>=1} w[i][0]}, the weight on {@code BOS}) is
- * measured on fixed probe sequences, overall and split by query: on bigram tokens and on triggers. A head is
- * <i>dormant-active</i> when it sinks on bigram tokens and looks back on triggers.
+ * measured on fixed probe sequences, overall and split by query: on bigram tokens and on triggers, with the weight on
+ * the previous token from each. A head is <i>active-dormant</i> when it looks back from triggers and not from bigram
+ * tokens; it rests on the sink when, dormant, it puts its weight on {@code BOS}. The same model is trained with the
+ * other {@link Mechanism}s (sigmoid, an extra zero logit, a learnable key/value slot, a sliding window, registers).
  *
  * <p><b>A language model on text</b> (Gu et al. ICLR 2025, arXiv 2410.10781): a character-level model on Moby Dick,
  * random windows of {@code context} characters; the share of heads whose mean attention to the first token
@@ -66,8 +68,9 @@ import java.util.TreeSet;
  * ({@code 0 + C}), the first {@value #STREAM_SINKS} tokens kept ({@code 4 + (C-4)}), and dense attention over the
  * whole text (no cache limit, positions past the training length).
  *
- * <p>Presets: smoke (seconds, proves it runs), quick (minutes on a CPU: BB at length 128, a 4-layer text model at
- * context 128), full (one GPU: BB with 3 layers, text at context 256 with more steps).
+ * <p>Presets: smoke (seconds, proves it runs), quick (minutes on a CPU: BB at length 128 with 1 layer and 1 head, as
+ * Guo et al.'s scripts use one head per layer, and a 4-layer text model at context 128), full (one GPU: BB with 3
+ * layers, text at context 256).
  */
 public final class SinksExperiment implements Experiment {
 
