@@ -294,8 +294,8 @@ public final class SinksExperiment implements Experiment {
             .lmModel(2, 32, 2).lmTraining(32, 20, 4, 3e-3).lmProbe(10, 2).streaming(2, 12, 1).build();
     static final Sizes QUICK = Sizes.builder().bbModel(1, 64, 1).bbTraining(128, 300, 16, 1e-2).bbProbe(50, 8).bbWindow(16)
             .lmModel(4, 64, 4).lmTraining(128, 400, 16, 3e-3).lmProbe(100, 8).streaming(3, 48, 2).build();
-    static final Sizes FULL = Sizes.builder().bbModel(3, 128, 1).bbTraining(128, 1000, 128, 3e-3).bbProbe(100, 32).bbWindow(16)
-            .lmModel(4, 256, 8).lmTraining(256, 2000, 32, 1e-3).lmProbe(250, 16).streaming(3, 128, 4).build();
+    static final Sizes FULL = Sizes.builder().bbModel(3, 128, 1).bbTraining(128, 600, 256, 3e-3).bbProbe(100, 32).bbWindow(16)
+            .lmModel(4, 256, 8).lmTraining(256, 1500, 64, 1e-3).lmProbe(250, 16).streaming(3, 128, 4).build();
 
     /** The sizes of a preset (the notebook quotes them). */
     static Sizes sizes(Preset p) {
