@@ -302,6 +302,11 @@ public final class SinksExperiment implements Experiment {
         return p.pick(SMOKE, QUICK, FULL);
     }
 
+    /** The input length of the Bigram-Backcopy sequences at preset {@code p} (the task's length minus one). */
+    public static int bbInputLength(Preset p) {
+        return sizes(p).bbLength() - 1;
+    }
+
     @Override
     public String name() {
         return "sinks";
