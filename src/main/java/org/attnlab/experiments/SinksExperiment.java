@@ -121,7 +121,7 @@ public final class SinksExperiment implements Experiment {
 
     /** Table: one row per BB run of every mechanism and seed: where the attention went at the end of training. */
     public static final String BB_MECHANISMS = "bb_mechanisms";
-    /** Figure: the share of sink heads per mechanism, both seeds. */
+    /** Figure: the mean weight on BOS of the heads of each mechanism, both seeds. */
     public static final String MECHANISMS_FIGURE = "sink_share_by_mechanism";
     /** k of the register mechanism. */
     public static final int REGISTER_COUNT = 4;
@@ -858,14 +858,15 @@ public final class SinksExperiment implements Experiment {
             seedName.append("seed " + mech.longColumn("seed").getLong(r));
         }
         mech.addColumns(seedName);
-        mech.column("sink_share").setName("share of sink heads");
-        result.figure(MECHANISMS_FIGURE, Plots.bars(mech, "mechanism", "share of sink heads", "which seed")
-                .title("Bigram-Backcopy: share of heads with weight > " + SINK_THRESHOLD + " on BOS, by mechanism"));
+        mech.column("mean_sink_mass").setName("mean weight on BOS");
+        result.figure(MECHANISMS_FIGURE, Plots.bars(mech, "mechanism", "mean weight on BOS", "which seed")
+                .title("Bigram-Backcopy: mean weight on BOS per head, by mechanism (a sink head: above "
+                        + SINK_THRESHOLD + ")"));
         result.figure(STREAMING_FIGURE, streamingFigure(result.table(STREAMING), first, s));
         notes(result, s, stream);
     }
 
-    /** Perplexity by position (bins of 16 tokens) of one seed, a line per cache, the cache size and training context marked. */
+    /** Perplexity by position (bins of up to 16 tokens) of one seed, a line per cache, the cache size marked. */
     static LineFigure streamingFigure(Table streaming, long seed, Sizes s) {
         Table t = streaming.where(streaming.longColumn("seed").isEqualTo(seed));
         int bin = Math.max(1, Math.min(16, s.streamCache() / 3));
@@ -886,8 +887,8 @@ public final class SinksExperiment implements Experiment {
         }));
         return Plots.lines(out, "position in the text", "perplexity", "cache")
                 .markX(s.streamCache(), "cache size " + s.streamCache())
-                .markX(s.lmContext(), "training context " + s.lmContext())
-                .title("Streaming: perplexity by position (seed " + seed + ", bins of " + bin + " tokens)");
+                .title("Streaming: perplexity by position (seed " + seed + ", bins of " + bin + " tokens; trained at context "
+                        + s.lmContext() + ")");
     }
 
     private static void notes(ExperimentResult result, Sizes s, Table stream) {
