@@ -148,12 +148,31 @@ public final class AttentionOps {
         return r1.concat(r2, -1);
     }
 
+    /**
+     * {@link #ropeReference} at positions {@code first .. first+L-1} instead of {@code 0 .. L-1} (a negative
+     * {@code first} rotates back: for one position, {@code rope(rope(x, b, p), b, -p) = x}). A decoding cache needs it: a key computed at
+     * position p is stored un-rotated ({@code first = -p}) and rotated again at its place in the cache.
+     */
+    public static NDArray rope(NDArray x, float base, long first) {
+        Shape s = checkRope(x);
+        long half = s.get(3) / 2;
+        NDArray[] cs = ropeCosSin(x.getManager(), first, s.get(2), s.get(3), base, x.getDataType());
+        NDArray x1 = x.get(new NDIndex("..., :{}", half));
+        NDArray x2 = x.get(new NDIndex("..., {}:", half));
+        return x1.mul(cs[0]).sub(x2.mul(cs[1])).concat(x2.mul(cs[0]).add(x1.mul(cs[1])), -1);
+    }
+
     /** {@code cos} and {@code sin} of the angles {@code p * base^(-2m/D)}, {@code [L, D/2]} each, in {@code dt}. */
     static NDArray[] ropeCosSin(NDManager m, long len, long d, float base, DataType dt) {
+        return ropeCosSin(m, 0, len, d, base, dt);
+    }
+
+    /** {@link #ropeCosSin(NDManager, long, long, float, DataType)} for positions {@code first .. first+len-1}. */
+    static NDArray[] ropeCosSin(NDManager m, long first, long len, long d, float base, DataType dt) {
         long half = d / 2;
         NDArray pairs = m.arange(0, (int) half, 1, DataType.FLOAT32);                  // m = 0..D/2-1
         NDArray invFreq = pairs.mul(-2.0 / d).mul(Math.log(base)).exp();               // base^(-2m/D)
-        NDArray positions = m.arange(0, (int) len, 1, DataType.FLOAT32).reshape(len, 1);
+        NDArray positions = m.arange((float) first, (float) (first + len), 1f, DataType.FLOAT32).reshape(len, 1);
         NDArray angles = positions.matMul(invFreq.reshape(1, half));                   // (L, D/2)
         return new NDArray[] {angles.cos().toType(dt, false), angles.sin().toType(dt, false)};
     }

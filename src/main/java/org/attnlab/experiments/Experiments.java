@@ -19,7 +19,8 @@ public final class Experiments {
                 new InductionExperiment(),
                 new ParityCotExperiment(),
                 new FunctionVectorsExperiment(),
-                new GrammarHeadsExperiment()
+                new GrammarHeadsExperiment(),
+                new SinksExperiment()
         );
     }
 
