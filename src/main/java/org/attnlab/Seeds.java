@@ -8,7 +8,8 @@ import java.nio.charset.StandardCharsets;
  * Independent seeds derived from one run seed, so that everything random is a pure function of (seed, what,
  * index): step k's batch, evaluation batch i, the engine's state before step k. A restored checkpoint therefore
  * replays exactly what the uninterrupted run would have seen, and a test split draws from a different stream
- * than the train split with the same seed.
+ * than the train split with the same seed. Initial weights are a stream of their own per parameter,
+ * {@code derive(seed, "weights/" + path)}, drawn on the Java side ({@link WeightInit}), never by the engine.
  *
  * <p>Mixing is SplitMix64's finaliser: {@code z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9;
  * z = (z ^ (z >>> 27)) * 0x94d049bb133111eb; z ^ (z >>> 31)}, applied to {@code seed + golden * (salt + 1)}.
@@ -51,17 +52,11 @@ public final class Seeds {
     }
 
     /**
-     * Seeds the engine before a model draws its initial weights from run seed {@code seed}: the one way every
-     * model is seeded ({@code DecoderLM.create}, {@code LearnedPositionsLM.create}, {@code Trainer.initialize}
-     * all call it), so the same seed gives the same weights whichever of them builds the model. The engine takes
-     * the low 32 bits of the seed itself, not a derived stream: that is how every published number was drawn.
-     * Every other stream of a run ({@link Stream}, named purposes) is derived and mixed, so none coincides with it.
+     * Seeds DJL's engine (which takes an int) from a 64-bit seed, folding the high bits in. The engine's generator
+     * is one per process: runs in threads at once share it, so nothing of a run (weights: {@link WeightInit}; batches:
+     * {@code BatchRequest.random()}) draws from it; the trainer still seeds it before every step for a block or
+     * source of one's own that does (then that run is reproducible only when it runs alone).
      */
-    public static void seedWeights(long seed) {
-        Engine.getInstance().setRandomSeed((int) seed);
-    }
-
-    /** Seeds DJL's engine (which takes an int) from a 64-bit seed, folding the high bits in. */
     public static void seedEngine(long seed) {
         Engine.getInstance().setRandomSeed((int) (seed ^ (seed >>> 32)));
     }

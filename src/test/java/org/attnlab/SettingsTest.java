@@ -55,6 +55,33 @@ class SettingsTest {
     }
 
     @Test
+    void parallelRunsDefaultToOnePerCoreOnCpuAndOneOnGpu() {
+        int cores = Runtime.getRuntime().availableProcessors();
+        assertEquals(cores, Settings.defaultParallelRuns(Device.cpu(), 1));
+        assertEquals(Math.max(1, cores / 2), Settings.defaultParallelRuns(Device.cpu(), 2));
+        assertEquals(1, Settings.defaultParallelRuns(Device.cpu(), 4 * cores));
+        assertEquals(1, Settings.defaultParallelRuns(Device.gpu(), 1));
+        assertEquals(1, Settings.fromVariables(Map.of(), 1).parallelRuns(), "GPU: one run at a time");
+        assertEquals(3, Settings.fromVariables(Map.of("ATTNLAB_PARALLEL_RUNS", "3"), 1).parallelRuns());
+        assertEquals(1, new Settings(Device.cpu(), Preset.SMOKE, 7).parallelRuns(), "explicit settings: one at a time");
+        assertEquals(2, new Settings(Device.cpu(), Preset.SMOKE, 7).withParallelRuns(2).withSeed(8).parallelRuns());
+    }
+
+    @Test
+    void parallelRunsAreCheckedAndNamed() {
+        IllegalArgumentException zero = assertThrows(IllegalArgumentException.class,
+                () -> Settings.fromVariables(Map.of("ATTNLAB_PARALLEL_RUNS", "0"), 0));
+        assertEquals("ATTNLAB_PARALLEL_RUNS 0 is out of range; allowed: a whole number from 1 (one run after another) "
+                + "to 64, e.g. ATTNLAB_PARALLEL_RUNS=2", zero.getMessage());
+        IllegalArgumentException word = assertThrows(IllegalArgumentException.class,
+                () -> Settings.parseParallelRuns("two", "--parallel-runs"));
+        assertEquals("--parallel-runs 'two' is not a whole number; allowed: a whole number from 1 (one run after "
+                + "another) to 64, e.g. --parallel-runs 2", word.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Settings.parseParallelRuns("65", "ATTNLAB_PARALLEL_RUNS"));
+        assertThrows(IllegalArgumentException.class, () -> new Settings(Device.cpu(), Preset.SMOKE, 7, 0));
+    }
+
+    @Test
     void threadCountsAreCheckedAndNamed() {
         assertEquals(1, Settings.parseThreads(null, "ATTNLAB_THREADS", 8));
         assertEquals(1, Settings.parseThreads(" ", "ATTNLAB_THREADS", 8));

@@ -10,8 +10,8 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.ConstantInitializer;
 import ai.djl.training.initializer.Initializer;
-import ai.djl.training.initializer.NormalInitializer;
 import ai.djl.util.PairList;
+import org.attnlab.WeightInit;
 
 import java.util.function.Supplier;
 
@@ -104,7 +104,7 @@ public abstract class AttentionBlock extends AbstractBlock {
     // ---- helpers for subclasses -----------------------------------------------------------------------------
 
     protected final Parameter weight(String name, long rows, long cols) {
-        return param(name, Parameter.Type.WEIGHT, new Shape(rows, cols), new NormalInitializer(INIT_STD));
+        return param(name, Parameter.Type.WEIGHT, new Shape(rows, cols), WeightInit.normal(INIT_STD));
     }
 
     protected final Parameter param(String name, Parameter.Type type, Shape shape, Initializer init) {

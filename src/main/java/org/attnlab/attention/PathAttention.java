@@ -7,7 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
-import ai.djl.training.initializer.UniformInitializer;
+import org.attnlab.WeightInit;
 
 /**
  * PaTH attention (and PaTH-FoX): logit {@code q_i^T H_i H_{i-1} .. H_{j+1} k_j / sqrt(D)} with
@@ -58,7 +58,7 @@ public final class PathAttention extends AttentionBlock {
         wUp = weight("w_up", config.pathRank(), d);
         // PyTorch's Conv1d default for fan-in 3: U(-1/sqrt(3), 1/sqrt(3))
         wConv = param("w_conv", Parameter.Type.WEIGHT, new Shape(d, CONV_WIDTH),
-                new UniformInitializer((float) (1.0 / Math.sqrt(CONV_WIDTH))));
+                WeightInit.uniform((float) (1.0 / Math.sqrt(CONV_WIDTH))));
         betaProj = weight("beta_proj", d, h);
         betaBias = zeros("beta_bias", h);
         if (kind == AttentionKind.PATH_FOX) {

@@ -7,8 +7,8 @@ import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Activation;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
-import ai.djl.training.initializer.NormalInitializer;
 import ai.djl.util.PairList;
+import org.attnlab.WeightInit;
 
 /**
  * The gated MLP of LLaMA/Qwen: {@code y = Down(SiLU(Gate(x)) * Up(x))}, no biases. Parameters {@code gate, up}
@@ -73,6 +73,6 @@ public final class SwiGLU extends AbstractBlock {
 
     private Parameter weight(String name, long rows, long cols) {
         return addParameter(Parameter.builder().setName(name).setType(Parameter.Type.WEIGHT)
-                .optShape(new Shape(rows, cols)).optInitializer(new NormalInitializer(0.02f)).build());
+                .optShape(new Shape(rows, cols)).optInitializer(WeightInit.normal(0.02f)).build());
     }
 }

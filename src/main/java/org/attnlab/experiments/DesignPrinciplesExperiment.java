@@ -338,54 +338,22 @@ public final class DesignPrinciplesExperiment implements Experiment {
             }
         }
 
-        Table results = Table.create(RESULTS, StringColumn.create("variant"), StringColumn.create("config"),
-                StringColumn.create("metric"), DoubleColumn.create("value"));
-        Table runs = Table.create(RUNS, StringColumn.create("run"), StringColumn.create("plan"),
-                IntColumn.create("parameters"), DoubleColumn.create("train_seconds"), StringColumn.create("status"));
-        Table diagnostics = Table.create(DIAGNOSTICS, StringColumn.create("run"), IntColumn.create("layer"),
-                IntColumn.create("head"), StringColumn.create("metric"), DoubleColumn.create("value"));
-        for (RunSpec spec : specs) {
-            String run = spec.runName();
-            ModelConfig cfg = base.withPlan(spec.plan());
-            boolean second = spec.config().equals(SEED_2);
-            long seed = second ? seed2 : settings.seed();
-            TrainConfig tc = TrainConfig.builder(seed, settings.device()).steps(z.steps())
-                    .batchSize(z.batch()).context(z.context()).lr(z.lr()).warmup(Math.max(1, z.steps() / 10))
-                    .evalEvery(z.evalEvery()).evalBatches(z.evalBatches()).build();
-            try (NDManager manager = NDManager.newBaseManager(settings.device())) {
-                DecoderLM model = DecoderLM.create(cfg, manager, seed);
-                RunOutcome outcome = RunOutcome.completed();
-                double seconds;
-                try (Trainer trainer = Trainer.builder().model(model).config(tc).trainData(second ? train2 : train)
-                        .evalData(val)
-                        .runName(run).listener(progress).metrics(log).build()) {
-                    long t0 = System.nanoTime();
-                    try {
-                        TrainResult r = trainer.run();
-                        add(results, spec, spec.config(), r.finalEval());
-                    } catch (TrainingDiverged diverged) {
-                        outcome = RunOutcome.diverged(diverged);
-                        add(results, spec, spec.config(), Map.of("eval_perplexity", Double.NaN,
-                                "eval_loss", Double.NaN, "eval_accuracy", Double.NaN));
-                        result.note(run + " " + outcome.status());
-                    }
-                    seconds = (System.nanoTime() - t0) / 1e9;
-                    if (spec.config().equals(HYBRID) && outcome.isCompleted()) {
-                        Map<String, Double> skip = new LinkedHashMap<>();
-                        trainer.evaluate(val, z.evalBatches(), LayerSkip.variantLayers(spec.plan()))
-                                .forEach((k, v) -> skip.put("eval_" + k, v));
-                        add(results, spec, HYBRID_SKIP, skip);
-                    }
-                }
-                runs.stringColumn("run").append(run);
-                runs.stringColumn("plan").append(spec.plan().toString());
-                runs.intColumn("parameters").append((int) model.parameterCount());
-                runs.doubleColumn("train_seconds").append(seconds);
-                runs.stringColumn("status").append(outcome.status());
-                if (outcome.isCompleted() && !spec.config().startsWith("placement") && !second) {
-                    diagnose(model, manager, diagRows, run, diagnostics);
-                }
-            }
+        Table results = emptyResults();
+        Table runs = emptyRuns();
+        Table diagnostics = emptyDiagnostics();
+        // the runs train at once (settings.parallelRuns()), each into tables of its own, appended in this order
+        List<RunRows> rows = ParallelRuns.map(settings.parallelRuns(), specs, spec -> {
+            RunRows out = new RunRows(emptyResults(), emptyRuns(), emptyDiagnostics(), new MetricsLog(),
+                    new ArrayList<>());
+            trainOne(spec, z, base, settings, seed2, second(spec) ? train2 : train, val, diagRows, progress, out);
+            return out;
+        });
+        for (RunRows r : rows) {
+            results.append(r.results());
+            runs.append(r.runs());
+            diagnostics.append(r.diagnostics());
+            log.addAll(r.log());
+            r.notes().forEach(result::note);
         }
 
         finish(result, results, runs, diagnostics, log, z);
@@ -401,6 +369,80 @@ public final class DesignPrinciplesExperiment implements Experiment {
         result.note(String.format(Locale.ROOT, "Time: wall %.0f s, JVM CPU %.0f s (%.2f cores busy), load average "
                 + "%.1f at start, %.1f at end.", wall, cpu, cpu / Math.max(wall, 1e-9), load0, load1));
         return result.seconds(wall);
+    }
+
+    /** The rows, metrics and notes of one run, appended to the experiment's in the order of the runs. */
+    private record RunRows(Table results, Table runs, Table diagnostics, MetricsLog log, List<String> notes) {
+    }
+
+    private static Table emptyResults() {
+        return Table.create(RESULTS, StringColumn.create("variant"), StringColumn.create("config"),
+                StringColumn.create("metric"), DoubleColumn.create("value"));
+    }
+
+    private static Table emptyRuns() {
+        return Table.create(RUNS, StringColumn.create("run"), StringColumn.create("plan"),
+                IntColumn.create("parameters"), DoubleColumn.create("train_seconds"), StringColumn.create("status"));
+    }
+
+    private static Table emptyDiagnostics() {
+        return Table.create(DIAGNOSTICS, StringColumn.create("run"), IntColumn.create("layer"),
+                IntColumn.create("head"), StringColumn.create("metric"), DoubleColumn.create("value"));
+    }
+
+    private static boolean second(RunSpec spec) {
+        return spec.config().equals(SEED_2);
+    }
+
+    /** Trains one run in a manager of its own and writes its rows, metrics and notes into {@code out}. */
+    private static void trainOne(RunSpec spec, Sizes z, ModelConfig base, Settings settings, long seed2,
+                                 TrainingData trainData, TrainingData val, int[][] diagRows, ProgressListener progress,
+                                 RunRows out) {
+        Table results = out.results();
+        Table runs = out.runs();
+        Table diagnostics = out.diagnostics();
+        MetricsLog log = out.log();
+        String run = spec.runName();
+        ModelConfig cfg = base.withPlan(spec.plan());
+        boolean second = second(spec);
+        long seed = second ? seed2 : settings.seed();
+        TrainConfig tc = TrainConfig.builder(seed, settings.device()).steps(z.steps())
+                .batchSize(z.batch()).context(z.context()).lr(z.lr()).warmup(Math.max(1, z.steps() / 10))
+                .evalEvery(z.evalEvery()).evalBatches(z.evalBatches()).build();
+        try (NDManager manager = NDManager.newBaseManager(settings.device())) {
+            DecoderLM model = DecoderLM.create(cfg, manager, seed);
+            RunOutcome outcome = RunOutcome.completed();
+            double seconds;
+            try (Trainer trainer = Trainer.builder().model(model).config(tc).trainData(trainData)
+                    .evalData(val)
+                    .runName(run).listener(progress).metrics(log).build()) {
+                long t0 = System.nanoTime();
+                try {
+                    TrainResult r = trainer.run();
+                    add(results, spec, spec.config(), r.finalEval());
+                } catch (TrainingDiverged diverged) {
+                    outcome = RunOutcome.diverged(diverged);
+                    add(results, spec, spec.config(), Map.of("eval_perplexity", Double.NaN,
+                            "eval_loss", Double.NaN, "eval_accuracy", Double.NaN));
+                    out.notes().add(run + " " + outcome.status());
+                }
+                seconds = (System.nanoTime() - t0) / 1e9;
+                if (spec.config().equals(HYBRID) && outcome.isCompleted()) {
+                    Map<String, Double> skip = new LinkedHashMap<>();
+                    trainer.evaluate(val, z.evalBatches(), LayerSkip.variantLayers(spec.plan()))
+                            .forEach((k, v) -> skip.put("eval_" + k, v));
+                    add(results, spec, HYBRID_SKIP, skip);
+                }
+            }
+            runs.stringColumn("run").append(run);
+            runs.stringColumn("plan").append(spec.plan().toString());
+            runs.intColumn("parameters").append((int) model.parameterCount());
+            runs.doubleColumn("train_seconds").append(seconds);
+            runs.stringColumn("status").append(outcome.status());
+            if (outcome.isCompleted() && !spec.config().startsWith("placement") && !second) {
+                diagnose(model, manager, diagRows, run, diagnostics);
+            }
+        }
     }
 
     /** The tables and figures derived from the raw {@code results}, {@code runs} and {@code diagnostics} tables. */

@@ -1,5 +1,6 @@
 package org.attnlab.experiments;
 
+import ai.djl.Device;
 import ai.djl.engine.Engine;
 import org.attnlab.Preset;
 import org.attnlab.Settings;
@@ -10,17 +11,21 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 
 /**
- * {@code ./lab experiment NAME [--preset P] [--device D] [--seed S] [--out DIR]}: runs one experiment from the
+ * {@code ./lab experiment NAME [--preset P] [--device D] [--seed S] [--parallel-runs N] [--out DIR]}: runs one
+ * experiment from the
  * shell, prints its tables, and writes CSVs and an HTML report to {@code build/results/NAME/} (or {@code --out}).
  * {@code --list} prints the experiments. Unknown names and options are errors that say what is allowed (exit 2).
  */
 public final class ExperimentCli {
 
     static final String USAGE = String.join("\n",
-            "Usage: ./lab experiment NAME [--preset smoke|quick|full] [--device cpu|gpu] [--seed N] [--out DIR]",
+            "Usage: ./lab experiment NAME [--preset smoke|quick|full] [--device cpu|gpu] [--seed N]",
+            "                            [--parallel-runs N] [--out DIR]",
             "       ./lab experiment --list",
             "",
             "Defaults come from ATTNLAB_PRESET, ATTNLAB_DEVICE, ATTNLAB_SEED (quick, GPU if present, 42);",
+            "--parallel-runs (ATTNLAB_PARALLEL_RUNS) trains that many runs at once in threads (same numbers;",
+            "default 1 on GPU, on CPU processors / ATTNLAB_THREADS);",
             "results go to build/results/NAME/ (CSV per table, metrics.csv, index.html).");
 
     private ExperimentCli() {
@@ -39,6 +44,7 @@ public final class ExperimentCli {
         String preset = null;
         String device = null;
         String seed = null;
+        String parallel = null;
         String outDir = null;
         Settings settings;
         Experiment experiment;
@@ -58,11 +64,13 @@ public final class ExperimentCli {
                     case "--preset" -> preset = value(args, ++i, a);
                     case "--device" -> device = value(args, ++i, a);
                     case "--seed" -> seed = value(args, ++i, a);
+                    case "--parallel-runs" -> parallel = value(args, ++i, a);
                     case "--out" -> outDir = value(args, ++i, a);
                     default -> {
                         if (a.startsWith("-")) {
                             throw new IllegalArgumentException("Unknown option '" + a
-                                    + "'; options: --preset, --device, --seed, --out, --list, --help");
+                                    + "'; options: --preset, --device, --seed, --parallel-runs, --out, --list, "
+                                    + "--help");
                         }
                         if (name != null) {
                             throw new IllegalArgumentException("One experiment at a time; got '" + name + "' and '"
@@ -75,7 +83,7 @@ public final class ExperimentCli {
             if (name == null) {
                 throw new IllegalArgumentException("Name an experiment; known: " + Experiments.names());
             }
-            settings = settings(preset, device, seed); // option errors first, then the name
+            settings = settings(preset, device, seed, parallel); // option errors first, then the name
             experiment = Experiments.named(name);
             // --out before anything trains; relative to where the command was typed (lab passes attnlab.cwd)
             folder = ResultsFolder.prepare(outDir, Paths.get(System.getProperty("attnlab.cwd",
@@ -109,12 +117,15 @@ public final class ExperimentCli {
     }
 
     /** The run's settings: the environment's, overridden by any option given. */
-    static Settings settings(String preset, String device, String seed) {
+    static Settings settings(String preset, String device, String seed, String parallel) {
         Settings s = Settings.current();
-        return new Settings(
-                device == null ? s.device() : Settings.parseDevice(device, Engine.getInstance().getGpuCount()),
+        Device d = device == null ? s.device() : Settings.parseDevice(device, Engine.getInstance().getGpuCount());
+        int runs = parallel != null ? Settings.parseParallelRuns(parallel, "--parallel-runs")
+                : Settings.explicitParallelRuns(System.getenv()).orElse(Settings.defaultParallelRuns(d,
+                Settings.threads()));
+        return new Settings(d,
                 preset == null ? s.preset() : Preset.parse(preset),
-                seed == null ? s.seed() : parseSeed(seed));
+                seed == null ? s.seed() : parseSeed(seed), runs);
     }
 
     private static long parseSeed(String seed) {

@@ -204,24 +204,30 @@ public final class FlipFlopExperiment implements Experiment {
         StringColumn tVariant = StringColumn.create("variant");
         DoubleColumn tWall = DoubleColumn.create("train_seconds");
         IntColumn tSteps = IntColumn.create("steps");
-        for (Variant v : VARIANTS) {
+        // the variants train at once (settings.parallelRuns()); their rows come back in this order
+        List<TaskModelRun.Trained<double[]>> runs = ParallelRuns.map(settings.parallelRuns(), VARIANTS, v -> {
             TaskModelRun.Spec spec = TaskModelRun.Spec.builder(v.displayName(), v.kind(), task).layers(LAYERS)
                     .dModel(s.dModel()).heads(HEADS).trainLength(s.length()).batchSize(s.batchSize())
                     .steps(s.steps()).lr(s.lr()).evalEvery(s.evalEvery()).build();
-            try (TaskModelRun run = TaskModelRun.train(spec, s.length(), settings, log, progress)) {
-                if (run.divergenceNote() != null) {
-                    result.note(run.divergenceNote());
+            return TaskModelRun.trainAndMeasure(spec, s.length(), settings, progress, run -> {
+                double[] errors = new double[EVAL_SPLITS.size()];
+                for (int i = 0; i < errors.length; i++) {
+                    errors[i] = 1 - run.evaluate(EVAL_SPLITS.get(i), s.length(), s.testBatchSize(), s.testBatches())
+                            .get("accuracy");
                 }
-                tVariant.append(v.displayName());
-                tWall.append(run.result().seconds());
-                tSteps.append((int) run.result().steps());
-                for (Split sp : EVAL_SPLITS) {
-                    Map<String, Double> m = run.evaluate(sp, s.length(), s.testBatchSize(), s.testBatches());
-                    variant.append(v.displayName());
-                    split.append(sp.name());
-                    error.append(1 - m.get("accuracy"));
-                    reads.append(0); // set below: the same test batches for every variant
-                }
+                return errors;
+            });
+        });
+        for (TaskModelRun.Trained<double[]> run : runs) {
+            run.addTo(result, log);
+            tVariant.append(run.name());
+            tWall.append(run.seconds());
+            tSteps.append((int) run.steps());
+            for (int i = 0; i < EVAL_SPLITS.size(); i++) {
+                variant.append(run.name());
+                split.append(EVAL_SPLITS.get(i).name());
+                error.append(run.value()[i]);
+                reads.append(0); // set below: the same test batches for every variant
             }
         }
         for (int i = 0; i < reads.size(); i++) {

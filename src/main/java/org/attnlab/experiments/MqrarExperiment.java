@@ -199,25 +199,32 @@ public final class MqrarExperiment implements Experiment {
         DoubleColumn acc = DoubleColumn.create("accuracy");
         DoubleColumn chance = DoubleColumn.create("chance");
         DoubleColumn seconds = DoubleColumn.create("train_seconds");
+        List<TaskModelRun.Spec> specs = new java.util.ArrayList<>();
+        List<Integer> ns = new java.util.ArrayList<>();
+        List<Variant> vs = new java.util.ArrayList<>();
         for (int n = 1; n <= s.maxN(); n++) {
             MqrarTask task = new MqrarTask(n, s.keys(), s.values(), s.keys());
             for (Variant v : s.variants()) {
-                TaskModelRun.Spec spec = TaskModelRun.Spec.builder(v.displayName() + " N=" + n, v.kind(), task)
+                specs.add(TaskModelRun.Spec.builder(v.displayName() + " N=" + n, v.kind(), task)
                         .layers(LAYERS).dModel(s.dModel()).heads(s.heads()).trainLength(s.assignments())
                         .batchSize(s.batchSize()).steps(s.steps()).lr(s.lr()).evalEvery(Math.max(1, s.steps() / 5))
-                        .build();
-                try (TaskModelRun run = TaskModelRun.train(spec, s.assignments(), settings, log, progress)) {
-                    if (run.divergenceNote() != null) {
-                        result.note(run.divergenceNote());
-                    }
-                    Map<String, Double> m = run.evaluate(Split.TEST, s.assignments(), s.batchSize(), s.testBatches());
-                    variant.append(v.displayName());
-                    nCol.append(n);
-                    acc.append(m.get("accuracy"));
-                    chance.append(1.0 / s.values());
-                    seconds.append(run.result().seconds());
-                }
+                        .build());
+                ns.add(n);
+                vs.add(v);
             }
+        }
+        // the runs train at once (settings.parallelRuns()); their rows come back in this order
+        List<TaskModelRun.Trained<Double>> runs = ParallelRuns.map(settings.parallelRuns(), specs, spec ->
+                TaskModelRun.trainAndMeasure(spec, s.assignments(), settings, progress, run ->
+                        run.evaluate(Split.TEST, s.assignments(), s.batchSize(), s.testBatches()).get("accuracy")));
+        for (int i = 0; i < specs.size(); i++) {
+            TaskModelRun.Trained<Double> run = runs.get(i);
+            run.addTo(result, log);
+            variant.append(vs.get(i).displayName());
+            nCol.append(ns.get(i));
+            acc.append(run.value());
+            chance.append(1.0 / s.values());
+            seconds.append(run.seconds());
         }
         Table accuracy = Table.create(ACCURACY, variant, nCol, acc, chance, seconds);
         finish(result, s, accuracy, log);

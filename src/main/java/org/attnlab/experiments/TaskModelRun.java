@@ -246,6 +246,36 @@ final class TaskModelRun implements AutoCloseable {
     }
 
     /**
+     * What one run left behind once its model is closed, for tables built after several runs at once
+     * ({@link ParallelRuns}): its name, training time and steps, a divergence note (or null), its own metrics log,
+     * and {@code value}, what the experiment measured on the trained model.
+     */
+    record Trained<V>(String name, double seconds, long steps, String divergenceNote, MetricsLog log, V value) {
+
+        /** Adds this run's divergence note (if any) to {@code result} and its metrics rows to {@code log}. */
+        void addTo(ExperimentResult result, MetricsLog log) {
+            if (divergenceNote != null) {
+                result.note(divergenceNote);
+            }
+            log.addAll(this.log);
+        }
+    }
+
+    /**
+     * Trains {@code spec} into a metrics log of its own, applies {@code measure} to the trained run, closes it and
+     * returns the numbers: the unit of work of an experiment's runs at once ({@link ParallelRuns#map}).
+     */
+    static <V> Trained<V> trainAndMeasure(Spec spec, int maxTaskLength, Settings settings, ProgressListener progress,
+                                          java.util.function.Function<TaskModelRun, V> measure) {
+        MetricsLog log = new MetricsLog();
+        try (TaskModelRun run = train(spec, maxTaskLength, settings, log, progress)) {
+            V value = measure.apply(run);
+            return new Trained<>(spec.run(), run.result().seconds(), run.result().steps(), run.divergenceNote(), log,
+                    value);
+        }
+    }
+
+    /**
      * Accuracy on {@code batches} batches of {@link #testSource}: {@code accuracy} (pooled over graded positions),
      * {@code final_accuracy}, {@code loss}. Every run of an experiment sees the same test sequences.
      */

@@ -199,6 +199,17 @@ public final class WordProblemsExperiment implements Experiment {
                 + "length 64, 10000 steps.";
     }
 
+    /** One model of the grid: a group's task, a variant, a depth. */
+    private record Cell(Group group, Variant variant, int layers) {
+        String model() {
+            return variant.displayName() + " L" + layers;
+        }
+    }
+
+    /** What is measured on one trained model: accuracy by position, and test metrics at 1x and 2x the length. */
+    private record Measured(double[] byPosition, Map<String, Double> atTrain, Map<String, Double> atTest) {
+    }
+
     @Override
     public ExperimentResult run(Settings settings, ProgressListener progress) {
         RunClock clock = new RunClock();
@@ -222,44 +233,46 @@ public final class WordProblemsExperiment implements Experiment {
         DoubleColumn sFinalLong = DoubleColumn.create("final-state accuracy (2x length)");
         DoubleColumn sSeconds = DoubleColumn.create("train_seconds");
 
+        List<Cell> cells = new java.util.ArrayList<>();
         for (Group group : s.groups()) {
-            WordProblemTask task = group.task();
             for (Variant variant : s.variants()) {
                 for (int layers : s.layers()) {
-                    String model = variant.displayName() + " L" + layers;
-                    TaskModelRun.Spec spec = TaskModelRun.Spec.builder(group.name() + " " + model, variant.kind(),
-                                    task)
-                            .layers(layers).dModel(s.dModel()).heads(s.heads()).trainLength(s.trainLength())
-                            .batchSize(s.batchSize()).steps(s.steps()).lr(s.lr()).evalEvery(Math.max(1, s.steps() / 5))
-                            .build();
-                    try (TaskModelRun run = TaskModelRun.train(spec, testLength, settings, log, progress)) {
-                        if (run.divergenceNote() != null) {
-                            result.note(run.divergenceNote());
-                        }
-                        double[] byPos = run.accuracyByPosition(Split.TEST, testLength, s.batchSize(),
-                                s.testBatches());
-                        for (int t = 1; t < byPos.length; t++) {   // input t holds g_t (0 is <bos>, not graded)
-                            lGroup.append(group.name());
-                            lModel.append(model);
-                            lVariant.append(variant.displayName());
-                            lLayers.append(layers);
-                            lLength.append(t);
-                            lAcc.append(byPos[t]);
-                        }
-                        Map<String, Double> atTrain = run.evaluate(Split.TEST, s.trainLength(), s.batchSize(),
-                                s.testBatches());
-                        Map<String, Double> atTest = run.evaluate(Split.TEST, testLength, s.batchSize(),
-                                s.testBatches());
-                        sGroup.append(group.name());
-                        sVariant.append(variant.displayName());
-                        sLayers.append(layers);
-                        sAcc.append(atTrain.get("accuracy"));
-                        sFinal.append(atTrain.get("final_accuracy"));
-                        sFinalLong.append(atTest.get("final_accuracy"));
-                        sSeconds.append(run.result().seconds());
-                    }
+                    cells.add(new Cell(group, variant, layers));
                 }
             }
+        }
+        // the cells train at once (settings.parallelRuns()); their rows come back in this order
+        List<TaskModelRun.Trained<Measured>> runs = ParallelRuns.map(settings.parallelRuns(), cells, c -> {
+            TaskModelRun.Spec spec = TaskModelRun.Spec.builder(c.group().name() + " " + c.model(),
+                            c.variant().kind(), c.group().task())
+                    .layers(c.layers()).dModel(s.dModel()).heads(s.heads()).trainLength(s.trainLength())
+                    .batchSize(s.batchSize()).steps(s.steps()).lr(s.lr()).evalEvery(Math.max(1, s.steps() / 5))
+                    .build();
+            return TaskModelRun.trainAndMeasure(spec, testLength, settings, progress, run -> new Measured(
+                    run.accuracyByPosition(Split.TEST, testLength, s.batchSize(), s.testBatches()),
+                    run.evaluate(Split.TEST, s.trainLength(), s.batchSize(), s.testBatches()),
+                    run.evaluate(Split.TEST, testLength, s.batchSize(), s.testBatches())));
+        });
+        for (int i = 0; i < cells.size(); i++) {
+            Cell c = cells.get(i);
+            TaskModelRun.Trained<Measured> run = runs.get(i);
+            run.addTo(result, log);
+            double[] byPos = run.value().byPosition();
+            for (int t = 1; t < byPos.length; t++) {   // input t holds g_t (0 is <bos>, not graded)
+                lGroup.append(c.group().name());
+                lModel.append(c.model());
+                lVariant.append(c.variant().displayName());
+                lLayers.append(c.layers());
+                lLength.append(t);
+                lAcc.append(byPos[t]);
+            }
+            sGroup.append(c.group().name());
+            sVariant.append(c.variant().displayName());
+            sLayers.append(c.layers());
+            sAcc.append(run.value().atTrain().get("accuracy"));
+            sFinal.append(run.value().atTrain().get("final_accuracy"));
+            sFinalLong.append(run.value().atTest().get("final_accuracy"));
+            sSeconds.append(run.seconds());
         }
         Table byLength = Table.create(BY_LENGTH, lGroup, lModel, lVariant, lLayers, lLength, lAcc);
         Table summary = Table.create(SUMMARY, sGroup, sVariant, sLayers, sAcc, sFinal, sFinalLong, sSeconds);

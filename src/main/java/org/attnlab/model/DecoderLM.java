@@ -12,9 +12,8 @@ import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Embedding;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
-import ai.djl.training.initializer.NormalInitializer;
 import ai.djl.util.PairList;
-import org.attnlab.Seeds;
+import org.attnlab.WeightInit;
 import org.attnlab.attention.AttentionConfig;
 import org.attnlab.attention.AttentionKind;
 import org.attnlab.attention.AttentionKind.QkSource;
@@ -78,19 +77,19 @@ public final class DecoderLM extends AbstractBlock implements HookedModel {
         int d = config.dModel();
         embedding = addParameter(Parameter.builder().setName("embedding").setType(Parameter.Type.WEIGHT)
                 .optShape(new Shape(config.vocabSize(), d))
-                .optInitializer(new NormalInitializer(EMBEDDING_INIT_STD)).build());
+                .optInitializer(WeightInit.normal(EMBEDDING_INIT_STD)).build());
         head = config.tieEmbeddings() ? null
                 : addParameter(Parameter.builder().setName("head").setType(Parameter.Type.WEIGHT)
                 .optShape(new Shape(config.vocabSize(), d))
-                .optInitializer(new NormalInitializer(EMBEDDING_INIT_STD)).build());
+                .optInitializer(WeightInit.normal(EMBEDDING_INIT_STD)).build());
         randomInput = !config.plan().uses(AttentionKind.RND_EMB_QK) ? null
                 : addParameter(Parameter.builder().setName("random_input").setType(Parameter.Type.OTHER)
                 .optShape(new Shape(1, config.maxLength(), d))
-                .optInitializer(new NormalInitializer(config.rndEmbStd())).optRequiresGrad(false).build());
+                .optInitializer(WeightInit.normal(config.rndEmbStd())).optRequiresGrad(false).build());
         registers = config.registers() == 0 ? null
                 : addParameter(Parameter.builder().setName("register_embeddings").setType(Parameter.Type.WEIGHT)
                 .optShape(new Shape(config.registers(), d))
-                .optInitializer(new NormalInitializer(EMBEDDING_INIT_STD)).build());
+                .optInitializer(WeightInit.normal(EMBEDDING_INIT_STD)).build());
         AttentionConfig ac = config.attentionConfig();
         List<TransformerBlock> list = new ArrayList<>();
         for (int i = 0; i < config.layers(); i++) {
@@ -103,12 +102,11 @@ public final class DecoderLM extends AbstractBlock implements HookedModel {
 
     /**
      * A model with parameters drawn on {@code manager}'s device from {@code seed}: the same seed gives the same
-     * parameters on the same device. (Seeds the engine the one way models are seeded: {@link Seeds#seedWeights}.)
+     * parameters on any device, whatever else runs (the one way models are seeded: {@link WeightInit#initialize}).
      */
     public static DecoderLM create(ModelConfig config, NDManager manager, DataType dataType, long seed) {
         DecoderLM model = new DecoderLM(config);
-        Seeds.seedWeights(seed);
-        model.initialize(manager, dataType, new Shape(1, 1));
+        WeightInit.initialize(model, manager, dataType, new Shape(1, 1), seed);
         return model;
     }
 

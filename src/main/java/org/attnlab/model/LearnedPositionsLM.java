@@ -9,10 +9,9 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
-import ai.djl.training.initializer.NormalInitializer;
 import ai.djl.util.PairList;
 import org.attnlab.attention.AttentionKind;
-import org.attnlab.Seeds;
+import org.attnlab.WeightInit;
 import org.attnlab.attention.Hooks;
 
 import java.util.List;
@@ -45,14 +44,13 @@ public final class LearnedPositionsLM extends AbstractBlock implements HookedMod
         this.decoder = addChildBlock("decoder", new DecoderLM(config));
         this.positions = addParameter(Parameter.builder().setName("positions").setType(Parameter.Type.WEIGHT)
                 .optShape(new Shape(maxLength, config.dModel()))
-                .optInitializer(new NormalInitializer(DecoderLM.EMBEDDING_INIT_STD)).build());
+                .optInitializer(WeightInit.normal(DecoderLM.EMBEDDING_INIT_STD)).build());
     }
 
-    /** A model with parameters drawn on {@code manager}'s device from {@code seed} (sets the engine's seed). */
+    /** A model with parameters drawn on {@code manager}'s device from {@code seed} (the one way models are seeded: {@link WeightInit#initialize}). */
     public static LearnedPositionsLM create(ModelConfig config, int maxLength, NDManager manager, long seed) {
         LearnedPositionsLM model = new LearnedPositionsLM(config, maxLength);
-        Seeds.seedWeights(seed);
-        model.initialize(manager, DataType.FLOAT32, new Shape(1, 1));
+        WeightInit.initialize(model, manager, DataType.FLOAT32, new Shape(1, 1), seed);
         return model;
     }
 

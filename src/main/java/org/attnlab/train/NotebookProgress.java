@@ -11,6 +11,9 @@ import java.util.Map;
  * far. Inside the rapaio Java kernel it uses the kernel's display ids (through {@code RapaioDisplay}, loaded
  * reflectively so that the library runs without the kernel); anywhere else it falls back to plain text lines
  * ({@link TerminalProgress} without the live line).
+ *
+ * <p>Each run has its own display, so several runs at once (threads, {@code experiments.ParallelRuns}) sharing one
+ * instance show one updating display each; the methods are synchronized.
  */
 public final class NotebookProgress implements ProgressListener {
 
@@ -19,10 +22,16 @@ public final class NotebookProgress implements ProgressListener {
 
     private final HtmlDisplay display;
     private final ProgressListener fallback;
-    private final List<String> evalRows = new ArrayList<>();
-    private String id;
-    private long lastUpdate;
-    private Progress last;
+    /** The display of each run under way, in start order. */
+    private final Map<String, RunDisplay> runs = new java.util.LinkedHashMap<>();
+
+    /** One run's display: its id, the latest progress and the evaluation rows so far. */
+    private static final class RunDisplay {
+        final List<String> evalRows = new ArrayList<>();
+        String id;
+        long lastUpdate;
+        Progress last;
+    }
 
     /** In the kernel: an updating display; elsewhere: text lines on {@code System.out}. */
     public NotebookProgress() {
@@ -60,38 +69,48 @@ public final class NotebookProgress implements ProgressListener {
     }
 
     @Override
-    public void onStart(String run, TrainConfig config, long startStep) {
+    public synchronized void onStart(String run, TrainConfig config, long startStep) {
         if (fallback != null) {
             fallback.onStart(run, config, startStep);
             return;
         }
-        evalRows.clear();
-        last = new Progress(run, startStep, config.steps(), Double.NaN, Double.NaN, Double.NaN, Double.NaN, 0,
+        RunDisplay r = new RunDisplay();
+        runs.put(run, r);
+        r.last = new Progress(run, startStep, config.steps(), Double.NaN, Double.NaN, Double.NaN, Double.NaN, 0,
                 Double.NaN, Map.of());
-        id = display.show(html(last, "starting"));
-        lastUpdate = System.nanoTime();
+        r.id = display.show(html(r.last, "starting", r.evalRows));
+        r.lastUpdate = System.nanoTime();
     }
 
     @Override
-    public void onStep(Progress p) {
+    public synchronized void onStep(Progress p) {
         if (fallback != null) {
             fallback.onStep(p);
             return;
         }
-        last = p;
+        RunDisplay r = runs.get(p.run());
+        if (r == null) {
+            return; // no onStart seen for this run
+        }
+        r.last = p;
         long now = System.nanoTime();
-        if (now - lastUpdate >= INTERVAL_NANOS || p.step() == p.totalSteps()) {
-            lastUpdate = now;
-            display.update(id, html(p, "training"));
+        if (now - r.lastUpdate >= INTERVAL_NANOS || p.step() == p.totalSteps()) {
+            r.lastUpdate = now;
+            display.update(r.id, html(p, "training", r.evalRows));
         }
     }
 
     @Override
-    public void onEval(Progress p, Map<String, Double> metrics) {
+    public synchronized void onEval(Progress p, Map<String, Double> metrics) {
         if (fallback != null) {
             fallback.onEval(p, metrics);
             return;
         }
+        RunDisplay r = p != null ? runs.get(p.run()) : runs.size() == 1 ? runs.values().iterator().next() : null;
+        if (r == null) {
+            return; // an evaluation before any step with several runs under way: no way to tell whose
+        }
+        List<String> evalRows = r.evalRows;
         StringBuilder row = new StringBuilder("<tr><td>").append(p == null ? "" : p.step()).append("</td>");
         metrics.forEach((k, v) -> row.append("<td title=\"").append(escape(k)).append("\">")
                 .append(String.format(Locale.ROOT, "%.4g", v)).append("</td>"));
@@ -105,25 +124,34 @@ public final class NotebookProgress implements ProgressListener {
             evalRows.remove(1); // keep the header and the latest rows
         }
         if (p != null) {
-            last = p;
+            r.last = p;
         }
-        lastUpdate = System.nanoTime();
-        display.update(id, html(last, "training"));
+        r.lastUpdate = System.nanoTime();
+        display.update(r.id, html(r.last, "training", evalRows));
     }
 
     @Override
-    public void onEnd(TrainResult r) {
+    public synchronized void onEnd(TrainResult result) {
         if (fallback != null) {
-            fallback.onEnd(r);
+            fallback.onEnd(result);
             return;
         }
-        String status = String.format(Locale.ROOT, "done: %d steps%s in %s", r.steps(),
-                r.stoppedEarly() ? " (early stop)" : "", Progress.duration(r.seconds()));
-        display.update(id, html(last, status));
+        RunDisplay r = runs.remove(result.run());
+        if (r == null) {
+            return;
+        }
+        String status = String.format(Locale.ROOT, "done: %d steps%s in %s", result.steps(),
+                result.stoppedEarly() ? " (early stop)" : "", Progress.duration(result.seconds()));
+        display.update(r.id, html(r.last, status, r.evalRows));
     }
 
-    /** The display's HTML for progress {@code p}. */
+    /** The display's HTML for progress {@code p} with no evaluations yet. */
     String html(Progress p, String status) {
+        return html(p, status, List.of());
+    }
+
+    /** The display's HTML for progress {@code p} and evaluation rows {@code evalRows} (header first). */
+    private static String html(Progress p, String status, List<String> evalRows) {
         double frac = p.totalSteps() > 0 ? (double) p.step() / p.totalSteps() : 0;
         StringBuilder sb = new StringBuilder();
         sb.append("<div style=\"font-family:monospace;font-size:13px\">")

@@ -43,6 +43,36 @@ public interface ProgressListener {
         return auto().withoutEvaluations();
     }
 
+    /**
+     * {@code inner} with every call made under one lock, for a listener of one's own shared by runs in threads at
+     * once ({@code experiments.ParallelRuns}); it still sees the calls of several runs interleaved, each carrying its
+     * run's name. ({@link TerminalProgress} and {@link NotebookProgress} need no wrapper.)
+     */
+    static ProgressListener synchronizedListener(ProgressListener inner) {
+        java.util.Objects.requireNonNull(inner, "inner");
+        return new ProgressListener() {
+            @Override
+            public synchronized void onStart(String run, TrainConfig config, long startStep) {
+                inner.onStart(run, config, startStep);
+            }
+
+            @Override
+            public synchronized void onStep(Progress progress) {
+                inner.onStep(progress);
+            }
+
+            @Override
+            public synchronized void onEval(Progress progress, Map<String, Double> metrics) {
+                inner.onEval(progress, metrics);
+            }
+
+            @Override
+            public synchronized void onEnd(TrainResult result) {
+                inner.onEnd(result);
+            }
+        };
+    }
+
     /** This listener with {@link #onEval} dropped: start, steps and end still reach it. */
     default ProgressListener withoutEvaluations() {
         ProgressListener inner = this;

@@ -1,8 +1,8 @@
 package org.attnlab.train;
 
 import org.attnlab.Seeds;
+import org.attnlab.WeightInit;
 import ai.djl.Device;
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -11,7 +11,6 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
-import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
 import org.attnlab.attention.Hooks;
@@ -46,7 +45,7 @@ import java.util.Set;
  * }</pre>
  *
  * <p>One update (step {@code t}, 0-based): re-seed the engine from (seed, t); ask the train source for batch t
- * in a sub-manager; forward and masked cross-entropy inside a {@link GradientCollector}; backward; global-norm
+ * in a sub-manager; forward and masked cross-entropy with gradients recorded on this thread; backward; global-norm
  * clipping; {@link AdamW} with the rate {@code schedule(t)}; close the sub-manager. Everything an update creates
  * (batch, activations, gradient wrappers, temporaries) is closed with it, so memory stays flat; the model's
  * parameters are temporarily attached to the step's manager while it runs, so arrays a block derives from its
@@ -63,7 +62,12 @@ import java.util.Set;
  * {@link #evaluate(TrainingData, int, Hooks)} evaluates a {@link HookedModel} under hooks (an ablation, a skipped
  * layer) without changing it.
  *
- * <p>Not thread-safe; one trainer trains at a time (PyTorch allows one gradient collector).
+ * <p>Not thread-safe: one thread drives a trainer. Trainers of different runs (each its own model and manager) may
+ * train at once in different threads ({@code experiments.ParallelRuns}): gradients are recorded per thread, and
+ * nothing of a run draws from the engine's process-wide generator (weights: {@link WeightInit}; batches:
+ * {@link BatchRequest#random()}), so a run's numbers do not depend on what runs beside it. (The engine is still
+ * re-seeded before each step and eval batch, for a model or source of one's own that draws from it, e.g. dropout
+ * through {@code manager.randomUniform}: such a run is reproducible only when it runs alone.)
  */
 public final class Trainer implements AutoCloseable {
 
@@ -118,13 +122,13 @@ public final class Trainer implements AutoCloseable {
     }
 
     /**
-     * Initializes any block's parameters in {@code manager} for input shape {@code [B, L]} tokens, seeded the one
-     * way models are ({@link Seeds#seedWeights}): for a {@code DecoderLM} the same weights as
-     * {@code DecoderLM.create(config, manager, seed)}.
+     * Initializes a block's parameters in {@code manager} for input shape {@code [B, L]} tokens, seeded the one
+     * way models are ({@link WeightInit#initialize}): for a {@code DecoderLM} the same weights as
+     * {@code DecoderLM.create(config, manager, seed)}. Every random parameter needs a {@link WeightInit}
+     * initializer (a DJL one would draw from the engine generator all runs share; the message names it).
      */
     public static void initialize(Block model, NDManager manager, long seed, Shape inputShape) {
-        Seeds.seedWeights(seed);
-        model.initialize(manager, DataType.FLOAT32, inputShape);
+        WeightInit.initialize(model, manager, DataType.FLOAT32, inputShape, seed);
     }
 
     // ---------------------------------------------------------------- training
@@ -142,7 +146,7 @@ public final class Trainer implements AutoCloseable {
             sub.tempAttachAll(parameterArrays); // arrays a block derives from its weights land in sub
             TensorBatch batch = trainData.batch(sub, request(Split.TRAIN, t));
             checkBatch(batch, Split.TRAIN, t);
-            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+            try (ThreadGradients gc = ThreadGradients.record()) { // per thread: runs may train side by side
                 NDArray logits = forward(batch.tokens(), true);
                 NDArray lossArray = MaskedLoss.crossEntropy(logits, batch.targets(), batch.lossMask());
                 gc.backward(lossArray);
@@ -293,26 +297,28 @@ public final class Trainer implements AutoCloseable {
         double correct = 0;
         double count = 0;
         double[][] extra = new double[batchMetrics.size()][2];
-        for (int i = 0; i < batches; i++) {
-            Seeds.seedEngine(Seeds.derive(config.seed(), Seeds.Stream.EVAL_BATCH, i));
-            try (NDManager sub = manager.newSubManager()) {
-                sub.tempAttachAll(parameterArrays);
-                TensorBatch batch = source.batch(sub, request(Split.EVAL, i));
-                checkBatch(batch, Split.EVAL, i);
-                NDArray logits = forward(batch.tokens(), false, hooks);
-                NDArray mask = batch.lossMask().toType(DataType.FLOAT32, false);
-                nll += MaskedLoss.nllSum(logits, batch.targets(), mask).toType(DataType.FLOAT64, false).getDouble();
-                correct += MaskedLoss.correctSum(logits, batch.targets(), mask).toType(DataType.FLOAT64, false)
-                        .getDouble();
-                count += mask.sum().toType(DataType.FLOAT64, false).getDouble();
-                for (int k = 0; k < extra.length; k++) {
-                    double[] nd = batchMetrics.get(k).accumulate(batch, logits);
-                    if (nd == null || nd.length != 2) {
-                        throw new IllegalStateException("batch metric '" + batchMetrics.get(k).name()
-                                + "' must return {numerator, denominator}");
+        try (ThreadGradients inference = ThreadGradients.off()) {
+            for (int i = 0; i < batches; i++) {
+                Seeds.seedEngine(Seeds.derive(config.seed(), Seeds.Stream.EVAL_BATCH, i));
+                try (NDManager sub = manager.newSubManager()) {
+                    sub.tempAttachAll(parameterArrays);
+                    TensorBatch batch = source.batch(sub, request(Split.EVAL, i));
+                    checkBatch(batch, Split.EVAL, i);
+                    NDArray logits = forward(batch.tokens(), false, hooks);
+                    NDArray mask = batch.lossMask().toType(DataType.FLOAT32, false);
+                    nll += MaskedLoss.nllSum(logits, batch.targets(), mask).toType(DataType.FLOAT64, false).getDouble();
+                    correct += MaskedLoss.correctSum(logits, batch.targets(), mask).toType(DataType.FLOAT64, false)
+                            .getDouble();
+                    count += mask.sum().toType(DataType.FLOAT64, false).getDouble();
+                    for (int k = 0; k < extra.length; k++) {
+                        double[] nd = batchMetrics.get(k).accumulate(batch, logits);
+                        if (nd == null || nd.length != 2) {
+                            throw new IllegalStateException("batch metric '" + batchMetrics.get(k).name()
+                                    + "' must return {numerator, denominator}");
+                        }
+                        extra[k][0] += nd[0];
+                        extra[k][1] += nd[1];
                     }
-                    extra[k][0] += nd[0];
-                    extra[k][1] += nd[1];
                 }
             }
         }
@@ -332,7 +338,9 @@ public final class Trainer implements AutoCloseable {
      * tokens' manager.
      */
     public NDArray logits(NDArray tokens) {
-        return forward(tokens, false);
+        try (ThreadGradients inference = ThreadGradients.off()) {
+            return forward(tokens, false);
+        }
     }
 
     /**
@@ -341,7 +349,9 @@ public final class Trainer implements AutoCloseable {
      */
     public NDArray logits(NDArray tokens, Hooks hooks) {
         requireHookable(hooks);
-        return forward(tokens, false, hooks);
+        try (ThreadGradients inference = ThreadGradients.off()) {
+            return forward(tokens, false, hooks);
+        }
     }
 
     private NDArray forward(NDArray tokens, boolean training) {

@@ -51,6 +51,15 @@ class ExperimentCliTest {
     }
 
     @Test
+    void parallelRunsOptionIsCheckedBeforeAnythingRuns() {
+        assertEquals(2, run("flip-flop", "--parallel-runs", "0"));
+        assertTrue(err().contains("--parallel-runs 0 is out of range") && err().contains("e.g. --parallel-runs 2"),
+                err());
+        assertEquals(3, ExperimentCli.settings("smoke", "cpu", "7", "3").parallelRuns());
+        assertEquals(1, ExperimentCli.settings("smoke", "cpu", "7", "1").parallelRuns());
+    }
+
+    @Test
     void listPrintsEveryExperiment() {
         assertEquals(0, run("--list"));
         String listed = out.toString(StandardCharsets.UTF_8);

@@ -30,6 +30,28 @@ final class Fixtures {
         };
     }
 
+    /**
+     * Predict the previous token (graded from position 1): only attention carries it, so zeroing attention must
+     * hurt. Tokens from the request's own RNG.
+     */
+    static TrainingData previousToken(int vocab) {
+        return (manager, req) -> {
+            SplittableRandom r = req.random();
+            int n = req.batchSize() * req.context();
+            int[] x = new int[n];
+            int[] y = new int[n];
+            float[] mask = new float[n];
+            for (int i = 0; i < n; i++) {
+                x[i] = r.nextInt(vocab);
+                boolean first = i % req.context() == 0;
+                y[i] = first ? 0 : x[i - 1];
+                mask[i] = first ? 0 : 1;
+            }
+            Shape s = new Shape(req.batchSize(), req.context());
+            return new TensorBatch(manager.create(x, s), manager.create(y, s), manager.create(mask, s));
+        };
+    }
+
     /** Copy the current token, tokens from the engine's generator (exercises the trainer's engine seeding). */
     static TrainingData engineRandomCopy(int vocab) {
         return (manager, req) -> {

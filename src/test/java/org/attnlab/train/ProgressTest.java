@@ -97,6 +97,82 @@ class ProgressTest {
         assertFalse(ProgressListener.auto() instanceof NotebookProgress);
     }
 
+    private static ProgressListener.Progress at(String run, long step, long total) {
+        return new ProgressListener.Progress(run, step, total, 1.0, 1.0, 1e-3, 1000, step, total - step,
+                java.util.Map.of());
+    }
+
+    private static TrainResult ended(String run, long steps) {
+        return new TrainResult(run, steps, false, java.util.Map.of(), 1.0, 1.0, 1000, new MetricsLog());
+    }
+
+    @Test
+    void runsAtOnceKeepTheirOwnLinesAndLogEvery() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        TerminalProgress p = new TerminalProgress(new PrintStream(bytes, true, StandardCharsets.UTF_8), false);
+        p.onStart("RoPE", Fixtures.config(1).steps(4).logEvery(2).build(), 0);
+        p.onStart("PaTH", Fixtures.config(1).steps(3).logEvery(3).build(), 0);
+        for (int step = 1; step <= 4; step++) {             // interleaved as two threads would call it
+            p.onStep(at("RoPE", step, 4));
+            if (step <= 3) {
+                p.onStep(at("PaTH", step, 3));
+            }
+        }
+        p.onEval(at("PaTH", 3, 3), java.util.Map.of("eval_loss", 0.5));
+        p.onEnd(ended("PaTH", 3));
+        p.onEnd(ended("RoPE", 4));
+        List<String> steps = bytes.toString(StandardCharsets.UTF_8).lines().filter(l -> l.contains("  step ")).toList();
+        assertEquals(List.of("RoPE  step 2/4", "PaTH  step 3/3", "RoPE  step 4/4"),
+                steps.stream().map(l -> l.substring(0, l.indexOf("  loss"))).toList(), "each run's own logEvery");
+        String out = bytes.toString(StandardCharsets.UTF_8);
+        assertTrue(out.contains("  PaTH eval @ step 3: eval_loss 0.5000"), "whose evaluation, when several run: " + out);
+    }
+
+    @Test
+    void theLiveLineShowsEveryActiveRun() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        TerminalProgress p = new TerminalProgress(new PrintStream(bytes, true, StandardCharsets.UTF_8), true);
+        p.onStart("RoPE", Fixtures.config(1).steps(4).build(), 0);
+        p.onStart("PaTH", Fixtures.config(1).steps(4).build(), 0);
+        p.onStep(at("RoPE", 1, 4));
+        p.onStep(at("PaTH", 4, 4));                          // a last step always prints
+        String out = bytes.toString(StandardCharsets.UTF_8);
+        assertTrue(out.contains("\rRoPE 1/4 ETA 3s | PaTH 4/4 ETA 0s"), out);
+    }
+
+    @Test
+    void runsAtOnceEachUpdateTheirOwnNotebookDisplay() {
+        List<String> ids = new ArrayList<>();
+        java.util.Map<String, List<String>> updates = new java.util.HashMap<>();
+        HtmlDisplay fake = new HtmlDisplay() {
+            @Override
+            public String show(String html) {
+                ids.add("id-" + ids.size());
+                return ids.get(ids.size() - 1);
+            }
+
+            @Override
+            public void update(String id, String html) {
+                updates.computeIfAbsent(id, k -> new ArrayList<>()).add(html);
+            }
+        };
+        NotebookProgress p = new NotebookProgress(fake);
+        p.onStart("RoPE", Fixtures.config(1).steps(2).build(), 0);
+        p.onStart("PaTH", Fixtures.config(1).steps(2).build(), 0);
+        p.onStep(at("PaTH", 2, 2));
+        p.onStep(at("RoPE", 2, 2));
+        p.onEval(at("RoPE", 2, 2), java.util.Map.of("eval_loss", 0.25));
+        p.onEnd(ended("RoPE", 2));
+        p.onEnd(ended("PaTH", 2));
+        assertEquals(List.of("id-0", "id-1"), ids, "one display per run");
+        assertTrue(updates.get("id-0").stream().allMatch(h -> h.contains("<b>RoPE</b>")), updates.toString());
+        assertTrue(updates.get("id-1").stream().allMatch(h -> h.contains("<b>PaTH</b>")), updates.toString());
+        String lastRope = updates.get("id-0").get(updates.get("id-0").size() - 1);
+        String lastPath = updates.get("id-1").get(updates.get("id-1").size() - 1);
+        assertTrue(lastRope.contains("done: 2 steps") && lastRope.contains("<th>eval_loss</th>"), lastRope);
+        assertTrue(lastPath.contains("done: 2 steps") && !lastPath.contains("eval_loss"), "RoPE's eval is not PaTH's");
+    }
+
     @Test
     void durationsAndRatesReadWell() {
         assertEquals("42s", ProgressListener.Progress.duration(42.2));

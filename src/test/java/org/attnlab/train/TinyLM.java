@@ -8,6 +8,7 @@ import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import org.attnlab.WeightInit;
 
 /**
  * A test language model: tokens [B, L] -> one-hot [B, L, V] -> embedding [B, L, D] -> (optional dropout)
@@ -30,9 +31,9 @@ final class TinyLM extends AbstractBlock {
         this.dim = dim;
         this.dropout = dropout;
         embedding = addParameter(Parameter.builder().setName("embedding").setType(Parameter.Type.WEIGHT)
-                .optShape(new Shape(vocab, dim)).build());
+                .optShape(new Shape(vocab, dim)).optInitializer(WeightInit.normal(0.5f)).build());
         weight = addParameter(Parameter.builder().setName("weight").setType(Parameter.Type.WEIGHT)
-                .optShape(new Shape(dim, vocab)).build());
+                .optShape(new Shape(dim, vocab)).optInitializer(WeightInit.normal(0.5f)).build());
         bias = addParameter(Parameter.builder().setName("bias").setType(Parameter.Type.BIAS)
                 .optShape(new Shape(vocab)).build());
     }
