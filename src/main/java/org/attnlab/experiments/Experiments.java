@@ -17,7 +17,8 @@ public final class Experiments {
                 new WordProblemsExperiment(),
                 new MqrarExperiment(),
                 new InductionExperiment(),
-                new ParityCotExperiment()
+                new ParityCotExperiment(),
+                new RetrievalHeadsExperiment()
         );
     }
 

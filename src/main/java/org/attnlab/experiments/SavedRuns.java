@@ -26,7 +26,7 @@ import java.util.Optional;
  * The tables, figures and verdicts are rebuilt from the saved raw tables by the same code a fresh run uses.
  *
  * <p>Only experiments that can rebuild themselves are loaded ({@link #canLoad}): design principles, flip-flop,
- * word problems, MQRAR.
+ * word problems, MQRAR, retrieval heads.
  */
 public final class SavedRuns {
 
@@ -70,13 +70,17 @@ public final class SavedRuns {
                     DesignPrinciplesExperiment.DIAGNOSTICS),
             "flip-flop", List.of(FlipFlopExperiment.ERRORS, FlipFlopExperiment.TIMING),
             "word-problems", List.of(WordProblemsExperiment.BY_LENGTH, WordProblemsExperiment.SUMMARY),
-            "mqrar", List.of(MqrarExperiment.ACCURACY));
+            "mqrar", List.of(MqrarExperiment.ACCURACY),
+            "retrieval-heads", List.of(RetrievalHeadsExperiment.HEAD_SCORES, RetrievalHeadsExperiment.ABLATION,
+                    RetrievalHeadsExperiment.DUO, RetrievalHeadsExperiment.EXAMPLE,
+                    RetrievalHeadsExperiment.EXAMPLE_PATTERNS));
 
     private static final Map<String, Rebuild> REBUILD = Map.of(
             "design-principles", DesignPrinciplesExperiment::rebuild,
             "flip-flop", FlipFlopExperiment::rebuild,
             "word-problems", WordProblemsExperiment::rebuild,
-            "mqrar", MqrarExperiment::rebuild);
+            "mqrar", MqrarExperiment::rebuild,
+            "retrieval-heads", RetrievalHeadsExperiment::rebuild);
 
     /** Whether {@code experiment} can be loaded from a saved run. */
     public static boolean canLoad(Experiment experiment) {

@@ -21,6 +21,7 @@ public final class BarFigure extends Figure {
     private final String xTitle;
     private final String yTitle;
     private String labelFormat; // null: no value labels
+    private double[][] errors; // [series][category] half-widths of error bars; null or NaN: none
 
     BarFigure(String title, List<String> categories, List<String> seriesNames, double[][] values, String xTitle,
             String yTitle) {
@@ -67,6 +68,33 @@ public final class BarFigure extends Figure {
         return this;
     }
 
+    /**
+     * Error bars: {@code halfWidths[series][category]} is drawn as a whisker from {@code value - w} to
+     * {@code value + w} (NaN: no whisker), e.g. the standard deviation of repeated draws.
+     */
+    public BarFigure errors(double[][] halfWidths) {
+        if (halfWidths.length != seriesNames.size()) {
+            throw new IllegalArgumentException(halfWidths.length + " error rows for " + seriesNames.size() + " series");
+        }
+        for (double[] row : halfWidths) {
+            if (row.length != categories.size()) {
+                throw new IllegalArgumentException("an error row has " + row.length + " entries for "
+                        + categories.size() + " categories");
+            }
+            for (double w : row) {
+                if (w < 0) {
+                    throw new IllegalArgumentException("error bar half-widths must be >= 0 (or NaN for none), got " + w);
+                }
+            }
+        }
+        this.errors = halfWidths;
+        return this;
+    }
+
+    private double error(int s, int c) {
+        return errors == null || !Double.isFinite(errors[s][c]) ? Double.NaN : errors[s][c];
+    }
+
     private String label(double v) {
         return Double.isFinite(v) ? String.format(java.util.Locale.ROOT, labelFormat, v) : "";
     }
@@ -110,6 +138,13 @@ public final class BarFigure extends Figure {
             p.put("name", plotlyText(seriesNames.get(s)));
             p.put("x", plotlyText(categories)); // exact labels, escaped as in heatmaps: ticks and hover show them literally
             p.put("y", values[s]);
+            if (errors != null) {
+                List<Double> e = new ArrayList<>();
+                for (int c = 0; c < categories.size(); c++) {
+                    e.add(Double.isFinite(error(s, c)) ? error(s, c) : 0.0);
+                }
+                p.put("error_y", Map.of("type", "data", "array", e, "visible", true, "color", "#333"));
+            }
             if (labelFormat != null) {
                 List<String> text = new ArrayList<>();
                 for (double v : values[s]) {
@@ -129,11 +164,13 @@ public final class BarFigure extends Figure {
         double left = 70, right = seriesNames.size() > 1 ? 20 + legendWidth() : 20, top = 50, bottom = 70;
         double pw = width - left - right, ph = height - top - bottom;
         double lo = 0, hi = 0;
-        for (double[] row : values) {
-            for (double v : row) {
+        for (int s = 0; s < values.length; s++) {
+            for (int c = 0; c < values[s].length; c++) {
+                double v = values[s][c];
                 if (Double.isFinite(v)) {
-                    lo = Math.min(lo, v);
-                    hi = Math.max(hi, v);
+                    double e = Double.isFinite(error(s, c)) ? error(s, c) : 0;
+                    lo = Math.min(lo, v - e);
+                    hi = Math.max(hi, v + e);
                 }
             }
         }
@@ -168,6 +205,13 @@ public final class BarFigure extends Figure {
                         .append("\" fill=\"").append(Svg.COLORWAY.get(s % Svg.COLORWAY.size())).append("\"><title>")
                         .append(Svg.esc(categories.get(c) + ", " + seriesNames.get(s) + ": " + Svg.label(v)))
                         .append("</title></rect>");
+                double e = error(s, c);
+                if (Double.isFinite(e) && e > 0) {
+                    double cx = gx + s * barW + barW / 2, ya = sy.applyAsDouble(v - e), yb = sy.applyAsDouble(v + e);
+                    Svg.line(sb, cx, ya, cx, yb, "#333", 1.5);
+                    Svg.line(sb, cx - barW / 6, ya, cx + barW / 6, ya, "#333", 1.5);
+                    Svg.line(sb, cx - barW / 6, yb, cx + barW / 6, yb, "#333", 1.5);
+                }
                 if (labelFormat != null) {
                     Svg.text(sb, gx + s * barW + barW / 2, y0 - 3, "middle", label(v), "fill=\"#444\" font-size=\"10\"");
                 }
