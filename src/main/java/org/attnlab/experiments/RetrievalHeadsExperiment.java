@@ -243,8 +243,8 @@ public final class RetrievalHeadsExperiment implements Experiment {
 
     static final Sizes SMOKE = Sizes.builder().task(8, 4, 8, 2, 1).model(2, 32, 2).training(20, 8, 3e-3)
             .lengths(16, 24).evalLengths(16, 24).evalBatch(8).ablate(1, 2).view(1, 4).exampleLength(16).build();
-    static final Sizes QUICK = Sizes.builder().task(16, 8, 32, 4, 1).model(3, 64, 4).training(1500, 32, 5e-3)
-            .lengths(24, 56).evalLengths(24, 32, 44, 56).evalBatch(128).ablate(2, 8).view(2, 6).exampleLength(28)
+    static final Sizes QUICK = Sizes.builder().task(16, 8, 32, 4, 0).model(3, 64, 4).training(1200, 32, 5e-3)
+            .lengths(24, 48).evalLengths(24, 32, 40, 48).evalBatch(128).ablate(2, 8).view(1, 6).exampleLength(28)
             .build();
     static final Sizes FULL = Sizes.builder().task(32, 16, 64, 3, 3).model(4, 128, 8).training(3000, 64, 1e-3)
             .lengths(48, 256).evalLengths(48, 96, 160, 256).evalBatch(256).ablate(4, 16).view(4, 16).exampleLength(40)
@@ -670,19 +670,19 @@ public final class RetrievalHeadsExperiment implements Experiment {
             acc.stringColumn("setting, seed").set(r, acc.stringColumn("setting").get(r) + ", "
                     + (acc.longColumn("seed").getLong(r) == seed ? "seed " + seed : "seed B"));
         }
-        acc.column("length").setName("haystack length (tokens)");
+        acc.column("length").setName("input length (tokens)");
         acc.column("accuracy").setName("needle accuracy");
-        result.figure(DUO_ACCURACY, Plots.lines(acc, "haystack length (tokens)", "needle accuracy", "setting, seed")
+        result.figure(DUO_ACCURACY, Plots.lines(acc, "input length (tokens)", "needle accuracy", "setting, seed")
                 .title("DuoAttention: needle accuracy as the haystack grows"));
         Table mem = duo.where(duo.longColumn("seed").isEqualTo(seed));
-        Table kib = Table.create("memory", IntColumn.create("haystack length (tokens)"), StringColumn.create("setting"),
+        Table kib = Table.create("memory", IntColumn.create("input length (tokens)"), StringColumn.create("setting"),
                 DoubleColumn.create("K/V cache per sequence (KiB)"));
         for (int r = 0; r < mem.rowCount(); r++) {
             kib.intColumn(0).append(mem.intColumn("length").getInt(r));
             kib.stringColumn(1).append(mem.stringColumn("setting").get(r));
             kib.doubleColumn(2).append(mem.longColumn("kv_bytes").getLong(r) / 1024.0);
         }
-        result.figure(DUO_MEMORY, Plots.lines(kib, "haystack length (tokens)", "K/V cache per sequence (KiB)", "setting")
+        result.figure(DUO_MEMORY, Plots.lines(kib, "input length (tokens)", "K/V cache per sequence (KiB)", "setting")
                 .title("K/V cache held (counted from the entries each head keeps, float32, seed " + seed + ")"));
     }
 

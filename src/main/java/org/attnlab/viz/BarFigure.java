@@ -141,7 +141,7 @@ public final class BarFigure extends Figure {
             if (errors != null) {
                 List<Double> e = new ArrayList<>();
                 for (int c = 0; c < categories.size(); c++) {
-                    e.add(Double.isFinite(error(s, c)) ? error(s, c) : 0.0);
+                    e.add(error(s, c));                          // NaN is written as null: no whisker
                 }
                 p.put("error_y", Map.of("type", "data", "array", e, "visible", true, "color", "#333"));
             }
