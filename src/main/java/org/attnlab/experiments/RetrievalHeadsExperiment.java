@@ -246,8 +246,8 @@ public final class RetrievalHeadsExperiment implements Experiment {
     static final Sizes QUICK = Sizes.builder().task(16, 8, 32, 4, 0).model(3, 64, 4).training(1200, 32, 5e-3)
             .lengths(24, 48).evalLengths(24, 32, 40, 48).evalBatch(128).ablate(2, 8).view(1, 6).exampleLength(28)
             .build();
-    static final Sizes FULL = Sizes.builder().task(32, 16, 64, 3, 3).model(4, 128, 8).training(3000, 64, 1e-3)
-            .lengths(48, 256).evalLengths(48, 96, 160, 256).evalBatch(256).ablate(4, 16).view(4, 16).exampleLength(40)
+    static final Sizes FULL = Sizes.builder().task(32, 16, 64, 4, 0).model(4, 128, 8).training(3000, 64, 2e-3)
+            .lengths(48, 256).evalLengths(48, 112, 176, 256).evalBatch(256).ablate(4, 16).view(1, 16).exampleLength(40)
             .build();
 
     @Override
@@ -375,7 +375,7 @@ public final class RetrievalHeadsExperiment implements Experiment {
     public static String scale(Preset preset) {
         Sizes s = preset.pick(SMOKE, QUICK, FULL);
         return String.format("%d layers x %d heads, d %d, %d steps of %d needles, %d..%d tokens, %d values per needle, "
-                        + "%d distractor; streaming view %d sink + %d recent", s.layers(), s.heads(), s.dModel(),
+                        + "%d distractor needles; streaming view %d sink + %d recent", s.layers(), s.heads(), s.dModel(),
                 s.steps(), s.batch(), s.minLength(), s.maxLength(), s.valueLength(), s.distractors(), s.sink(),
                 s.window());
     }
@@ -566,7 +566,7 @@ public final class RetrievalHeadsExperiment implements Experiment {
                 DoubleColumn.create("top_streaming_ablated"), IntColumn.create("retrieval_heads"),
                 DoubleColumn.create("retrieval_share"), DoubleColumn.create("best_retrieval"),
                 DoubleColumn.create("duo_accuracy"), DoubleColumn.create("all_streaming_accuracy"),
-                DoubleColumn.create("duo_memory_share"));
+                DoubleColumn.create("duo_memory_share"), IntColumn.create("answer_tokens"));
         List<Long> seeds = new ArrayList<>(new java.util.LinkedHashSet<>(ablation.longColumn("seed").asList()));
         for (long seed : seeds) {
             Table a = ablation.where(ablation.longColumn("seed").isEqualTo(seed));
@@ -594,6 +594,7 @@ public final class RetrievalHeadsExperiment implements Experiment {
             t.doubleColumn("duo_accuracy").append(setting(d, DUO_MIXED, "accuracy"));
             t.doubleColumn("all_streaming_accuracy").append(setting(d, ALL_STREAMING, "accuracy"));
             t.doubleColumn("duo_memory_share").append(setting(d, DUO_MIXED, "kv_bytes") / setting(d, ALL_FULL, "kv_bytes"));
+            t.intColumn("answer_tokens").append(s.evalBatch() * s.valueLength());
         }
         return t;
     }
