@@ -51,7 +51,7 @@ import java.util.TreeMap;
  * <ul>
  *   <li>every head's {@link RetrievalScores retrieval score} (the share of needle tokens it copies while the values
  *       are generated) and streaming score (its mass on the sink plus a recent window), on held-out needles;</li>
- *   <li>needle accuracy (the share of answer tokens predicted right) with the top-k retrieval heads zero-ablated,
+ *   <li>needle accuracy (the share of answer tokens predicted right) with the top-k retrieval heads mean-ablated,
  *       with k random other heads ({@code draws} draws; mean and spread), and with the k top streaming heads among
  *       the others ({@link Ablation});</li>
  *   <li>{@link DuoAttention}: the retrieval heads (score &gt;= 0.1) keep full attention, the rest get a sink +
@@ -243,8 +243,8 @@ public final class RetrievalHeadsExperiment implements Experiment {
 
     static final Sizes SMOKE = Sizes.builder().task(8, 4, 8, 2, 1).model(2, 32, 2).training(20, 8, 3e-3)
             .lengths(16, 24).evalLengths(16, 24).evalBatch(8).ablate(1, 2).view(1, 4).exampleLength(16).build();
-    static final Sizes QUICK = Sizes.builder().task(16, 8, 32, 4, 0).model(3, 64, 4).training(1200, 32, 5e-3)
-            .lengths(24, 48).evalLengths(24, 32, 40, 48).evalBatch(128).ablate(2, 8).view(1, 6).exampleLength(28)
+    static final Sizes QUICK = Sizes.builder().task(16, 8, 32, 4, 0).model(2, 64, 4).training(1800, 32, 5e-3)
+            .lengths(32, 80).evalLengths(32, 48, 64, 80).evalBatch(128).ablate(2, 8).view(1, 4).exampleLength(28)
             .build();
     static final Sizes FULL = Sizes.builder().task(32, 16, 64, 4, 0).model(4, 128, 8).training(3000, 64, 2e-3)
             .lengths(48, 256).evalLengths(48, 112, 176, 256).evalBatch(256).ablate(4, 16).view(1, 16).exampleLength(40)
@@ -433,7 +433,7 @@ public final class RetrievalHeadsExperiment implements Experiment {
                 topStreaming.add(t);
             }
         }
-        Table first = Ablation.of(lm, mm, probe).ablate(topRetrieval);
+        Table first = Ablation.of(lm, mm, probe).mode(Ablation.Mode.MEAN).ablate(topRetrieval);
         addAblation(out, seed, NONE, 0, "", accuracy(first, Ablation.BEFORE));
         addAblation(out, seed, TOP_RETRIEVAL, 0, labels(topRetrieval), accuracy(first, Ablation.AFTER));
         SplittableRandom rng = new SplittableRandom(Seeds.derive(seed, "retrieval-heads random heads"));
@@ -444,10 +444,10 @@ public final class RetrievalHeadsExperiment implements Experiment {
                 drawn.add(pool.remove(rng.nextInt(pool.size())));
             }
             addAblation(out, seed, RANDOM, d, labels(drawn),
-                    accuracy(Ablation.of(lm, mm, probe).ablate(drawn), Ablation.AFTER));
+                    accuracy(Ablation.of(lm, mm, probe).mode(Ablation.Mode.MEAN).ablate(drawn), Ablation.AFTER));
         }
         addAblation(out, seed, TOP_STREAMING, 0, labels(topStreaming),
-                accuracy(Ablation.of(lm, mm, probe).ablate(topStreaming), Ablation.AFTER));
+                accuracy(Ablation.of(lm, mm, probe).mode(Ablation.Mode.MEAN).ablate(topStreaming), Ablation.AFTER));
     }
 
     private static List<Ablation.Target> targets(List<int[]> heads) {
@@ -664,7 +664,7 @@ public final class RetrievalHeadsExperiment implements Experiment {
         result.figure(STREAMING_GRID, scoreGrid(scores, seed, RetrievalScores.STREAMING)
                 .title("Streaming score per head (sink " + s.sink() + " + window " + s.window() + ", seed " + seed + ")"));
         result.figure(ABLATION_BARS, ablationBars(ablation, s.k())
-                .title("Needle accuracy with " + s.k() + " heads zero-ablated (" + s.draws() + " random draws)"));
+                .title("Needle accuracy with " + s.k() + " heads mean-ablated (" + s.draws() + " random draws)"));
         Table acc = duo.copy();
         acc.addColumns(StringColumn.create("setting, seed", acc.rowCount()));
         for (int r = 0; r < acc.rowCount(); r++) {
