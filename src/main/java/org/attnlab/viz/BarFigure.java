@@ -143,7 +143,9 @@ public final class BarFigure extends Figure {
                 for (int c = 0; c < categories.size(); c++) {
                     e.add(error(s, c));                          // NaN is written as null: no whisker
                 }
-                p.put("error_y", Map.of("type", "data", "array", e, "visible", true, "color", "#333"));
+                // no caps: plotly draws a capped zero-length whisker where a half-width is null
+                p.put("error_y", Map.of("type", "data", "array", e, "visible", true, "color", "#333", "thickness", 2,
+                        "width", 0));
             }
             if (labelFormat != null) {
                 List<String> text = new ArrayList<>();
