@@ -244,7 +244,7 @@ public final class RetrievalHeadsExperiment implements Experiment {
     static final Sizes SMOKE = Sizes.builder().task(8, 4, 8, 2, 1).model(2, 32, 2).training(20, 8, 3e-3)
             .lengths(16, 24).evalLengths(16, 24).evalBatch(8).ablate(1, 2).view(1, 4).exampleLength(16).build();
     static final Sizes QUICK = Sizes.builder().task(16, 8, 32, 4, 0).model(2, 64, 4).training(2000, 32, 5e-3)
-            .lengths(48, 96).evalLengths(48, 64, 80, 96).evalBatch(128).ablate(2, 8).view(1, 4).exampleLength(28)
+            .lengths(48, 96).evalLengths(48, 64, 80, 96).evalBatch(128).ablate(2, 8).view(1, 4).exampleLength(48)
             .build();
     static final Sizes FULL = Sizes.builder().task(32, 16, 64, 4, 0).model(4, 128, 8).training(3000, 64, 2e-3)
             .lengths(48, 256).evalLengths(48, 112, 176, 256).evalBatch(256).ablate(4, 16).view(1, 16).exampleLength(40)
