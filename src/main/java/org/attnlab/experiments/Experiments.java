@@ -20,7 +20,8 @@ public final class Experiments {
                 new ParityCotExperiment(),
                 new FunctionVectorsExperiment(),
                 new GrammarHeadsExperiment(),
-                new SinksExperiment()
+                new SinksExperiment(),
+                new RetrievalHeadsExperiment()
         );
     }
 

@@ -26,7 +26,7 @@ import java.util.Optional;
  * The tables, figures and verdicts are rebuilt from the saved raw tables by the same code a fresh run uses.
  *
  * <p>Only experiments that can rebuild themselves are loaded ({@link #canLoad}): design principles, flip-flop,
- * word problems, MQRAR, parity with chain of thought, sinks, function vectors, grammar heads.
+ * word problems, MQRAR, parity with chain of thought, sinks, retrieval heads, function vectors, grammar heads.
  */
 public final class SavedRuns {
 
@@ -76,7 +76,10 @@ public final class SavedRuns {
             "function-vectors", List.of(FunctionVectorsExperiment.ACCURACY, FunctionVectorsExperiment.INDIRECT_EFFECTS,
                     FunctionVectorsExperiment.TOP_HEADS, FunctionVectorsExperiment.ZERO_SHOT),
             "grammar-heads", GrammarHeadsExperiment.SAVED_TABLES,
-            "sinks", SinksExperiment.rawTables());
+            "sinks", SinksExperiment.rawTables(),
+            "retrieval-heads", List.of(RetrievalHeadsExperiment.HEAD_SCORES, RetrievalHeadsExperiment.ABLATION,
+                    RetrievalHeadsExperiment.DUO, RetrievalHeadsExperiment.EXAMPLE,
+                    RetrievalHeadsExperiment.EXAMPLE_PATTERNS));
 
     private static final Map<String, Rebuild> REBUILD = Map.of(
             "design-principles", DesignPrinciplesExperiment::rebuild,
@@ -86,7 +89,8 @@ public final class SavedRuns {
             "parity-cot", ParityCotExperiment::rebuild,
             "function-vectors", FunctionVectorsExperiment::rebuild,
             "grammar-heads", GrammarHeadsExperiment::rebuild,
-            "sinks", SinksExperiment::rebuild);
+            "sinks", SinksExperiment::rebuild,
+            "retrieval-heads", RetrievalHeadsExperiment::rebuild);
 
     /** Whether {@code experiment} can be loaded from a saved run. */
     public static boolean canLoad(Experiment experiment) {

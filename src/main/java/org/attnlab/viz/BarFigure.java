@@ -21,7 +21,13 @@ public final class BarFigure extends Figure {
     private final String xTitle;
     private final String yTitle;
     private String labelFormat; // null: no value labels
-    private double[][] errors;  // [series][category] half-widths of whiskers; null: none
+    private double[][] errors; // [series][category] half-widths of error bars; null or NaN: none
+
+    /** A bar figure from values {@code [series][category]}, for data that is not in a table. */
+    public static BarFigure of(String title, List<String> categories, List<String> seriesNames, double[][] values,
+                               String xTitle, String yTitle) {
+        return new BarFigure(title, categories, seriesNames, values, xTitle, yTitle);
+    }
 
     BarFigure(String title, List<String> categories, List<String> seriesNames, double[][] values, String xTitle,
             String yTitle) {
@@ -46,51 +52,6 @@ public final class BarFigure extends Figure {
         this.yTitle = yTitle;
     }
 
-    /**
-     * Grouped bars from values {@code [series][category]} (NaN: no bar), for figures whose values are computed
-     * rather than read from one table column.
-     */
-    public static BarFigure of(String title, List<String> categories, List<String> seriesNames, double[][] values,
-                               String xTitle, String yTitle) {
-        return new BarFigure(title, categories, seriesNames, values, xTitle, yTitle);
-    }
-
-    /**
-     * Whiskers of half-width {@code halfWidths[series][category]} above and below each bar (a spread such as a
-     * standard deviation over seeds; 0 or NaN: none).
-     */
-    public BarFigure errors(double[][] halfWidths) {
-        if (halfWidths == null || halfWidths.length != seriesNames.size()) {
-            throw new IllegalArgumentException("errors need one row per series (" + seriesNames.size() + "), got "
-                    + (halfWidths == null ? "none" : halfWidths.length));
-        }
-        for (double[] row : halfWidths) {
-            if (row.length != categories.size()) {
-                throw new IllegalArgumentException("an error row has " + row.length + " entries for "
-                        + categories.size() + " categories");
-            }
-            for (double v : row) {
-                if (v < 0) {
-                    throw new IllegalArgumentException("error half-widths must be >= 0, got " + v);
-                }
-            }
-        }
-        this.errors = new double[halfWidths.length][];
-        for (int i = 0; i < halfWidths.length; i++) {
-            this.errors[i] = halfWidths[i].clone();
-        }
-        return this;
-    }
-
-    /** The whiskers' half-widths {@code [series][category]}, or null when none were set. */
-    public double[][] errorValues() {
-        return errors == null ? null : errors.clone();
-    }
-
-    private double err(int s, int c) {
-        return errors == null || !Double.isFinite(errors[s][c]) ? 0 : errors[s][c];
-    }
-
     @Override
     public BarFigure title(String newTitle) {
         super.title(newTitle);
@@ -111,6 +72,37 @@ public final class BarFigure extends Figure {
         String.format(java.util.Locale.ROOT, format, 0.0); // fails at once on a bad format
         this.labelFormat = format;
         return this;
+    }
+
+    /**
+     * Error bars: {@code halfWidths[series][category]} is drawn as a whisker from {@code value - w} to
+     * {@code value + w} (NaN: no whisker), e.g. the standard deviation of repeated draws.
+     */
+    public BarFigure errors(double[][] halfWidths) {
+        if (halfWidths == null || halfWidths.length != seriesNames.size()) {
+            throw new IllegalArgumentException((halfWidths == null ? "no" : String.valueOf(halfWidths.length))
+                    + " error rows for " + seriesNames.size() + " series");
+        }
+        for (double[] row : halfWidths) {
+            if (row.length != categories.size()) {
+                throw new IllegalArgumentException("an error row has " + row.length + " entries for "
+                        + categories.size() + " categories");
+            }
+            for (double w : row) {
+                if (w < 0) {
+                    throw new IllegalArgumentException("error bar half-widths must be >= 0 (or NaN for none), got " + w);
+                }
+            }
+        }
+        this.errors = new double[halfWidths.length][];
+        for (int i = 0; i < halfWidths.length; i++) {
+            this.errors[i] = halfWidths[i].clone();
+        }
+        return this;
+    }
+
+    private double error(int s, int c) {
+        return errors == null || !Double.isFinite(errors[s][c]) ? Double.NaN : errors[s][c];
     }
 
     private String label(double v) {
@@ -159,9 +151,11 @@ public final class BarFigure extends Figure {
             if (errors != null) {
                 List<Double> e = new ArrayList<>();
                 for (int c = 0; c < categories.size(); c++) {
-                    e.add(err(s, c));
+                    e.add(error(s, c));                          // NaN is written as null: no whisker
                 }
-                p.put("error_y", Map.of("type", "data", "array", e, "visible", true));
+                // no caps: plotly draws a capped zero-length whisker where a half-width is null
+                p.put("error_y", Map.of("type", "data", "array", e, "visible", true, "color", "#333", "thickness", 2,
+                        "width", 0));
             }
             if (labelFormat != null) {
                 List<String> text = new ArrayList<>();
@@ -186,8 +180,9 @@ public final class BarFigure extends Figure {
             for (int c = 0; c < values[s].length; c++) {
                 double v = values[s][c];
                 if (Double.isFinite(v)) {
-                    lo = Math.min(lo, v - err(s, c));
-                    hi = Math.max(hi, v + err(s, c));
+                    double e = Double.isFinite(error(s, c)) ? error(s, c) : 0;
+                    lo = Math.min(lo, v - e);
+                    hi = Math.max(hi, v + e);
                 }
             }
         }
@@ -222,12 +217,12 @@ public final class BarFigure extends Figure {
                         .append("\" fill=\"").append(Svg.COLORWAY.get(s % Svg.COLORWAY.size())).append("\"><title>")
                         .append(Svg.esc(categories.get(c) + ", " + seriesNames.get(s) + ": " + Svg.label(v)))
                         .append("</title></rect>");
-                if (err(s, c) > 0) {
-                    double cx = gx + s * barW + barW / 2;
-                    double wTop = sy.applyAsDouble(v + err(s, c)), wBottom = sy.applyAsDouble(v - err(s, c));
-                    Svg.line(sb, cx, wTop, cx, wBottom, "#222", 1.2);
-                    Svg.line(sb, cx - barW / 5, wTop, cx + barW / 5, wTop, "#222", 1.2);
-                    Svg.line(sb, cx - barW / 5, wBottom, cx + barW / 5, wBottom, "#222", 1.2);
+                double e = error(s, c);
+                if (Double.isFinite(e) && e > 0) {
+                    double cx = gx + s * barW + barW / 2, ya = sy.applyAsDouble(v - e), yb = sy.applyAsDouble(v + e);
+                    Svg.line(sb, cx, ya, cx, yb, "#333", 1.5);
+                    Svg.line(sb, cx - barW / 6, ya, cx + barW / 6, ya, "#333", 1.5);
+                    Svg.line(sb, cx - barW / 6, yb, cx + barW / 6, yb, "#333", 1.5);
                 }
                 if (labelFormat != null) {
                     Svg.text(sb, gx + s * barW + barW / 2, y0 - 3, "middle", label(v), "fill=\"#444\" font-size=\"10\"");
