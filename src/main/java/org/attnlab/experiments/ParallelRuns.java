@@ -1,6 +1,8 @@
 package org.attnlab.experiments;
 
+import ai.djl.Device;
 import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDManager;
 import org.attnlab.train.ThreadGradients;
 import org.attnlab.train.TrainingInterrupted;
 
@@ -50,6 +52,20 @@ public final class ParallelRuns {
     }
 
     /**
+     * Calls a matrix inverse once on every GPU from this thread. libtorch loads its CUDA linear-algebra library
+     * lazily on the first such call, and two threads making that first call at once fail with "lazy wrapper should be
+     * called at most once" (seen on an H200 with PaTH's inverse in five runs at once). On a CPU it does nothing.
+     */
+    static void warmUpLinearAlgebra() {
+        int gpus = Engine.getInstance().getGpuCount();
+        for (int g = 0; g < gpus; g++) {
+            try (NDManager m = NDManager.newBaseManager(Device.gpu(g))) {
+                m.eye(2).inverse().toFloatArray();
+            }
+        }
+    }
+
+    /**
      * {@code work} applied to every item, at most {@code parallel} at once; the results in the order of
      * {@code items}.
      *
@@ -71,6 +87,7 @@ public final class ParallelRuns {
             return out;
         }
         Engine.getInstance(); // start the engine here, not racing in the workers
+        warmUpLinearAlgebra();
         int pool = POOLS.incrementAndGet();
         AtomicInteger threads = new AtomicInteger();
         ExecutorService executor = Executors.newFixedThreadPool(Math.min(parallel, n), r -> {
