@@ -53,7 +53,7 @@ class BarLabelsTest {
         Map<String, Object> errorY = (Map<String, Object>) f.tracePatches().get(0).get("error_y");
         assertEquals(List.of(0.1, 0.0), errorY.get("array"));
         String svg = f.svg();
-        assertEquals(3, svg.split("stroke=\"#222\"", -1).length - 1, "one whisker (3 strokes) for the one non-zero error");
+        assertEquals(3, svg.split("stroke=\"#333\"", -1).length - 1, "one whisker (3 strokes) for the one non-zero error");
         assertFalse(bars().tracePatches().get(0).containsKey("error_y"));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> BarFigure.of("w", List.of("a"), List.of("s"), new double[][] {{1}}, "x", "y")
