@@ -81,7 +81,7 @@ class FastPathsTest {
     }
 
     @Test
-    void chunkFirstPathChunkedEqualsItsFirstFormBitForBit() {
+    void chunkedPathEqualsDensePathOutputsAndGradients() {
         try (NDManager m = NDManager.newBaseManager()) {
             int[][] cases = {{13, 4}, {16, 4}, {9, 16}, {21, 5}};                  // L, chunk: padding, exact, one chunk
             for (int[] c : cases) {
@@ -91,10 +91,9 @@ class FastPathsTest {
                     int chunk = c[1];
                     float[][] fast = grads(m, x, a -> AttentionOps.pathChunked(a[0], a[1], a[2], a[3], a[4], a[5],
                             in.scale(), chunk));
-                    float[][] ref = grads(m, x, a -> AttentionOps.pathChunkedReference(a[0], a[1], a[2], a[3], a[4],
-                            a[5], in.scale(), chunk));
+                    float[][] ref = grads(m, x, a -> AttentionOps.path(a[0], a[1], a[2], a[3], a[4], a[5], in.scale()));
                     for (int i = 0; i < fast.length; i++) {
-                        assertArrayEquals(ref[i], fast[i], (i == 0 ? "output" : "gradient " + i) + " at L=" + c[0]
+                        assertArrayEquals(ref[i], fast[i], 2e-4f, (i == 0 ? "output" : "gradient " + i) + " at L=" + c[0]
                                 + ", chunk " + chunk + (fox ? ", FoX gate" : ""));
                     }
                 }
