@@ -49,7 +49,9 @@ final class TinyLM extends AbstractBlock {
         if (training && dropout > 0) {
             NDArray keep = h.getManager().randomUniform(0, 1, h.getShape()).gt(dropout)
                     .toType(DataType.FLOAT32, false);
-            h = h.mul(keep).div(1 - dropout);
+            // the 1/(1-p) goes into the mask, off the gradient path: div(number) on h is the DJL defect
+            // (AttentionOps.times) that left gradients garbage after a GC (MemoryFlatTest diverged once in CI)
+            h = h.mul(keep.mul(1 / (1 - dropout)));
         }
         if (deriveFromWeights) {
             w = w.transpose().transpose(); // created in w's manager: a leak unless the trainer guards against it
