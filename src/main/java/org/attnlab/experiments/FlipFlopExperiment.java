@@ -154,7 +154,7 @@ public final class FlipFlopExperiment implements Experiment {
                         .testBatchSize(8).testBatches(1).build(),
                 Size.builder().dModel(32).length(128).steps(150).batchSize(32).lr(3e-3).evalEvery(25)
                         .testBatchSize(64).testBatches(8).build(),
-                Size.builder().dModel(64).length(512).steps(10000).batchSize(64).lr(1e-3).evalEvery(500)
+                Size.builder().dModel(64).length(512).steps(2000).batchSize(256).lr(3e-3).evalEvery(250)
                         .testBatchSize(64).testBatches(64).build());
     }
 
@@ -186,7 +186,7 @@ public final class FlipFlopExperiment implements Experiment {
                 + "ignore instructions, then graded on the bit after every read in distribution, on OOD-sparse "
                 + "sequences (98% ignore) and OOD-dense ones (10% ignore). Paper: d 64, length 512; RoPE errs on "
                 + "40.3% of OOD-sparse reads, PaTH on 0.0001%. smoke: d 16, length 16, 8 steps; quick: d 32, "
-                + "length 128, 150 steps; full: d 64, length 512, 10000 steps.";
+                + "length 128, 150 steps; full: d 64, length 512, 2000 steps of 256 sequences.";
     }
 
     @Override

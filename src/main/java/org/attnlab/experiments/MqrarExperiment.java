@@ -151,8 +151,8 @@ public final class MqrarExperiment implements Experiment {
                         .assignments(4).steps(6).batchSize(8).lr(3e-3).testBatches(1).build(),
                 Size.builder().variants(Variant.PATH, Variant.FOX).maxN(3).dModel(64).heads(2).keys(4).values(16)
                         .assignments(16).steps(300).batchSize(32).lr(3e-3).testBatches(4).build(),
-                Size.builder().variants(Variant.PATH, Variant.FOX, Variant.ROPE).maxN(4).dModel(256).heads(2)
-                        .keys(32).values(64).assignments(368).steps(20000).batchSize(32).lr(1e-3).testBatches(16)
+                Size.builder().variants(Variant.PATH, Variant.FOX).maxN(4).dModel(256).heads(2)
+                        .keys(16).values(64).assignments(96).steps(2000).batchSize(64).lr(1e-3).testBatches(16)
                         .build());
     }
 
@@ -183,8 +183,8 @@ public final class MqrarExperiment implements Experiment {
         return "PaTH paper: multi-query repeated associative recall. Keys are assigned values again and again; "
                 + "each query asks for a key's N-th last value. The paper (2 layers, d 256, 2 heads, 32 keys, "
                 + "length 768) finds PaTH succeeds for N < 4 and FoX does not. smoke: N 1-2, 2 keys, d 16; quick: "
-                + "N 1-3, PaTH and FoX, 4 keys, 16 values, 16 assignments, d 64, 300 steps; full: N 1-4, PaTH, FoX "
-                + "and RoPE, 32 keys, 368 assignments (length 800), d 256, 20000 steps.";
+                + "N 1-3, PaTH and FoX, 4 keys, 16 values, 16 assignments, d 64, 300 steps; full: N 1-4, PaTH and FoX, "
+                + "16 keys, 64 values, 96 assignments (length 224), d 256, 2000 steps of 64.";
     }
 
     @Override

@@ -61,7 +61,7 @@ class TypedPartsTest {
             assertTrue(WordProblemsExperiment.size(p).trainLength() > 0);
             assertTrue(DesignPrinciplesExperiment.sizes(p).layers() > 0);
         }
-        assertEquals(List.of(Variant.PATH, Variant.FOX, Variant.ROPE), MqrarExperiment.size(Preset.FULL).variants());
+        assertEquals(List.of(Variant.PATH, Variant.FOX), MqrarExperiment.size(Preset.FULL).variants());
         assertEquals(4, InductionExperiment.QUICK.heads());
         assertEquals(24, InductionExperiment.QUICK.maxT());
         assertEquals(16, ParityCotExperiment.QUICK.maxLength());
