@@ -4,6 +4,9 @@
 //// P1
 String predict1 = "b";   // determiners sit one or two words before their noun: a fixed offset already scores high
 
+//// P2
+String predict2 = "b";   // an order in time is not a cause: only removing or suppressing the head tests the dependence
+
 //// E1
 double relationAccuracy(float[][] w, int[][] arcs) {
     if (arcs.length == 0) return Double.NaN;

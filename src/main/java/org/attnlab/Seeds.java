@@ -61,6 +61,14 @@ public final class Seeds {
         Engine.getInstance().setRandomSeed((int) (seed ^ (seed >>> 32)));
     }
 
+    /**
+     * A run's seed as a reader knows it: the seed they chose ({@code --seed}, the settings' seed) as "seed 42", and a
+     * second seed derived from it (64 bits nobody typed; tables keep the number) as "seed B".
+     */
+    public static String label(long seed, long chosen) {
+        return seed == chosen ? "seed " + seed : "seed B";
+    }
+
     /** SplitMix64's finaliser: a bijection on longs that scrambles every bit. */
     public static long mix(long z) {
         z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;

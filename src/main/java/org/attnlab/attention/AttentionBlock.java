@@ -158,6 +158,20 @@ public abstract class AttentionBlock extends AbstractBlock {
         return z.transpose(0, 2, 1, 3).reshape(s.get(0), s.get(2), s.get(1) * s.get(3));
     }
 
+    /** Queries, keys and values {@code [B|1, H, L, D]} as a kind mixes them: each has passed its hook point. */
+    protected record Qkv(NDArray q, NDArray k, NDArray v) {
+    }
+
+    /**
+     * The opening shared by the softmax-like kinds, from the projections: q and k rotated by RoPE when {@code rope},
+     * then q, k and v through their hook points, in that order.
+     */
+    protected final Qkv hooked(Hooks hooks, NDArray q, NDArray k, NDArray v, boolean rope) {
+        NDArray qr = rope ? AttentionOps.rope(q, config.ropeBase()) : q;
+        NDArray kr = rope ? AttentionOps.rope(k, config.ropeBase()) : k;
+        return new Qkv(hooks.apply("q", qr), hooks.apply("k", kr), hooks.apply("v", v));
+    }
+
     /**
      * The mixing step shared by every kind with weights: when a hook wants {@code pattern}, form the weights
      * ({@code [B or 1, H, L, L]}), broadcast them to v's batch, pass them through the hook and return

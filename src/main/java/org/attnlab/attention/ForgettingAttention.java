@@ -35,24 +35,16 @@ public final class ForgettingAttention extends AttentionBlock {
     @Override
     protected NDArray forwardAttention(ParameterStore ps, AttentionInput input, boolean training, Hooks hooks) {
         NDArray x = input.hidden();
-        NDArray q = project(ps, x, wq, training);            // (B,H,L,D)
-        NDArray k = project(ps, x, wk, training);
-        NDArray v0 = project(ps, x, wv, training);
-        if (config.foxRope()) {
-            q = AttentionOps.rope(q, config.ropeBase());
-            k = AttentionOps.rope(k, config.ropeBase());
-        }
-        NDArray qf = hooks.apply("q", q);
-        NDArray kf = hooks.apply("k", k);
-        NDArray v = hooks.apply("v", v0);
+        Qkv t = hooked(hooks, project(ps, x, wq, training), project(ps, x, wk, training),   // (B,H,L,D)
+                project(ps, x, wv, training), config.foxRope());
         DataType gateType = atLeastFloat32(x.getDataType());
         NDArray g = x.toType(gateType, false).matMul(value(ps, forgetProj, x, training, gateType))
                 .add(value(ps, forgetBias, x, training, gateType));                            // (B,L,H)
         NDArray logForget = hooks.apply("log_forget",
                 logSigmoid(g).transpose(0, 2, 1).toType(x.getDataType(), false)); // (B,H,L)
         float scale = config.scale();
-        NDArray z = mix(hooks, () -> AttentionOps.forgettingWeights(qf, kf, logForget, scale),
-                () -> AttentionOps.forgetting(qf, kf, v, logForget, scale), v);
+        NDArray z = mix(hooks, () -> AttentionOps.forgettingWeights(t.q(), t.k(), logForget, scale),
+                () -> AttentionOps.forgetting(t.q(), t.k(), t.v(), logForget, scale), t.v());
         return output(hooks, z, value(ps, wo, x, training));
     }
 }

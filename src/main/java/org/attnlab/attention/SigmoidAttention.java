@@ -1,8 +1,6 @@
 package org.attnlab.attention;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.nn.Parameter;
-import ai.djl.training.ParameterStore;
 
 /**
  * Un-normalised sigmoid attention with RoPE: {@code O = (sigmoid(Q K^T / sqrt(D) + b) . causal mask) V},
@@ -11,32 +9,19 @@ import ai.djl.training.ParameterStore;
  * not sum to 1 ({@link AttentionKind.RowSum#UNNORMALISED}). Parameters {@code wq, wk, wv, wo}, each
  * {@code [dModel, dModel]}.
  */
-public final class SigmoidAttention extends AttentionBlock {
-
-    private final Parameter wq;
-    private final Parameter wk;
-    private final Parameter wv;
-    private final Parameter wo;
+public final class SigmoidAttention extends QkvAttention {
 
     public SigmoidAttention(AttentionConfig config) {
         super(AttentionKind.SIGMOID, config);
-        int d = config.dModel();
-        wq = weight("wq", d, d);
-        wk = weight("wk", d, d);
-        wv = weight("wv", d, d);
-        wo = weight("wo", d, d);
     }
 
     @Override
-    protected NDArray forwardAttention(ParameterStore ps, AttentionInput input, boolean training, Hooks hooks) {
-        NDArray x = input.hidden();
-        NDArray q = hooks.apply("q", AttentionOps.rope(project(ps, x, wq, training), config.ropeBase())); // (B,H,L,D)
-        NDArray k = hooks.apply("k", AttentionOps.rope(project(ps, x, wk, training), config.ropeBase()));
-        NDArray v = hooks.apply("v", project(ps, x, wv, training));
-        float scale = config.scale();
-        float bias = config.sigmoidBias();
-        NDArray z = mix(hooks, () -> AttentionOps.sigmoidWeights(q, k, scale, bias),
-                () -> AttentionOps.sigmoid(q, k, v, scale, bias), v);
-        return output(hooks, z, value(ps, wo, x, training));
+    protected NDArray weights(NDArray q, NDArray k) {
+        return AttentionOps.sigmoidWeights(q, k, config.scale(), config.sigmoidBias());
+    }
+
+    @Override
+    protected NDArray attend(NDArray q, NDArray k, NDArray v) {
+        return AttentionOps.sigmoid(q, k, v, config.scale(), config.sigmoidBias());
     }
 }

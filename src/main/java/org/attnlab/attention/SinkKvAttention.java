@@ -43,9 +43,9 @@ public final class SinkKvAttention extends AttentionBlock {
     @Override
     protected NDArray forwardAttention(ParameterStore ps, AttentionInput input, boolean training, Hooks hooks) {
         NDArray x = input.hidden();
-        NDArray q = hooks.apply("q", AttentionOps.rope(project(ps, x, wq, training), config.ropeBase())); // (B,H,L,D)
-        NDArray k = hooks.apply("k", AttentionOps.rope(project(ps, x, wk, training), config.ropeBase()));
-        NDArray v = hooks.apply("v", project(ps, x, wv, training));
+        Qkv t = hooked(hooks, project(ps, x, wq, training), project(ps, x, wk, training),   // (B,H,L,D)
+                project(ps, x, wv, training), true);
+        NDArray q = t.q(), k = t.k(), v = t.v();
         // views owned by the step (what the op derives from a parameter would otherwise land in the model's manager)
         int h = config.heads(), d = config.headDim();
         NDArray kStar = ownedBy(value(ps, sinkKey, x, training, x.getDataType()).reshape(h, d), x);     // (H,D)

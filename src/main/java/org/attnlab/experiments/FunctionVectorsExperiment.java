@@ -225,7 +225,7 @@ public final class FunctionVectorsExperiment implements Experiment {
         Table zeroShot = zeroShotTable();
         List<String> diverged = new ArrayList<>();
         for (long seed : seeds(settings)) {
-            TaskModelRun.Spec spec = TaskModelRun.Spec.builder("seed " + seed, AttentionKind.STANDARD, task)
+            TaskModelRun.Spec spec = TaskModelRun.Spec.builder(Seeds.label(seed, settings.seed()), AttentionKind.STANDARD, task)
                     .layers(s.layers()).dModel(s.dModel()).heads(s.heads()).trainLength(s.shots())
                     .batchSize(s.batch()).steps(s.steps()).lr(s.lr()).evalEvery(s.evalEvery()).build();
             try (TaskModelRun run = TaskModelRun.train(spec, s.shots(), settings.withSeed(seed), log, progress);
@@ -378,6 +378,11 @@ public final class FunctionVectorsExperiment implements Experiment {
                         + "28 layers x 16 heads, 10-shot, the top 10 of 448 heads, layer 9 of 28)", s.layers(),
                 s.heads(), s.dModel(), s.shots(), FUNCTIONS.size(), s.steps(), s.batch(), s.topHeads(), s.layers() * s.heads(),
                 s.paperLayer(), s.layers());
+    }
+
+    /** "seed 42" for the settings' seed (a table's first), "seed B" for the one derived from it. */
+    static String seedLabel(Table t, long seed) {
+        return Seeds.label(seed, seedsOf(t).get(0));
     }
 
     /** The seeds of a run, in order. */
@@ -591,7 +596,7 @@ public final class FunctionVectorsExperiment implements Experiment {
     public static String liftVerdict(Table zeroShot, int layer) {
         StringBuilder sb = new StringBuilder("FV minus nothing added ");
         for (long seed : seedsOf(zeroShot)) {
-            sb.append(String.format(Locale.ROOT, "seed %d: %+.2f; ", seed, zeroShot(zeroShot, seed, MEAN, FV, layer)
+            sb.append(String.format(Locale.ROOT, "%s: %+.2f; ", seedLabel(zeroShot, seed), zeroShot(zeroShot, seed, MEAN, FV, layer)
                     - zeroShot(zeroShot, seed, MEAN, NONE, layer)));
         }
         return sb.append(liftShows(zeroShot, layer) ? "larger than the seed-to-seed spread: the vector moves zero-shot "
@@ -602,7 +607,7 @@ public final class FunctionVectorsExperiment implements Experiment {
     public static String vectorVerdict(Table zeroShot, int layer) {
         StringBuilder sb = new StringBuilder("zero-shot accuracy (mean over functions) ");
         for (long seed : seedsOf(zeroShot)) {
-            sb.append(String.format(Locale.ROOT, "seed %d: none %.2f, FV %.2f, random heads %.2f; ", seed,
+            sb.append(String.format(Locale.ROOT, "%s: none %.2f, FV %.2f, random heads %.2f; ", seedLabel(zeroShot, seed),
                     zeroShot(zeroShot, seed, MEAN, NONE, layer), zeroShot(zeroShot, seed, MEAN, FV, layer),
                     zeroShot(zeroShot, seed, MEAN, RANDOM, layer)));
         }
@@ -636,7 +641,7 @@ public final class FunctionVectorsExperiment implements Experiment {
         int l = bestLayer(zeroShot);
         StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "layer %d (", l));
         for (long seed : seedsOf(zeroShot)) {
-            sb.append(String.format(Locale.ROOT, "seed %d: FV %.2f, random %.2f; ", seed,
+            sb.append(String.format(Locale.ROOT, "%s: FV %.2f, random %.2f; ", seedLabel(zeroShot, seed),
                     zeroShot(zeroShot, seed, MEAN, FV, l), zeroShot(zeroShot, seed, MEAN, RANDOM, l)));
         }
         return sb.substring(0, sb.length() - 2) + ")";
@@ -660,7 +665,7 @@ public final class FunctionVectorsExperiment implements Experiment {
         Table t = effects.where(effects.longColumn("seed").isEqualTo(seed)
                 .and(effects.stringColumn("function").isEqualTo(MEAN)));
         return Plots.headGrid(t, "layer", "head", "indirect_effect").valueName(FunctionVectors.INDIRECT_EFFECT_LABEL)
-                .title("Indirect effect of each head, mean over functions (seed " + seed + ")");
+                .title("Indirect effect of each head, mean over functions (" + seedLabel(effects, seed) + ")");
     }
 
     private static BarFigure zeroShotBars(Table zeroShot, Sizes s) {
@@ -698,7 +703,7 @@ public final class FunctionVectorsExperiment implements Experiment {
                 for (String v : List.of(FV, RANDOM, NONE)) {
                     t.intColumn(0).append(l);
                     t.doubleColumn(1).append(zeroShot(zeroShot, seed, MEAN, v, l));
-                    t.stringColumn(2).append(v + ", seed " + seed);
+                    t.stringColumn(2).append(v + ", " + seedLabel(zeroShot, seed));
                 }
             }
         }

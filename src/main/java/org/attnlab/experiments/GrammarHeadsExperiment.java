@@ -248,7 +248,7 @@ public final class GrammarHeadsExperiment implements Experiment {
         List<HeadScore> scores = RelationScores.scores(probe.arcs());
         long[] seeds = {settings.seed(), secondSeed(settings.seed())};
         for (long seed : seeds) {
-            String run = "seed " + seed;
+            String run = Seeds.label(seed, settings.seed());
             ModelConfig config = ModelConfig.builder(vocab.size(), s.dModel(), s.heads(), s.layers())
                     .maxLength(s.context()).build();
             try (NDManager mm = NDManager.newBaseManager(settings.device())) {
@@ -332,8 +332,8 @@ public final class GrammarHeadsExperiment implements Experiment {
                 .table(VIEWER_PATTERNS, viewerPatterns);
         addFigures(result, headScores, baselineOf, summary, overTraining, seeds);
         for (int r = 0; r < summary.rowCount(); r++) {
-            result.note(String.format(Locale.ROOT, "seed %d, %s: best head %s %.3f vs best fixed offset (%d back) "
-                            + "%.3f on %d arcs", summary.longColumn("seed").getLong(r),
+            result.note(String.format(Locale.ROOT, "%s, %s: best head %s %.3f vs best fixed offset (%d back) "
+                            + "%.3f on %d arcs", Seeds.label(summary.longColumn("seed").getLong(r), seeds[0]),
                     summary.stringColumn("relation").get(r), summary.stringColumn("best_head").get(r),
                     summary.doubleColumn("best_accuracy").getDouble(r), summary.intColumn("baseline_offset").getInt(r),
                     summary.doubleColumn("baseline_accuracy").getDouble(r), summary.intColumn("arcs").getInt(r)));
@@ -370,7 +370,12 @@ public final class GrammarHeadsExperiment implements Experiment {
         return result;
     }
 
-    /** The second seed of every run: derived from the settings' seed. */
+    /** The seed the reader chose: every table lists the settings' seed's rows first. */
+    private static long firstSeed(Table bySeed) {
+        return bySeed.longColumn("seed").getLong(0);
+    }
+
+    /** The second seed of every run ("seed B"): derived from the settings' seed. */
     public static long secondSeed(long seed) {
         return Seeds.derive(seed, "grammar second seed");
     }
@@ -707,7 +712,7 @@ public final class GrammarHeadsExperiment implements Experiment {
                 DoubleColumn.create("accuracy"));
         for (int r = 0; r < summary.rowCount(); r++) {
             bars.stringColumn("relation").append(summary.stringColumn("relation").get(r));
-            bars.stringColumn("what").append("best head, seed " + summary.longColumn("seed").getLong(r));
+            bars.stringColumn("what").append("best head, " + Seeds.label(summary.longColumn("seed").getLong(r), seeds[0]));
             bars.doubleColumn("accuracy").append(summary.doubleColumn("best_accuracy").getDouble(r));
         }
         for (Relation r : Relation.values()) {
@@ -755,7 +760,8 @@ public final class GrammarHeadsExperiment implements Experiment {
                 }
             }
         }
-        return Plots.grid("Relation accuracy of every head, seed " + seed + "; in brackets: the best fixed offset k and its "
+        return Plots.grid("Relation accuracy of every head, " + Seeds.label(seed, firstSeed(headScores))
+                        + "; in brackets: the best fixed offset k and its "
                         + "accuracy", z,
                         rows, "relation", heads, "head", "accuracy (share of arcs)")
                 .range(0, 1).showValues().size(Math.max(640, 90 * heads.size() + 260), 380);
@@ -769,8 +775,8 @@ public final class GrammarHeadsExperiment implements Experiment {
         mine.column("step").setName("training step");
         mine.column("value").setName("score or accuracy");
         return Plots.lines(mine, "training step", "score or accuracy", "series").yRange(0, 1)
-                .title("The " + relation.label().replace('_', ' ') + " head and agreement over training (seed " + seed
-                        + ")");
+                .title("The " + relation.label().replace('_', ' ') + " head and agreement over training ("
+                        + Seeds.label(seed, firstSeed(overTraining)) + ")");
     }
 
     /** The attention viewer on the saved sentence and patterns (first seed), at a given head. */

@@ -695,10 +695,11 @@ public final class RetrievalHeadsExperiment implements Experiment {
                 s.steps(), s.batch(), s.minLength(), s.maxLength(), s.fillers(), s.keys(), s.values(), s.valueLength(),
                 s.distractors(), s.sink(), s.window()));
         for (int r = 0; r < summary.rowCount(); r++) {
-            result.note(String.format("seed %d: needle accuracy %.3f; top-%d retrieval heads ablated %.3f, %d random "
+            result.note(String.format("%s: needle accuracy %.3f; top-%d retrieval heads ablated %.3f, %d random "
                             + "draws %.3f +- %.3f (min %.3f), top-%d streaming heads %.3f; %d retrieval heads (>= 0.1); "
                             + "DuoAttention at length %d: accuracy %.3f with %.0f%% of the full cache, all streaming %.3f.",
-                    summary.longColumn("seed").getLong(r), summary.doubleColumn("accuracy").getDouble(r), s.k(),
+                    Seeds.label(summary.longColumn("seed").getLong(r), summary.longColumn("seed").getLong(0)),
+                    summary.doubleColumn("accuracy").getDouble(r), s.k(),
                     summary.doubleColumn("top_retrieval_ablated").getDouble(r), s.draws(),
                     summary.doubleColumn("random_mean").getDouble(r), summary.doubleColumn("random_sd").getDouble(r),
                     summary.doubleColumn("random_min").getDouble(r), s.k(),

@@ -480,7 +480,7 @@ public final class SinksExperiment implements Experiment {
                                             Table summary, Table over, Table mechanisms, Table patterns,
                                             Table tokensTable) {
         boolean track = mechanism == Mechanism.SOFTMAX;
-        String run = BB + ", " + mechanism.label() + ", seed " + seed;
+        String run = BB + ", " + mechanism.label() + ", " + Seeds.label(seed, settings.seed());
         ModelConfig config = bigramBackcopyModel(s, task, mechanism);
         int[][] probe = task.sample(s.bbProbe(), s.bbLength(), Split.TEST, Seeds.derive(seed, "sinks bb probe")).inputs();
         List<HeadScore> scores = bigramBackcopyScores(task);
@@ -641,7 +641,7 @@ public final class SinksExperiment implements Experiment {
     private static void trainText(Settings settings, Sizes s, CharTokenizer chars, int[] trainIds, int[] valIds,
                                   long seed, ProgressListener progress, MetricsLog log, Table summary, Table over,
                                   Table streaming) {
-        String run = "Moby Dick, seed " + seed;
+        String run = "Moby Dick, " + Seeds.label(seed, settings.seed());
         int ctx = s.lmContext();
         ModelConfig config = ModelConfig.builder(chars.vocabSize(), s.lmDModel(), s.lmHeads(), s.lmLayers())
                 .maxLength(Math.max(512, ctx * s.streamFactor())).build();
@@ -823,6 +823,7 @@ public final class SinksExperiment implements Experiment {
 
     /** Derived tables, figures and notes from the raw tables (a fresh run and a rebuilt one alike). */
     static void finish(ExperimentResult result, Sizes s) {
+        long chosen = result.settings().seed();
         Table bbShare = sinkShare(result.table(BB_OVER_TRAINING), BB);
         Table lmShare = sinkShare(result.table(LM_OVER_TRAINING), TEXT);
         Table share = bbShare.copy().append(lmShare);
@@ -833,7 +834,7 @@ public final class SinksExperiment implements Experiment {
         Table lines = share.copy();
         StringColumn run = StringColumn.create("run");
         for (int r = 0; r < lines.rowCount(); r++) {
-            run.append(lines.stringColumn("part").get(r) + ", seed " + lines.longColumn("seed").getLong(r));
+            run.append(lines.stringColumn("part").get(r) + ", " + Seeds.label(lines.longColumn("seed").getLong(r), chosen));
         }
         lines.addColumns(run);
         lines.column("step").setName("training step");
@@ -844,19 +845,19 @@ public final class SinksExperiment implements Experiment {
         long first = result.table(LM_SUMMARY).longColumn("seed").getLong(0);
         HeatmapFigure lmHeads = HeadScores.figure(finalScores(result.table(LM_OVER_TRAINING), first,
                 HeadScores.SINK_MASS), HeadScores.SINK_MASS).valueName("attention to the first token").range(0, 1)
-                .title("Text model: each head's mean attention to the first token (seed " + first + ", end of training)");
+                .title("Text model: each head's mean attention to the first token (" + Seeds.label(first, chosen) + ", end of training)");
         result.figure(LM_HEADS_FIGURE, lmHeads);
 
         long bbFirst = result.table(BB_SUMMARY).longColumn("seed").getLong(0);
         Table bbOver = result.table(BB_OVER_TRAINING);
         result.figure(BB_HEADS_FIGURE, HeadScores.figure(finalScores(bbOver, bbFirst, SINK_AT_BIGRAM), SINK_AT_BIGRAM)
                 .valueName("weight on BOS from bigram tokens").range(0, 1)
-                .title("Bigram-Backcopy: each head's weight on BOS from bigram tokens (seed " + bbFirst + ")"));
+                .title("Bigram-Backcopy: each head's weight on BOS from bigram tokens (" + Seeds.label(bbFirst, chosen) + ")"));
 
         Table mech = result.table(BB_MECHANISMS).copy();
         StringColumn seedName = StringColumn.create("which seed");
         for (int r = 0; r < mech.rowCount(); r++) {
-            seedName.append("seed " + mech.longColumn("seed").getLong(r));
+            seedName.append(Seeds.label(mech.longColumn("seed").getLong(r), chosen));
         }
         mech.addColumns(seedName);
         mech.column("mean_sink_mass").setName("mean weight on BOS");
@@ -864,7 +865,7 @@ public final class SinksExperiment implements Experiment {
                 .title("Bigram-Backcopy: mean weight on BOS per head, by mechanism (a sink head: above "
                         + SINK_THRESHOLD + ")"));
         result.figure(STREAMING_FIGURE, streamingFigure(result.table(STREAMING), first, s));
-        notes(result, s, stream);
+        notes(result, s, stream, chosen);
     }
 
     /** Perplexity by position (bins of up to 16 tokens) of one seed, a line per cache, the cache size marked. */
@@ -888,29 +889,30 @@ public final class SinksExperiment implements Experiment {
         }));
         return Plots.lines(out, "position in the text", "perplexity", "cache")
                 .markX(s.streamCache(), "cache size " + s.streamCache())
-                .title("Streaming: perplexity by position (seed " + seed + ", bins of " + bin + " tokens; trained at context "
+                .title("Streaming: perplexity by position (" + Seeds.label(seed, streaming.longColumn("seed").getLong(0))
+                        + ", bins of " + bin + " tokens; trained at context "
                         + s.lmContext() + ")");
     }
 
-    private static void notes(ExperimentResult result, Sizes s, Table stream) {
+    private static void notes(ExperimentResult result, Sizes s, Table stream, long chosen) {
         Table bb = result.table(BB_SUMMARY);
         Table bbShare = result.table(SINK_SHARE).where(result.table(SINK_SHARE).stringColumn("part").isEqualTo(BB));
         for (int r = 0; r < bb.rowCount(); r++) {
             long seed = bb.longColumn("seed").getLong(r);
             double[] h = dormantActiveHead(result.table(BB_OVER_TRAINING), seed);
-            result.note(String.format("Bigram-Backcopy, seed %d (%d layers, d %d, %d heads, %d steps): copy accuracy "
+            result.note(String.format("Bigram-Backcopy, %s (%d layers, d %d, %d heads, %d steps): copy accuracy "
                             + "after triggers %.2f, bigram loss %.2f nats (uniform ln 64 = %.2f); sink share %.2f at the end; "
                             + "most active-dormant head L%d.H%d: previous token %.2f from triggers, %.2f from bigram "
-                            + "tokens; weight on BOS %.2f from bigram tokens, %.2f from triggers.", seed, s.bbLayers(),
+                            + "tokens; weight on BOS %.2f from bigram tokens, %.2f from triggers.", Seeds.label(seed, chosen), s.bbLayers(),
                     s.bbDModel(), s.bbHeads(), s.bbSteps(), bb.doubleColumn("copy_accuracy").getDouble(r),
                     bb.doubleColumn("bigram_loss").getDouble(r), Math.log(64), lastShare(bbShare, seed), (int) h[0],
                     (int) h[1], h[4], h[5], h[2], h[3]));
         }
         Table mech = result.table(BB_MECHANISMS);
         for (int r = 0; r < mech.rowCount(); r++) {
-            result.note(String.format("Bigram-Backcopy, %s, seed %d: sink heads %.0f%%, mean weight on BOS %.2f (max "
+            result.note(String.format("Bigram-Backcopy, %s, %s: sink heads %.0f%%, mean weight on BOS %.2f (max "
                             + "%.2f), mean row mass %.2f, copy accuracy %.2f, bigram loss %.2f.",
-                    mech.stringColumn("mechanism").get(r), mech.longColumn("seed").getLong(r),
+                    mech.stringColumn("mechanism").get(r), Seeds.label(mech.longColumn("seed").getLong(r), chosen),
                     100 * mech.doubleColumn("sink_share").getDouble(r), mech.doubleColumn("mean_sink_mass").getDouble(r),
                     mech.doubleColumn("max_sink_mass").getDouble(r), mech.doubleColumn("mean_row_mass").getDouble(r),
                     mech.doubleColumn("copy_accuracy").getDouble(r), mech.doubleColumn("bigram_loss").getDouble(r)));
@@ -919,15 +921,15 @@ public final class SinksExperiment implements Experiment {
         Table lmShare = result.table(SINK_SHARE).where(result.table(SINK_SHARE).stringColumn("part").isEqualTo(TEXT));
         for (int r = 0; r < lm.rowCount(); r++) {
             long seed = lm.longColumn("seed").getLong(r);
-            result.note(String.format("Text model, seed %d: %d parameters, %d tokens seen at context %d, validation "
+            result.note(String.format("Text model, %s: %d parameters, %d tokens seen at context %d, validation "
                             + "loss %.2f nats; sink heads %.1f%% (Gu et al.: 18%% at 60M parameters and 5B tokens, "
-                            + "under 1%% at 50M tokens).", seed, lm.intColumn("parameters").getInt(r),
+                            + "under 1%% at 50M tokens).", Seeds.label(seed, chosen), lm.intColumn("parameters").getInt(r),
                     lm.longColumn("tokens_seen").getLong(r), lm.intColumn("context").getInt(r),
                     lm.doubleColumn("val_loss").getDouble(r), 100 * lastShare(lmShare, seed)));
         }
         for (int r = 0; r < stream.rowCount(); r++) {
-            result.note(String.format("Streaming, seed %d, %s: perplexity past the cache (positions >= %d) %.2f.",
-                    stream.longColumn("seed").getLong(r), stream.stringColumn("cache").get(r), s.streamCache(),
+            result.note(String.format("Streaming, %s, %s: perplexity past the cache (positions >= %d) %.2f.",
+                    Seeds.label(stream.longColumn("seed").getLong(r), chosen), stream.stringColumn("cache").get(r), s.streamCache(),
                     stream.doubleColumn("ppl_past_cache").getDouble(r)));
         }
     }

@@ -229,31 +229,6 @@ public final class DecoderLM extends AbstractBlock implements HookedModel {
     }
 
     @Override
-    public int layers() {
-        return config.layers();
-    }
-
-    @Override
-    public int heads() {
-        return config.heads();
-    }
-
-    @Override
-    public int dModel() {
-        return config.dModel();
-    }
-
-    @Override
-    public int vocabSize() {
-        return config.vocabSize();
-    }
-
-    @Override
-    public AttentionKind kindAt(int layer) {
-        return blocks.get(layer).kind();
-    }
-
-    @Override
     public NDArray outputProjection(ParameterStore ps, int layer) {
         Parameter wo = blocks.get(layer).attention().getParameters().get("wo");
         return wo == null ? null : ps.getValue(wo, wo.getArray().getDevice(), false);

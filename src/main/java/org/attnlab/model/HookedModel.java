@@ -43,19 +43,29 @@ public interface HookedModel extends Block {
     ModelConfig config();
 
     /** Number of layers. */
-    int layers();
+    default int layers() {
+        return config().layers();
+    }
 
     /** Attention heads per layer. */
-    int heads();
+    default int heads() {
+        return config().heads();
+    }
 
     /** Width of the residual stream. */
-    int dModel();
+    default int dModel() {
+        return config().dModel();
+    }
 
     /** Vocabulary size (the last dimension of the logits). */
-    int vocabSize();
+    default int vocabSize() {
+        return config().vocabSize();
+    }
 
     /** The attention kind of layer {@code layer} (MLP layers have no pattern: {@link AttentionKind#hasPattern()}). */
-    AttentionKind kindAt(int layer);
+    default AttentionKind kindAt(int layer) {
+        return config().plan().kindAt(layer);
+    }
 
     /**
      * Layer {@code layer}'s attention output projection {@code W_O} as {@code [H*D, dModel]} (so that head h's

@@ -10,7 +10,6 @@ import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
-import org.attnlab.attention.AttentionKind;
 import org.attnlab.WeightInit;
 import org.attnlab.attention.Hooks;
 
@@ -80,31 +79,6 @@ public final class LearnedPositionsLM extends AbstractBlock implements HookedMod
     @Override
     public List<String> hookNames() {
         return decoder.hookNames();
-    }
-
-    @Override
-    public int layers() {
-        return decoder.layers();
-    }
-
-    @Override
-    public int heads() {
-        return decoder.heads();
-    }
-
-    @Override
-    public int dModel() {
-        return decoder.dModel();
-    }
-
-    @Override
-    public int vocabSize() {
-        return decoder.vocabSize();
-    }
-
-    @Override
-    public AttentionKind kindAt(int layer) {
-        return decoder.kindAt(layer);
     }
 
     @Override

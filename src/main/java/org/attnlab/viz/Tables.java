@@ -5,7 +5,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.attnlab.Seeds;
 import tech.tablesaw.api.NumericColumn;
+import tech.tablesaw.api.StringColumn;
 import tech.tablesaw.api.Table;
 import tech.tablesaw.columns.Column;
 
@@ -23,6 +25,25 @@ public final class Tables {
     private static final int TAIL = 5;
 
     private Tables() {
+    }
+
+    /**
+     * A copy of {@code table} whose long {@code seed} column names each seed as a reader knows it: "seed 42" for the
+     * seed they chose, "seed B" for a second seed derived from it ({@link Seeds#label}); for display only, since the
+     * results' tables keep the numbers that reproduce a run.
+     */
+    public static Table seedsNamed(Table table, long chosen) {
+        if (!table.containsColumn("seed")) {
+            throw new IllegalArgumentException("table '" + table.name() + "' has no seed column; columns: "
+                    + table.columnNames());
+        }
+        Table out = table.copy();
+        StringColumn named = StringColumn.create("seed");
+        for (long seed : table.longColumn("seed")) {
+            named.append(Seeds.label(seed, chosen));
+        }
+        out.replaceColumn("seed", named);
+        return out;
     }
 
     /** A displayable view of the table (its MIME bundle is HTML plus a plain-text rendering). */

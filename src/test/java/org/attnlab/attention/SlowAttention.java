@@ -136,67 +136,53 @@ final class SlowAttention {
         return c;
     }
 
-    /** Taylor attention: {@code a_ij = 1 + s + s^2/2}, {@code o_i = sum a_ij v_j / sum a_ij}. */
-    static double[] taylorOutput(float[] q, float[] k, float[] v, int bhCount, int len, int d, int dv, float scale) {
+    /** The un-normalised weight {@code a_ij} of key j for query i of one (batch, head); 0 for a key not seen. */
+    interface Weight {
+        double of(int bh, int i, int j);
+    }
+
+    /** {@code o_i = sum_{j<=i} a_ij v_j}, divided by {@code sum_{j<=i} a_ij} when {@code normalise}. */
+    static double[] weightedSum(Weight a, float[] v, int bhCount, int len, int dv, boolean normalise) {
         double[] out = new double[bhCount * len * dv];
         for (int bh = 0; bh < bhCount; bh++) {
             for (int i = 0; i < len; i++) {
                 double total = 0;
                 double[] num = new double[dv];
                 for (int j = 0; j <= i; j++) {
-                    double s = scale * dot(q, (bh * len + i) * d, k, (bh * len + j) * d, d);
-                    double a = 1 + s + s * s / 2;
-                    total += a;
+                    double w = a.of(bh, i, j);
+                    total += w;
                     for (int e = 0; e < dv; e++) {
-                        num[e] += a * v[(bh * len + j) * dv + e];
+                        num[e] += w * v[(bh * len + j) * dv + e];
                     }
                 }
                 for (int e = 0; e < dv; e++) {
-                    out[(bh * len + i) * dv + e] = num[e] / total;
+                    out[(bh * len + i) * dv + e] = normalise ? num[e] / total : num[e];
                 }
             }
         }
         return out;
+    }
+
+    /** Taylor attention: {@code a_ij = 1 + s + s^2/2}, {@code o_i = sum a_ij v_j / sum a_ij}. */
+    static double[] taylorOutput(float[] q, float[] k, float[] v, int bhCount, int len, int d, int dv, float scale) {
+        return weightedSum((bh, i, j) -> {
+            double s = scale * dot(q, (bh * len + i) * d, k, (bh * len + j) * d, d);
+            return 1 + s + s * s / 2;
+        }, v, bhCount, len, dv, true);
     }
 
     /** Scalar-score attention: {@code o_i = sum_{j<=i} e^{s_j} v_j / sum_{j<=i} e^{s_j}}, {@code s_j = scale q_j.k_j}. */
     static double[] scalarScoreOutput(float[] q, float[] k, float[] v, int bhCount, int len, int d, int dv,
                                       float scale) {
-        double[] out = new double[bhCount * len * dv];
-        for (int bh = 0; bh < bhCount; bh++) {
-            for (int i = 0; i < len; i++) {
-                double total = 0;
-                double[] num = new double[dv];
-                for (int j = 0; j <= i; j++) {
-                    double e = Math.exp(scale * dot(q, (bh * len + j) * d, k, (bh * len + j) * d, d));
-                    total += e;
-                    for (int c = 0; c < dv; c++) {
-                        num[c] += e * v[(bh * len + j) * dv + c];
-                    }
-                }
-                for (int c = 0; c < dv; c++) {
-                    out[(bh * len + i) * dv + c] = num[c] / total;
-                }
-            }
-        }
-        return out;
+        return weightedSum((bh, i, j) -> Math.exp(scale * dot(q, (bh * len + j) * d, k, (bh * len + j) * d, d)),
+                v, bhCount, len, dv, true);
     }
 
     /** Sigmoid attention: {@code o_i = sum_{j<=i} sigmoid(scale q_i.k_j + b) v_j}, no normalisation. */
     static double[] sigmoidOutput(float[] q, float[] k, float[] v, int bhCount, int len, int d, int dv, float scale,
                                   float bias) {
-        double[] out = new double[bhCount * len * dv];
-        for (int bh = 0; bh < bhCount; bh++) {
-            for (int i = 0; i < len; i++) {
-                for (int j = 0; j <= i; j++) {
-                    double a = 1 / (1 + Math.exp(-(scale * dot(q, (bh * len + i) * d, k, (bh * len + j) * d, d) + bias)));
-                    for (int e = 0; e < dv; e++) {
-                        out[(bh * len + i) * dv + e] += a * v[(bh * len + j) * dv + e];
-                    }
-                }
-            }
-        }
-        return out;
+        return weightedSum((bh, i, j) -> 1 / (1 + Math.exp(-(scale * dot(q, (bh * len + i) * d, k, (bh * len + j) * d, d)
+                + bias))), v, bhCount, len, dv, false);
     }
 
     /**
@@ -231,31 +217,10 @@ final class SlowAttention {
         return out;
     }
 
-    /** Window attention: a softmax over keys {@code max(0, i-W+1) .. i} only. */
+    /** Window attention: a softmax over keys {@code max(0, i-W+1) .. i} only ({@code a_ij = e^{s_ij}} there, else 0). */
     static double[] windowOutput(float[] q, float[] k, float[] v, int bhCount, int len, int d, int dv, float scale,
                                  int window) {
-        double[] out = new double[bhCount * len * dv];
-        for (int bh = 0; bh < bhCount; bh++) {
-            for (int i = 0; i < len; i++) {
-                int first = Math.max(0, i - window + 1);
-                double max = Double.NEGATIVE_INFINITY;
-                for (int j = first; j <= i; j++) {
-                    max = Math.max(max, scale * dot(q, (bh * len + i) * d, k, (bh * len + j) * d, d));
-                }
-                double total = 0;
-                double[] num = new double[dv];
-                for (int j = first; j <= i; j++) {
-                    double w = Math.exp(scale * dot(q, (bh * len + i) * d, k, (bh * len + j) * d, d) - max);
-                    total += w;
-                    for (int e = 0; e < dv; e++) {
-                        num[e] += w * v[(bh * len + j) * dv + e];
-                    }
-                }
-                for (int e = 0; e < dv; e++) {
-                    out[(bh * len + i) * dv + e] = num[e] / total;
-                }
-            }
-        }
-        return out;
+        return weightedSum((bh, i, j) -> j > i - window
+                ? Math.exp(scale * dot(q, (bh * len + i) * d, k, (bh * len + j) * d, d)) : 0, v, bhCount, len, dv, true);
     }
 }

@@ -2,8 +2,10 @@ package org.attnlab.viz;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import tech.tablesaw.api.DoubleColumn;
@@ -43,6 +45,20 @@ class TablesTest {
         assertTrue(html.contains(">1000<") && html.contains(">2000<"));
         assertTrue(html.contains("soft&lt;max&gt;") && html.contains("results &lt;quick&gt;"));
         assertTrue(html.contains("2 rows \u00d7 4 columns"));
+    }
+
+    @Test
+    void seedsAreNamedAsTheReaderKnowsThemAndTheNumbersStayInTheOriginal() {
+        long derived = org.attnlab.Seeds.derive(42, "second seed");
+        Table t = Table.create("runs", tech.tablesaw.api.LongColumn.create("seed", new long[] {42, derived}),
+                DoubleColumn.create("loss", 1.5, 1.25));
+        Table named = Tables.seedsNamed(t, 42);
+        assertEquals(List.of("seed 42", "seed B"), named.stringColumn("seed").asList());
+        assertEquals(List.of("seed", "loss"), named.columnNames());
+        assertEquals(derived, t.longColumn("seed").getLong(1));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Tables.seedsNamed(Table.create("no seeds", DoubleColumn.create("loss", 1.0)), 42));
+        assertTrue(e.getMessage().contains("no seed column"), e.getMessage());
     }
 
     @Test
