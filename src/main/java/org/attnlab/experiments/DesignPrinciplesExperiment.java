@@ -256,7 +256,7 @@ public final class DesignPrinciplesExperiment implements Experiment {
                         .placements(AttentionKind.MLP, List.of(Placement.FIRST, Placement.LAST, Placement.BILATERAL,
                                 Placement.TOP, Placement.EVEN)).build(),
                 Sizes.builder().moreText().bpeVocab(2048).dModel(256).heads(8).layers(6).context(128).batch(64)
-                        .steps(650).lr(2e-3).evalEvery(250).evalBatches(32).diagnosticBatch(8)
+                        .steps(400).lr(2e-3).evalEvery(200).evalBatches(16).diagnosticBatch(8)
                         .placements(AttentionKind.MLP, List.of(Placement.values())).build());
     }
 
@@ -279,7 +279,7 @@ public final class DesignPrinciplesExperiment implements Experiment {
                 + "WikiText perplexity at 500M; placement configs for one variant; hybrid-skip (variant layers dropped "
                 + "after training); attention diagnostics per layer. Presets: smoke (2 layers, 3 steps), quick "
                 + "(char-level, d 64, 4 layers, 250 steps; placements first/last/bilateral/top/even), full (Moby Dick + "
-                + "State of the Union + Brown Corpus, BPE 2048, d 256, 6 layers, context 128, 650 steps of 64; all nine placements).";
+                + "State of the Union + Brown Corpus, BPE 2048, d 256, 6 layers, context 128, 400 steps of 64; all nine placements).";
     }
 
     @Override

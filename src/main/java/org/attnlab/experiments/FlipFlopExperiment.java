@@ -154,7 +154,7 @@ public final class FlipFlopExperiment implements Experiment {
                         .testBatchSize(8).testBatches(1).build(),
                 Size.builder().dModel(32).length(128).steps(150).batchSize(32).lr(3e-3).evalEvery(25)
                         .testBatchSize(64).testBatches(8).build(),
-                Size.builder().dModel(64).length(512).steps(2000).batchSize(256).lr(3e-3).evalEvery(250)
+                Size.builder().dModel(64).length(512).steps(1000).batchSize(256).lr(3e-3).evalEvery(250)
                         .testBatchSize(64).testBatches(64).build());
     }
 
@@ -186,7 +186,7 @@ public final class FlipFlopExperiment implements Experiment {
                 + "ignore instructions, then graded on the bit after every read in distribution, on OOD-sparse "
                 + "sequences (98% ignore) and OOD-dense ones (10% ignore). Paper: d 64, length 512; RoPE errs on "
                 + "40.3% of OOD-sparse reads, PaTH on 0.0001%. smoke: d 16, length 16, 8 steps; quick: d 32, "
-                + "length 128, 150 steps; full: d 64, length 512, 2000 steps of 256 sequences.";
+                + "length 128, 150 steps; full: d 64, length 512, 1000 steps of 256 sequences.";
     }
 
     @Override
@@ -261,6 +261,7 @@ public final class FlipFlopExperiment implements Experiment {
             result.note(baselineCheck(errors, v) + ".");
         }
         result.note("OOD-sparse, PaTH vs RoPE (paper: 0.0001% vs 40.3%): " + sparseVerdict(errors) + ".");
+        result.note("OOD-sparse, PaTH vs FoX (paper: 0.0001% vs 36.3%): " + sparseVerdict(errors, Variant.FOX) + ".");
         result.note(String.format("Scale: %s, %d sequences per step, lr %.0e (paper: d 64, length 512). Test: %d x %d "
                 + "sequences per split, the same for every variant.", scale(s), s.batchSize(), s.lr(), s.testBatches(),
                 s.testBatchSize()));
@@ -327,29 +328,49 @@ public final class FlipFlopExperiment implements Experiment {
     }
 
     static String sparseVerdict(Table errors) {
-        double ropeId = errorOf(errors, Variant.ROPE, FlipFlopTask.IN_DISTRIBUTION);
+        return sparseVerdict(errors, Variant.ROPE);
+    }
+
+    /**
+     * {@link #sparseVerdict(ExperimentResult)} against {@code baseline} (RoPE or FoX: the paper reports both learning
+     * the task in distribution, 6.9% and 8.3%, and failing on sparse sequences, 40.3% and 36.3%).
+     */
+    public static String sparseVerdict(ExperimentResult result, Variant baseline) {
+        return sparseVerdict(result.table(ERRORS), baseline);
+    }
+
+    static String sparseVerdict(Table errors, Variant baseline) {
+        String[] paper = PAPER.get(baseline);
+        if (paper == null || baseline == Variant.PATH) {
+            throw new IllegalArgumentException("flip-flop baseline must be one the paper reports beside PaTH ("
+                    + Variant.ROPE.displayName() + " or " + Variant.FOX.displayName() + "); got "
+                    + baseline.displayName());
+        }
+        String name = baseline.displayName();
+        double baseId = errorOf(errors, baseline, FlipFlopTask.IN_DISTRIBUTION);
         double pathId = errorOf(errors, Variant.PATH, FlipFlopTask.IN_DISTRIBUTION);
-        double rope = errorOf(errors, Variant.ROPE, FlipFlopTask.OOD_SPARSE);
+        double base = errorOf(errors, baseline, FlipFlopTask.OOD_SPARSE);
         double path = errorOf(errors, Variant.PATH, FlipFlopTask.OOD_SPARSE);
         List<String> unlearned = new java.util.ArrayList<>();
-        if (ropeId > LEARNED_ID_ERROR) {
-            unlearned.add(String.format("RoPE %.1f%% (paper 6.9%%)", 100 * ropeId));
+        if (baseId > LEARNED_ID_ERROR) {
+            unlearned.add(String.format("%s %.1f%% (paper %s)", name, 100 * baseId, paper[0]));
         }
         if (pathId > LEARNED_ID_ERROR) {
             unlearned.add(String.format("PaTH %.1f%% (paper 0%%)", 100 * pathId));
         }
         if (!unlearned.isEmpty()) {
             return String.format("not tested at this scale: in-distribution error %s is above %.0f%%, so the model "
-                    + "has not learned the task and its OOD-sparse error (PaTH %.1f%%, RoPE %.1f%%) says nothing about "
-                    + "generalisation", String.join(", ", unlearned), 100 * LEARNED_ID_ERROR, 100 * path, 100 * rope);
+                    + "has not learned the task and its OOD-sparse error (PaTH %.1f%%, %s %.1f%%) says nothing about "
+                    + "generalisation", String.join(", ", unlearned), 100 * LEARNED_ID_ERROR, 100 * path, name,
+                    100 * base);
         }
-        double se = Math.sqrt(rope * (1 - rope) / readsOf(errors, Variant.ROPE, FlipFlopTask.OOD_SPARSE)
+        double se = Math.sqrt(base * (1 - base) / readsOf(errors, baseline, FlipFlopTask.OOD_SPARSE)
                 + path * (1 - path) / readsOf(errors, Variant.PATH, FlipFlopTask.OOD_SPARSE));
-        double gap = rope - path;
-        return String.format("%s: both learn in distribution (RoPE %.1f%%, PaTH %.1f%%); OOD-sparse RoPE %.1f%% vs "
+        double gap = base - path;
+        return String.format("%s: both learn in distribution (%s %.1f%%, PaTH %.1f%%); OOD-sparse %s %.1f%% vs "
                         + "PaTH %.1f%%, gap %.1f points %s two standard errors (%.1f points)",
-                gap > 2 * se ? "shows at this scale" : "does not show at this scale", 100 * ropeId, 100 * pathId,
-                100 * rope, 100 * path, 100 * gap, gap > 2 * se ? "beyond" : "within", 200 * se);
+                gap > 2 * se ? "shows at this scale" : "does not show at this scale", name, 100 * baseId,
+                100 * pathId, name, 100 * base, 100 * path, 100 * gap, gap > 2 * se ? "beyond" : "within", 200 * se);
     }
 
     private static int readsOf(Table errors, Variant variant, Split split) {

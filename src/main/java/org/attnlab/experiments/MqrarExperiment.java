@@ -152,7 +152,7 @@ public final class MqrarExperiment implements Experiment {
                 Size.builder().variants(Variant.PATH, Variant.FOX).maxN(3).dModel(64).heads(2).keys(4).values(16)
                         .assignments(16).steps(300).batchSize(32).lr(3e-3).testBatches(4).build(),
                 Size.builder().variants(Variant.PATH, Variant.FOX).maxN(4).dModel(256).heads(2)
-                        .keys(16).values(64).assignments(96).steps(2000).batchSize(64).lr(1e-3).testBatches(16)
+                        .keys(16).values(64).assignments(96).steps(1200).batchSize(64).lr(1e-3).testBatches(16)
                         .build());
     }
 
@@ -184,7 +184,7 @@ public final class MqrarExperiment implements Experiment {
                 + "each query asks for a key's N-th last value. The paper (2 layers, d 256, 2 heads, 32 keys, "
                 + "length 768) finds PaTH succeeds for N < 4 and FoX does not. smoke: N 1-2, 2 keys, d 16; quick: "
                 + "N 1-3, PaTH and FoX, 4 keys, 16 values, 16 assignments, d 64, 300 steps; full: N 1-4, PaTH and FoX, "
-                + "16 keys, 64 values, 96 assignments (length 224), d 256, 2000 steps of 64.";
+                + "16 keys, 64 values, 96 assignments (length 224), d 256, 1200 steps of 64.";
     }
 
     @Override

@@ -162,7 +162,7 @@ public final class WordProblemsExperiment implements Experiment {
                         .trainLength(6).steps(6).batchSize(8).lr(3e-3).testBatches(1).build(),
                 Size.builder().groups(Group.A5).variants(Variant.PATH, Variant.ROPE).layers(1, 2).dModel(64).heads(2)
                         .trainLength(8).steps(2500).batchSize(64).lr(3e-3).testBatches(4).build(),
-                Size.builder().groups(Group.A5).variants(Variant.PATH, Variant.ROPE, Variant.FOX)
+                Size.builder().groups(Group.A5).variants(Variant.PATH, Variant.ROPE)
                         .layers(1, 2, 3, 4).dModel(128).heads(4).trainLength(32).steps(1500).batchSize(512).lr(2e-3)
                         .testBatches(16).build());
     }
@@ -195,7 +195,7 @@ public final class WordProblemsExperiment implements Experiment {
                 + "uniform) and predict the running product at every position. The paper finds PaTH solves A5 "
                 + "(>90%) with fewer layers than RoPE or FoX. Each model trains at one length and is tested on "
                 + "sequences twice as long. smoke: A5, 1 layer, length 6; quick: A5, PaTH and RoPE, 1 and 2 layers, "
-                + "d 64, length 8 (test 16), 2500 steps; full: A5, PaTH, RoPE and FoX, 1-4 layers, d 128, "
+                + "d 64, length 8 (test 16), 2500 steps; full: A5, PaTH and RoPE, 1-4 layers, d 128, "
                 + "length 32 (test 64), 1500 steps of 512.";
     }
 

@@ -18,6 +18,7 @@ import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -70,6 +71,19 @@ class StateTrackingVerdictsTest {
                 .startsWith("does not show"));
         assertTrue(FlipFlopExperiment.sparseVerdict(flipErrors(0.05, 0.01, 0.0, 0.05))
                 .startsWith("does not show"), "RoPE better than PaTH is not the paper's finding");
+    }
+
+    @Test
+    void flipFlopVerdictAgainstFox() {
+        // the table's FoX row: 10% in distribution (at the threshold: learned), 40% OOD-sparse
+        String verdict = FlipFlopExperiment.sparseVerdict(flipErrors(0.30, 0.47, 0.0, 0.0), Variant.FOX);
+        assertTrue(verdict.startsWith("shows at this scale"), verdict);
+        assertTrue(verdict.contains("OOD-sparse FoX 40.0% vs PaTH 0.0%"), verdict);
+        String unlearnedPath = FlipFlopExperiment.sparseVerdict(flipErrors(0.05, 0.4, 0.2, 0.0), Variant.FOX);
+        assertTrue(unlearnedPath.startsWith("not tested") && unlearnedPath.contains("PaTH 20.0%"), unlearnedPath);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> FlipFlopExperiment.sparseVerdict(flipErrors(0, 0, 0, 0), Variant.PATH));
+        assertTrue(e.getMessage().contains("got PaTH") && e.getMessage().contains("RoPE or FoX"), e.getMessage());
     }
 
     private static Table wordSummary(double pathL1, double pathL2, double ropeL1, double ropeL2) {
