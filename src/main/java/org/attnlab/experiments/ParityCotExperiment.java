@@ -66,7 +66,13 @@ import java.util.function.Function;
  *
  * <p>Test strings of {@link ParityTask#HELD_OUT_FROM_LENGTH} or more bits never occur in training
  * ({@link ParityTask#isHeldOut}), so accuracy there is not memory. Like the paper, positions are learned absolute
- * embeddings ({@link LearnedPositionsLM} over a NoPE decoder); unlike it, blocks have SwiGLU MLPs and RMSNorm.
+ * embeddings ({@link LearnedPositionsLM} over a NoPE decoder); unlike it (its code, facebookresearch/pal, src/cot),
+ * blocks have SwiGLU MLPs and RMSNorm rather than GELU MLPs and LayerNorm, initial weights are small (std 0.02, not
+ * N(0, 1) embeddings), there is no embedding dropout (theirs 0.1), AdamW has weight decay, warmup and a cosine
+ * schedule (theirs: plain Adam at 3e-4), batches are drawn afresh (theirs: a fixed set of 1024 strings per length,
+ * 1000 epochs), and the loss stops at the chain's last token (theirs also grades the end-of-sequence padding after
+ * it). Of these, the initialisation, the rate, weight decay and the end-of-sequence targets were tried at reduced
+ * scale and did not move the accuracy at the longest length; the number of examples seen did (see {@link #FULL}).
  */
 public final class ParityCotExperiment implements Experiment {
 
