@@ -235,7 +235,7 @@ public final class ParityCotExperiment implements Experiment {
     static final Sizes QUICK = Sizes.builder().maxLength(16).dModel(32).steps(4000).batch(128).lr(5e-3)
             .evalEvery(100).testPerLength(128).probeSequences(64).heatmapLength(8).build();
     /**
-     * The paper's model and lengths (d 128, 1..32), with more examples per update than the paper's batch of 256. What
+     * The paper's model, lengths (d 128, 1..32) and batch (256), for 12,000 updates (the paper: about 128,000). What
      * limits this model is the number of examples it sees, in updates and in examples per update. At 16 bits, d 64,
      * seeds 42 and 7, three times the updates (6000 instead of 2000 at batch 64) took the answer accuracy at 16 bits
      * from 0.45 / 0.44 to 0.88 / 0.92, and four times the batch (256 instead of 64, 2000 updates) to 0.62 / 0.92.
@@ -245,7 +245,7 @@ public final class ParityCotExperiment implements Experiment {
      * beat 1.5e-3 and 6e-3 (0.62 against 0.56 and 0.46, seed 42). A GPU step costs about the same at any batch up to
      * about 1024 (op overhead), so the batch is nearly free there: 1024 sequences give each of the 528 (length, step)
      * pairs 32 examples per update. The paper trains 1000 epochs of 32 x 1024 sequences, about 128,000 updates of
-     * 256; the previous full preset (12,000 updates of 256) had solved lengths up to 9 only. More examples help the
+     * 256; this preset (12,000 updates of 256) solved lengths up to 9 only on the H200. More examples help the
      * model without CoT too (at 16 bits it learned parity outright at one seed of two, see {@link #QUICK}).
      * <p>This preset stays at the size measured on one H200 (12,000 updates of 256, 206 s for the experiment): the
      * next size to try there is 20,000 updates of 1024 (the same builder with {@code steps(20000).batch(1024)
@@ -253,7 +253,6 @@ public final class ParityCotExperiment implements Experiment {
      */
     static final Sizes FULL = Sizes.builder().maxLength(ParityTask.PAPER_MAX_LENGTH).dModel(128).steps(12000)
             .batch(256).lr(3e-3).evalEvery(250).testPerLength(1000).probeSequences(256).heatmapLength(12).build();
-
 
     /** A length counts as solved at this answer accuracy (and so do all shorter ones). */
     public static final double SOLVED = 0.9;
