@@ -14,9 +14,9 @@ Run through bench/run.sh (it builds the Java side and the venv). Options: --pres
 --device cpu|gpu (both engines on that device; gpu: CUDA device 0, TF32 off on both sides), --java-cmd CMD (how to
 start a Java main: `CMD org.attnlab.bench.ModelBench ...`, e.g. 'bash .gpu/run' on the lab's GPU machine; instead of
 `java -cp JAVA_CP`), --warmup N (untimed repetitions per worker before the timed ones; 0 on the CPU, 3 on a GPU),
---warmup-s S (and go on, up to WARMUP_MAX_REPS, until every worker has spent S seconds in them; 15 on the CPU, 0 on
-a GPU: the JVM interprets DJL's Java side until it has compiled it, which at the tiny size takes a few hundred
-steps, so a cold JVM's first steps cost up to 2x a warm one's; bench/README.md, "Warm-up").
+--warmup-s S (model timing: and go on, up to WARMUP_MAX_REPS, until every worker has spent S seconds in them; 15 on
+the CPU, 0 on a GPU: the JVM interprets DJL's Java side until it has compiled it, which at the tiny size takes a few
+hundred steps, so a cold JVM's first steps cost up to 2x a warm one's; bench/README.md, "Warm-up").
 """
 from __future__ import annotations
 
@@ -319,11 +319,11 @@ def op_timing(args, preset):
             j, t = pair(args)
             try:
                 setup = {"djl": j.ask(cmd="op", **spec), "pytorch": t.ask(cmd="op", **spec)}
-                warm({"djl": j, "pytorch": t}, "op", args.warmup, args.warmup_s)
+                warm({"djl": j, "pytorch": t}, "op", args.warmup)
                 per = alternate({"djl": j, "pytorch": t}, "op", args.reps)
                 if op == "softmax":  # PyTorch's fused kernel, for reference (no DJL counterpart)
                     t.ask(cmd="op", **dict(spec, op="softmax_sdpa"))
-                    warm({"pytorch": t}, "op", args.warmup, args.warmup_s)
+                    warm({"pytorch": t}, "op", args.warmup)
                     sdpa = statistics.median(alternate({"pytorch": t}, "op", args.reps)["pytorch"])
             finally:
                 j.close()
@@ -370,7 +370,7 @@ def parse_args(argv=None):
     ap.add_argument("--warmup", type=int, default=None,
                     help="untimed repetitions per worker before the timed ones (default: 0 cpu, 3 gpu)")
     ap.add_argument("--warmup-s", type=float, default=None,
-                    help="then more untimed repetitions until every worker has spent this many seconds in them "
+                    help="model timing: then more untimed repetitions until every worker has spent this many seconds in them "
                          f"(at most {WARMUP_MAX_REPS}; default: 15 cpu, 0 gpu)")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--steps", type=int, default=20, help="cross-check training steps")
