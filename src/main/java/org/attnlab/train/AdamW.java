@@ -197,16 +197,21 @@ public final class AdamW implements AutoCloseable {
         secondMoments.addAll(Arrays.asList(vViews));
     }
 
-    /** Views of a flat buffer, one per member of {@code g}, shaped like the member's parameter. */
     /**
      * {@code (float) x} as a 0-d float32 array in {@code m} on {@code device}: what {@code NDArray.mul(Number)}
      * makes from a float (and frees) on every call, made here once (a copy from the host, no operator).
      */
     private static NDArray scalar(NDManager m, double x, Device device) {
         NDArray a = m.create((float) x);
-        return a.getDevice().equals(device) ? a : a.toDevice(device, false);
+        if (a.getDevice().equals(device)) {
+            return a;
+        }
+        NDArray moved = a.toDevice(device, false);
+        a.close();
+        return moved;
     }
 
+    /** Views of a flat buffer, one per member of {@code g}, shaped like the member's parameter. */
     private List<NDArray> views(NDArray flat, Group g) {
         NDList pieces = g.members.size() == 1 ? new NDList(flat) : flat.split(g.splits, 0);
         List<NDArray> out = new ArrayList<>();
