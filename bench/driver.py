@@ -13,7 +13,10 @@ Run through bench/run.sh (it builds the Java side and the venv). Options: --pres
 --threads N, --only crosscheck,model,ops, --baseline-cp CP (a second DJL build in the same rotation),
 --device cpu|gpu (both engines on that device; gpu: CUDA device 0, TF32 off on both sides), --java-cmd CMD (how to
 start a Java main: `CMD org.attnlab.bench.ModelBench ...`, e.g. 'bash .gpu/run' on the lab's GPU machine; instead of
-`java -cp JAVA_CP`), --warmup N (untimed repetitions per worker before the timed ones; 0 on the CPU, 3 on a GPU).
+`java -cp JAVA_CP`), --warmup N (untimed repetitions per worker before the timed ones; 0 on the CPU, 3 on a GPU),
+--warmup-s S (model timing: and go on, up to WARMUP_MAX_REPS, until every worker has spent S seconds in them; 15 on
+the CPU, 0 on a GPU: the JVM interprets DJL's Java side until it has compiled it, which at the tiny size takes a few
+hundred steps, so a cold JVM's first steps cost up to 2x a warm one's; bench/README.md, "Warm-up").
 """
 from __future__ import annotations
 
@@ -62,6 +65,8 @@ TOLERANCE = {"cpu": 1e-4, "gpu": 1e-4}
 # effects 2.4e-7..7.2e-7, TF32 operands 1.9e-5..2.7e-5 on the cross-check cases); reported, not a failure
 FLOAT32_DRIFT = 5e-6
 WARMUP = {"cpu": 0, "gpu": 3}
+WARMUP_S = {"cpu": 15.0, "gpu": 0.0}
+WARMUP_MAX_REPS = 1000
 MODEL_BENCH = "org.attnlab.bench.ModelBench"
 
 
@@ -141,11 +146,17 @@ def pair(args):
     return j, t
 
 
-def warm(workers: dict, what: str, n: int):
-    """n untimed repetitions of `what` on every worker (kernel selection, allocator, clocks settle on a GPU)."""
-    for _ in range(n):
-        for w in workers.values():
-            w.ask(cmd="time", what=what)
+def warm(workers: dict, what: str, n: int, seconds: float = 0.0) -> int:
+    """Untimed repetitions of `what` on every worker (the JVM compiles DJL's Java side; kernel selection, allocator,
+    clocks settle on a GPU): at least n, then more until every worker has spent `seconds` in them (its own wall
+    time), at most WARMUP_MAX_REPS. Returns how many each worker ran."""
+    spent = {name: 0.0 for name in workers}
+    done = 0
+    while done < n or (done < WARMUP_MAX_REPS and min(spent.values()) < seconds * 1e3):
+        for name, w in workers.items():
+            spent[name] += w.ask(cmd="time", what=what)["ms"]
+        done += 1
+    return done
 
 
 def alternate(workers: dict, what: str, reps: int, cpu: dict | None = None) -> dict:
@@ -224,9 +235,9 @@ def model_timing(args, preset):
                 setup = {e: w.ask(cmd="model", **spec) for e, w in workers.items()}
                 ops = {e: w.ask(cmd="ops") for e, w in workers.items()}
                 cpus = {what: {} for what in ("forward", "train")}
-                times = {}
+                times, warmed = {}, {}
                 for what in ("forward", "train"):
-                    warm(workers, what, args.warmup)
+                    warmed[what] = warm(workers, what, args.warmup, args.warmup_s)
                     times[what] = alternate(workers, what, args.reps, cpus[what])
             finally:
                 for w in workers.values():
@@ -239,7 +250,8 @@ def model_timing(args, preset):
                     raw += [{"size": size, "kind": kind, "what": what, "engine": e, "rep": i, "ms": x,
                              "cpu_ms": cpu[e][i]} for i, x in enumerate(ms)]
                 row = {"size": size, "kind": kind, "what": what, "vocab": v, "d_model": d, "heads": h,
-                       "layers": n, "batch": b, "length": length, "params": setup["djl"]["params"]}
+                       "layers": n, "batch": b, "length": length, "params": setup["djl"]["params"],
+                       "warmup_reps": warmed[what]}
                 for e in workers:
                     row[f"{e}_ms"] = med[e]
                     row[f"{e}_min_ms"] = min(per[e])
@@ -276,7 +288,7 @@ def model_timing(args, preset):
                 print(f"model {size:>5} {kind:>8} {what:>7}: DJL {r['djl_ms']:9.1f} ms  PyTorch {r['pytorch_ms']:9.1f}"
                       f" ms  ratio {r['ratio']:.2f}  cpu ms {r['djl_cpu_ms']:.1f}/{r['pytorch_cpu_ms']:.1f} cpu ratio"
                       f" {r['cpu_ratio']:.2f}  peak MB {r['djl_step_peak_mb']:.0f}/{r['pytorch_step_peak_mb']:.0f}"
-                      f"{gpu}  ops/step {r['djl_ops_step']}/{r['pytorch_ops_step']}{base}  load {l0[0]:.1f}->{l1[0]:.1f}",
+                      f"{gpu}  ops/step {r['djl_ops_step']}/{r['pytorch_ops_step']}{base}  warm-up {r['warmup_reps']}  load {l0[0]:.1f}->{l1[0]:.1f}",
                       flush=True)
             # written after every size and kind, so a run stopped by a time limit keeps what it measured
             write_csv("model_timing.csv", rows)
@@ -357,6 +369,9 @@ def parse_args(argv=None):
     ap.add_argument("--reps", type=int, default=None)
     ap.add_argument("--warmup", type=int, default=None,
                     help="untimed repetitions per worker before the timed ones (default: 0 cpu, 3 gpu)")
+    ap.add_argument("--warmup-s", type=float, default=None,
+                    help="model timing: then more untimed repetitions until every worker has spent this many seconds in them "
+                         f"(at most {WARMUP_MAX_REPS}; default: 15 cpu, 0 gpu)")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--steps", type=int, default=20, help="cross-check training steps")
     ap.add_argument("--tol", type=float, default=None,
@@ -382,6 +397,8 @@ def parse_args(argv=None):
             ap.error(f"--{name} must be at least 1; got {getattr(args, name)}")
     if args.warmup is not None and args.warmup < 0:
         ap.error(f"--warmup must be 0 or more; got {args.warmup}")
+    if args.warmup_s is not None and not (args.warmup_s >= 0 and math.isfinite(args.warmup_s)):
+        ap.error(f"--warmup-s must be a number of seconds >= 0; got {args.warmup_s}")
     parts = args.only.split(",")
     bad = [p for p in parts if p not in ("crosscheck", "model", "ops")]
     if bad:
@@ -393,6 +410,7 @@ def parse_args(argv=None):
             ap.error(f"--{opt}: unknown {wrong}; known: {', '.join(known)}")
     args.tol = TOLERANCE[args.device] if args.tol is None else args.tol
     args.warmup = WARMUP[args.device] if args.warmup is None else args.warmup
+    args.warmup_s = WARMUP_S[args.device] if args.warmup_s is None else args.warmup_s
     return args
 
 
@@ -461,7 +479,7 @@ def main():
             "load_start": load(), "threads": args.threads, "reps": args.reps, "preset": args.preset,
             "python": platform.python_version(), "torch": torch.__version__,
             "java": djl["java"], "machine": platform.machine(), "cpu": cpu_name(), "device": args.device,
-            "djl": djl["djl"], "djl_engine": djl["engine"], "warmup": args.warmup, "tolerance": args.tol}
+            "djl": djl["djl"], "djl_engine": djl["engine"], "warmup": args.warmup, "warmup_s": args.warmup_s, "tolerance": args.tol}
     if args.device == "gpu":
         from attnlab_ref import full_float32
         info.update(gpu_info(torch))

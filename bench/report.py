@@ -193,7 +193,8 @@ def write(out_dir, info, cc, model, ops):
 
 def _info_line(info):
     return (f"{info.get('started')}: {info.get('cpu')} ({info.get('cpus')} CPUs), {info.get('threads')} thread(s) per "
-            f"engine, {info.get('reps')} repetitions, preset {info.get('preset')}; PyTorch {info.get('torch')} (Python "
+            f"engine, {info.get('reps')} repetitions after a warm-up of at least {info.get('warmup')} repetitions and "
+            f"{info.get('warmup_s', 0)} s per worker, preset {info.get('preset')}; PyTorch {info.get('torch')} (Python "
             f"{info.get('python')}), DJL {info.get('djl', '0.35.1')} + {info.get('djl_engine', 'libtorch 2.7.1')} on "
             f"{info.get('java')}; device {info.get('device', 'cpu')}; load average at start "
             f"{info.get('load_start')}, at end {info.get('load_end')}; {info.get('seconds')} s.")

@@ -34,6 +34,26 @@ def fake_torch(cuda_available: bool, cuda_version):
     return t
 
 
+class WarmUp(unittest.TestCase):
+    class FakeWorker:
+        def __init__(self, ms):
+            self.ms, self.calls = ms, 0
+
+        def ask(self, **cmd):
+            self.calls += 1
+            return {"ms": self.ms}
+
+    def test_runs_until_every_worker_has_spent_the_seconds(self):
+        fast, slow = self.FakeWorker(10.0), self.FakeWorker(250.0)
+        self.assertEqual(driver.warm({"fast": fast, "slow": slow}, "train", 0, 1.0), 100)  # 100 x 10 ms = 1 s
+        self.assertEqual((fast.calls, slow.calls), (100, 100))
+
+    def test_at_least_n_and_at_most_the_cap(self):
+        self.assertEqual(driver.warm({"w": self.FakeWorker(500.0)}, "train", 3, 0.1), 3)
+        self.assertEqual(driver.warm({"w": self.FakeWorker(0.0)}, "train", 0, 1.0), driver.WARMUP_MAX_REPS)
+        self.assertEqual(driver.warm({"w": self.FakeWorker(5.0)}, "train", 0, 0.0), 0)
+
+
 class ArgumentErrors(unittest.TestCase):
     def test_a_java_route_is_required_and_only_one(self):
         self.assertIn("give --java-cp CP", parse_error([]))
@@ -49,14 +69,18 @@ class ArgumentErrors(unittest.TestCase):
         self.assertIn("invalid choice: 'tpu'", parse_error(["--java-cp", "a", "--device", "tpu"]))
         self.assertIn("--reps must be at least 1; got 0", parse_error(["--java-cp", "a", "--reps", "0"]))
         self.assertIn("--warmup must be 0 or more; got -1", parse_error(["--java-cp", "a", "--warmup", "-1"]))
+        self.assertIn("--warmup-s must be a number of seconds >= 0; got -2.0",
+                      parse_error(["--java-cp", "a", "--warmup-s", "-2"]))
+        self.assertIn("--warmup-s must be a number of seconds >= 0; got nan",
+                      parse_error(["--java-cp", "a", "--warmup-s", "nan"]))
         self.assertIn("cannot be used with --device gpu",
                       parse_error(["--java-cmd", "x", "--device", "gpu", "--baseline-cp", "b"]))
 
     def test_defaults_depend_on_the_device(self):
         cpu = driver.parse_args(["--java-cp", "a"])
         gpu = driver.parse_args(["--java-cmd", "bash .gpu/run", "--device", "gpu"])
-        self.assertEqual((cpu.device, cpu.warmup, cpu.tol), ("cpu", 0, 1e-4))
-        self.assertEqual((gpu.device, gpu.warmup, gpu.tol), ("gpu", 3, 1e-4))
+        self.assertEqual((cpu.device, cpu.warmup, cpu.warmup_s, cpu.tol), ("cpu", 0, 15.0, 1e-4))
+        self.assertEqual((gpu.device, gpu.warmup, gpu.warmup_s, gpu.tol), ("gpu", 3, 0.0, 1e-4))
         self.assertEqual(driver.parse_args(["--java-cp", "a", "--tol", "2e-4", "--warmup", "1"]).tol, 2e-4)
 
 

@@ -130,7 +130,10 @@ public final class AttentionOps {
         Shape s = checkRope(x);
         long half = s.get(3) / 2;
         NDList t = Constants.rope(s.get(2), s.get(3), base, x.getDataType(), x.getManager());
-        NDArray rotated = x.get(new NDIndex("..., {}:", half)).neg().concat(x.get(new NDIndex("..., :{}", half)), -1);
+        // the halves' indices built directly, not parsed from a format string on every call
+        NDIndex second = new NDIndex().addEllipseDim().addSliceDim(half, s.get(3));
+        NDIndex first = new NDIndex().addEllipseDim().addSliceDim(0, half);
+        NDArray rotated = x.get(second).neg().concat(x.get(first), -1);
         return x.mul(t.get(0)).add(rotated.mul(t.get(1)));
     }
 
@@ -771,6 +774,14 @@ public final class AttentionOps {
      */
     static NDArray times(NDArray x, double s) {
         return x.mul(Constants.scalar(s, x.getDataType(), x.getDevice(), x.getManager()));
+    }
+
+    /**
+     * {@code x + s} with {@code s} a cached 0-d float32 array: the numbers of {@code x.add((float) s)}, which makes
+     * (and frees) that 0-d array on every call.
+     */
+    public static NDArray plus(NDArray x, float s) {
+        return x.add(Constants.scalar(s, DataType.FLOAT32, x.getDevice(), x.getManager()));
     }
 
     /** Swaps the last two axes. */

@@ -8,12 +8,15 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.ConstantInitializer;
 import ai.djl.util.PairList;
+import org.attnlab.attention.AttentionOps;
 
 /**
  * Root-mean-square normalisation over the last axis: {@code y = x / sqrt(mean(x^2) + eps) * g}, with a learned
  * gain {@code g} ({@code [dim]}, initialised to 1) and no bias.
  */
 public final class RMSNorm extends AbstractBlock {
+
+    private static final int[] LAST_AXIS = {-1};
 
     private final int dim;
     private final float eps;
@@ -39,7 +42,7 @@ public final class RMSNorm extends AbstractBlock {
         if (x.getShape().get(x.getShape().dimension() - 1) != dim) {
             throw new IllegalArgumentException("RMSNorm over " + dim + " features got " + x.getShape());
         }
-        NDArray rms = x.mul(x).mean(new int[]{-1}, true).add(eps).sqrt();
+        NDArray rms = AttentionOps.plus(x.mul(x).mean(LAST_AXIS, true), eps).sqrt();
         return x.div(rms).mul(ps.getValue(gain, x.getDevice(), training));
     }
 

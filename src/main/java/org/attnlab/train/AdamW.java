@@ -1,5 +1,6 @@
 package org.attnlab.train;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
@@ -74,6 +75,8 @@ public final class AdamW implements AutoCloseable {
      */
     static final long DEFAULT_GROUP_ELEMENTS = 1L << 20;
 
+    private static final NDIndex ALL = new NDIndex(":");
+
     private final NDManager manager;
     private final List<String> names = new ArrayList<>();
     private final List<Parameter> parameters = new ArrayList<>();
@@ -101,6 +104,13 @@ public final class AdamW implements AutoCloseable {
         NDArray v;
         NDArray update;
         final List<NDArray> updateViews = new ArrayList<>();
+        // 0-d float32 constants on the group's device, made once: what NDArray.mul(Number) would create (and
+        // free) on every call
+        NDArray beta1;
+        NDArray oneMinusBeta1;
+        NDArray beta2;
+        NDArray oneMinusBeta2;
+        NDArray eps;
     }
 
     private AdamW(Builder b, PairList<String, Parameter> params, NDManager parent) {
@@ -172,6 +182,11 @@ public final class AdamW implements AutoCloseable {
             List<NDArray> ms = views(g.m, g);
             List<NDArray> vs = views(g.v, g);
             g.updateViews.addAll(views(g.update, g));
+            g.beta1 = scalar(manager, beta1, first.getDevice());
+            g.oneMinusBeta1 = scalar(manager, 1 - beta1, first.getDevice());
+            g.beta2 = scalar(manager, beta2, first.getDevice());
+            g.oneMinusBeta2 = scalar(manager, 1 - beta2, first.getDevice());
+            g.eps = scalar(manager, eps, first.getDevice());
             for (int j = 0; j < g.members.size(); j++) {
                 mViews[g.members.get(j)] = ms.get(j);
                 vViews[g.members.get(j)] = vs.get(j);
@@ -180,6 +195,20 @@ public final class AdamW implements AutoCloseable {
         }
         firstMoments.addAll(Arrays.asList(mViews));
         secondMoments.addAll(Arrays.asList(vViews));
+    }
+
+    /**
+     * {@code (float) x} as a 0-d float32 array in {@code m} on {@code device}: what {@code NDArray.mul(Number)}
+     * makes from a float (and frees) on every call, made here once (a copy from the host, no operator).
+     */
+    private static NDArray scalar(NDManager m, double x, Device device) {
+        NDArray a = m.create((float) x);
+        if (a.getDevice().equals(device)) {
+            return a;
+        }
+        NDArray moved = a.toDevice(device, false);
+        a.close();
+        return moved;
     }
 
     /** Views of a flat buffer, one per member of {@code g}, shaped like the member's parameter. */
@@ -234,27 +263,30 @@ public final class AdamW implements AutoCloseable {
                     flatGrads.add(grads[j].reshape(-1));
                 }
                 NDArray g = grads.length == 1 ? flatGrads.get(0) : NDArrays.concat(flatGrads, 0);
-                if (gradScale != 1f) {
-                    g.muli(gradScale); // (a view of the gradient when alone: it is zeroed below anyway)
+                // the step's 0-d factors, made once per group (mul(Number) would make one per call, the decay
+                // factor one per matrix); each is the float32 0-d array mul(Number) makes: the same arithmetic
+                Device device = grp.m.getDevice();
+                if (gradScale != 1f) { // (a view of the gradient when alone: it is zeroed below anyway)
+                    g.muli(scalar(scratch, gradScale, device));
                 }
                 grp.m.tempAttach(scratch); // so that arrays computed from m and v land in scratch
                 grp.v.tempAttach(scratch);
                 // each flat temporary is closed as soon as it is dead: at most two full-size arrays at a time
-                NDArray t = g.mul((float) (1 - beta1));
-                grp.m.muli((float) beta1).addi(t);
+                NDArray t = g.mul(grp.oneMinusBeta1);
+                grp.m.muli(grp.beta1).addi(t);
                 t.close();
                 t = g.square();
                 g.close();
-                grp.v.muli((float) beta2).addi(t.muli((float) (1 - beta2)));
+                grp.v.muli(grp.beta2).addi(t.muli(grp.oneMinusBeta2));
                 t.close();
-                t = grp.v.div((float) bc2);
+                t = grp.v.div(scalar(scratch, bc2, device));
                 NDArray denom = t.sqrt();
                 t.close();
-                t = grp.m.div(denom.addi((float) eps));
+                t = grp.m.div(denom.addi(grp.eps));
                 denom.close();
-                grp.update.set(new NDIndex(":"), t.muli((float) (lr / bc1)));
+                grp.update.set(ALL, t.muli(scalar(scratch, lr / bc1, device)));
                 t.close();
-                float keep = (float) (1 - lr * weightDecay);
+                NDArray keep = weightDecay > 0 ? scalar(scratch, 1 - lr * weightDecay, device) : null;
                 for (int j = 0; j < grads.length; j++) {
                     int i = grp.members.get(j);
                     NDArray p = parameters.get(i).getArray();
