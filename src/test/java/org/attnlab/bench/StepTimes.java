@@ -42,10 +42,23 @@ public final class StepTimes {
                 throw new IllegalArgumentException("spec must be name:kind:layers:dModel:heads:vocab:batch:length[:chunk];"
                         + " got '" + s + "'");
             }
-            int length = Integer.parseInt(p[7]);
-            return new Spec(p[0], AttentionKind.parse(p[1]), Integer.parseInt(p[2]), Integer.parseInt(p[3]),
-                    Integer.parseInt(p[4]), Integer.parseInt(p[5]), Integer.parseInt(p[6]), length,
-                    p.length == 9 ? Integer.parseInt(p[8]) : length);
+            int length = positive(s, p, 7, "length");
+            return new Spec(p[0], AttentionKind.parse(p[1]), positive(s, p, 2, "layers"), positive(s, p, 3, "dModel"),
+                    positive(s, p, 4, "heads"), positive(s, p, 5, "vocab"), positive(s, p, 6, "batch"), length,
+                    p.length == 9 ? positive(s, p, 8, "chunk") : length);
+        }
+
+        private static int positive(String spec, String[] p, int i, String field) {
+            try {
+                int v = Integer.parseInt(p[i]);
+                if (v > 0) {
+                    return v;
+                }
+            } catch (NumberFormatException e) {
+                // named below
+            }
+            throw new IllegalArgumentException(field + " in spec '" + spec + "' must be a positive integer; got '"
+                    + p[i] + "'");
         }
     }
 
