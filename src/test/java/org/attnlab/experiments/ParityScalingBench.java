@@ -31,7 +31,7 @@ import java.util.*;
  */
 public final class ParityScalingBench {
     private static final Set<String> KEYS = Set.of("d", "L", "steps", "batch", "lr", "wd", "warmup", "minr", "clip",
-            "seed", "eos", "posStd", "embStd", "wScale", "grouped", "layers", "mlp", "names");
+            "seed", "eos", "posStd", "embStd", "wScale", "grouped", "layers", "mlp", "names", "dev", "evals", "cot", "bucket");
 
     public static void main(String[] a) {
         Map<String, String> o = new HashMap<>();
@@ -59,14 +59,17 @@ public final class ParityScalingBench {
         boolean grouped = o.getOrDefault("grouped", "0").equals("1");
         int layers = Integer.parseInt(o.getOrDefault("layers", "2"));
         int mlp = Integer.parseInt(o.getOrDefault("mlp", "0"));
-        ParityTask task = ParityTask.withChainOfThought();
+        ParityTask task = o.getOrDefault("cot", "1").equals("1") ? ParityTask.withChainOfThought()
+                : ParityTask.withoutChainOfThought();
+        ai.djl.Device dev = o.getOrDefault("dev", "cpu").equals("gpu") ? ai.djl.Device.gpu() : ai.djl.Device.cpu();
+        int evals = Integer.parseInt(o.getOrDefault("evals", "5"));
         int ctx = task.inputLength(maxL) + (eos ? 1 : 0);
         ModelConfig.Builder cb = ModelConfig.builder(task.vocabulary().size(), d, 1, layers)
                 .plan(LayerPlan.uniform(AttentionKind.NOPE, layers));
         if (mlp > 0) cb.mlpWidth(mlp);
         ModelConfig config = cb.build();
         long t0 = System.nanoTime();
-        try (NDManager mm = NDManager.newBaseManager()) {
+        try (NDManager mm = NDManager.newBaseManager(dev)) {
             LearnedPositionsLM lm = LearnedPositionsLM.create(config, ctx, mm, Seeds.derive(seed, "parity model " + layers + " layers"));
             for (Pair<String, Parameter> p : lm.getParameters()) {
                 String n = p.getKey(); if (o.containsKey("names")) System.out.println("PARAM " + n + " " + p.getValue().getArray().getShape());
@@ -74,13 +77,20 @@ public final class ParityScalingBench {
                 if (wScale > 0 && p.getValue().getArray().getShape().dimension() == 2 && n.contains("blocks")) p.getValue().getArray().muli(wScale);
                 if (embStd > 0 && n.endsWith("embedding")) p.getValue().getArray().muli(embStd / DecoderLM.EMBEDDING_INIT_STD);
             }
-            TrainConfig.Builder tc = TrainConfig.builder(seed, ai.djl.Device.cpu()).steps(steps).batchSize(batch)
-                    .context(ctx).lr(lr).weightDecay(wd).minLrRatio(minr).clipNorm(clip).evalEvery(Math.max(1, steps / 5)).evalBatches(1);
+            TrainConfig.Builder tc = TrainConfig.builder(seed, dev).steps(steps).batchSize(batch)
+                    .context(ctx).lr(lr).weightDecay(wd).minLrRatio(minr).clipNorm(clip).evalEvery(Math.max(1, steps / evals)).evalBatches(1);
             if (warm >= 0) tc.warmup(warm);
-            TrainingData train = data(task, maxL, ctx, eos, grouped, Split.TRAIN);
+            int bucket = Integer.parseInt(o.getOrDefault("bucket", "0"));
+            TrainingData train = bucket > 0 ? buckets(task, maxL, bucket == 2, Split.TRAIN)
+                    : data(task, maxL, ctx, eos, grouped, Split.TRAIN);
             TrainingData eval = data(task, maxL, ctx, eos, false, Split.TEST);
             try (Trainer trainer = Trainer.builder().model(lm).config(tc.build()).trainData(train).evalData(eval)
-                    .runName("parity-scaling").build()) {
+                    .runName("parity-scaling").listener(new ProgressListener() {
+                        @Override
+                        public void onEval(ProgressListener.Progress p, Map<String, Double> m) {
+                            System.out.printf("EVAL step %d %.0fs %s%n", p.step(), (System.nanoTime() - t0) / 1e9, m);
+                        }
+                    }).build()) {
                 TrainResult r = trainer.run();
                 double tt = (System.nanoTime() - t0) / 1e9;
                 StringBuilder sb = new StringBuilder();
@@ -97,7 +107,7 @@ public final class ParityScalingBench {
                     sb.append(String.format(" %.2f", acc[len - 1]));
                 }
                 String heads = "";
-                for (int hl : new int[] {Math.max(1, maxL / 2), maxL}) {
+                for (int hl : o.getOrDefault("cot", "1").equals("1") ? new int[] {Math.max(1, maxL / 2), maxL} : new int[0]) {
                     TaskBatch probe = task.sample(64, hl, Split.TEST, Seeds.derive(seed, "probe" + hl));
                     try (NDManager sub = mm.newSubManager()) {
                         sub.tempAttachAll(ModelWeights.arrays(lm));
@@ -123,6 +133,27 @@ public final class ParityScalingBench {
                         r.trainLoss(), tt, sb);
             }
         }
+    }
+
+    /**
+     * One length per batch, the context trimmed to it (no padding): the length uniform on 1..maxL (the paper's
+     * loader, in random order) or, {@code tokenWeighted}, drawn with probability proportional to it (each target
+     * token equally likely, as in mixed batches).
+     */
+    static TrainingData buckets(ParityTask task, int maxL, boolean tokenWeighted, Split split) {
+        return (manager, req) -> {
+            SplittableRandom rng = new SplittableRandom(Seeds.derive(req.seed(), split.name() + "/bucket"));
+            int l;
+            if (tokenWeighted) {
+                int u = rng.nextInt(maxL * (maxL + 1) / 2);
+                l = 1;
+                while (u >= l) { u -= l; l++; }
+            } else {
+                l = 1 + rng.nextInt(maxL);
+            }
+            TaskBatch b = task.sample(req.batchSize(), l, split, rng.nextLong());
+            return new TensorBatch(b.inputArray(manager), b.targetArray(manager), b.maskArray(manager));
+        };
     }
 
     static TrainingData data(ParityTask task, int maxL, int ctx, boolean eos, boolean grouped, Split split) {
