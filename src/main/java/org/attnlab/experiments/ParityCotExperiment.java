@@ -136,9 +136,9 @@ public final class ParityCotExperiment implements Experiment {
      * Run sizes for one preset; build with {@link #builder()}.
      *
      * @param maxLength      training mixes lengths 1..maxLength; every one is tested
-     * @param steps          at most this many updates; CoT runs stop early once their eval accuracy over all CoT
-     *                       steps reaches {@link #SOLVED_EVAL_ACCURACY}; the run without CoT and the 1-layer run
-     *                       train as many updates as the 2-layer CoT run took
+     * @param steps          at most this many updates for each model; CoT runs stop early once their eval accuracy
+     *                       over all CoT steps reaches {@link #SOLVED_EVAL_ACCURACY}, the run without CoT trains
+     *                       them all (so never fewer than the CoT run)
      * @param evalEvery      evaluate every n steps
      * @param testPerLength  test sequences per length
      * @param probeSequences test sequences of maxLength bits the iteration-head scores and the ablation use
@@ -260,7 +260,9 @@ public final class ParityCotExperiment implements Experiment {
      * x = x + attn(x)}), did not help (loss 0.41 against 0.19). So the CoT model needs more than 24,000 updates of
      * 256 (3 minutes alone) to get every step right, and the experiment trains three models one after another: a
      * size that shows the finding within 10 minutes is not found yet. This preset stays at the size measured on one
-     * H200 (12,000 updates of 256, 206 s for the experiment).
+     * H200 (12,000 updates of 256, 206 s for the experiment). Its three models training at once there
+     * ({@code --parallel-runs 3}) made 25,200 updates in 150 s, 6.0 ms an update, as one after another (5.7 ms):
+     * on one GPU the threads share, they do not add.
      */
     static final Sizes FULL = Sizes.builder().maxLength(ParityTask.PAPER_MAX_LENGTH).dModel(128).steps(12000)
             .batch(256).lr(3e-3).evalEvery(250).testPerLength(1000).probeSequences(256).heatmapLength(12).build();
@@ -329,85 +331,102 @@ public final class ParityCotExperiment implements Experiment {
         Table summary = summaryTable();
         Table attention = attentionTable();
         Table ablation = ablationTable();
+        // the three models train at once (settings.parallelRuns()), each with its own seed, manager and tables; their
+        // rows come back in the enum's order, so the tables are the same as one run after another
+        for (RunTables part : ParallelRuns.map(settings.parallelRuns(), List.of(Run.values()),
+                run -> trainAndMeasure(run, s, settings, progress))) {
+            log.addAll(part.log());
+            accuracy.append(part.accuracy());
+            summary.append(part.summary());
+            attention.append(part.attention());
+            ablation.append(part.ablation());
+        }
+        finish(result, s, summary, accuracy, attention, ablation);
+        result.note("Cost: " + clock.summary() + ".");
+        return result.seconds(clock.wallSeconds());
+    }
+
+    /** One model's rows of the four raw tables, and its metrics. */
+    private record RunTables(Table accuracy, Table summary, Table attention, Table ablation, MetricsLog log) {
+    }
+
+    /**
+     * Trains one model for at most {@code s.steps()} updates (a CoT run stops early once its eval accuracy over all
+     * CoT steps reaches {@link #SOLVED_EVAL_ACCURACY}; the run without CoT does not, so it never gets fewer updates
+     * than the CoT run: the same budget, or more, for each side of the contrast), then measures it.
+     */
+    private static RunTables trainAndMeasure(Run run, Sizes s, Settings settings, ProgressListener progress) {
+        Table accuracy = accuracyTable();
+        Table summary = summaryTable();
+        Table attention = attentionTable();
+        Table ablation = ablationTable();
+        MetricsLog log = new MetricsLog();
         long testSeed = Seeds.derive(settings.seed(), "parity test sequences");
         int[] heatmapSequence = ParityTask.withChainOfThought().sample(1, s.heatmapLength(), Split.TEST,
                 Seeds.derive(settings.seed(), "parity heatmap sequence")).inputs()[0];
         TaskBatch probe = ParityTask.withChainOfThought().sample(s.probeSequences(), s.maxLength(), Split.TEST,
                 Seeds.derive(settings.seed(), "parity iteration-head probe"));
-
-        int cotSteps = s.steps();
-        for (Run run : Run.values()) {
-            ParityTask task = run.task();
-            // the other two models get the updates the 2-layer CoT model needed: the same budget for each side of
-            // the contrast (the runs go in the enum's order, with CoT first)
-            int steps = run == Run.WITH_COT ? s.steps() : cotSteps;
-            ModelConfig config = ModelConfig.builder(task.vocabulary().size(), s.dModel(), 1, run.layers())
-                    .plan(LayerPlan.uniform(AttentionKind.NOPE, run.layers())).build();
-            try (NDManager mm = NDManager.newBaseManager(settings.device())) {
-                LearnedPositionsLM lm = LearnedPositionsLM.create(config, task.inputLength(s.maxLength()), mm,
-                        Seeds.derive(settings.seed(), "parity model " + run.layers() + " layers"));
-                TrainConfig.Builder tc = TrainConfig.builder(settings.seed(), settings.device()).steps(steps)
-                        .batchSize(s.batch()).context(task.inputLength(s.maxLength())).lr(s.lr())
-                        .evalEvery(s.evalEvery()).evalBatches(2);
-                if (run.chainOfThought()) {   // once every CoT step is right, more steps only cost time
-                    tc.earlyStop(EarlyStop.atLeast("eval_accuracy", SOLVED_EVAL_ACCURACY));
-                }
-                try (Trainer trainer = Trainer.builder().model(lm).config(tc.build())
-                        .trainData(mixed(task, s.maxLength(), Split.TRAIN))
-                        .evalData(mixed(task, s.maxLength(), Split.TEST))
-                        .runName(run.label()).listener(progress).metrics(log).build()) {
-                    TrainResult trained = trainer.run();
-                    if (run == Run.WITH_COT) {
-                        cotSteps = (int) trained.steps();
+        ParityTask task = run.task();
+        ModelConfig config = ModelConfig.builder(task.vocabulary().size(), s.dModel(), 1, run.layers())
+                .plan(LayerPlan.uniform(AttentionKind.NOPE, run.layers())).build();
+        try (NDManager mm = NDManager.newBaseManager(settings.device())) {
+            LearnedPositionsLM lm = LearnedPositionsLM.create(config, task.inputLength(s.maxLength()), mm,
+                    Seeds.derive(settings.seed(), "parity model " + run.layers() + " layers"));
+            TrainConfig.Builder tc = TrainConfig.builder(settings.seed(), settings.device()).steps(s.steps())
+                    .batchSize(s.batch()).context(task.inputLength(s.maxLength())).lr(s.lr())
+                    .evalEvery(s.evalEvery()).evalBatches(2);
+            if (run.chainOfThought()) {   // once every CoT step is right, more steps only cost time
+                tc.earlyStop(EarlyStop.atLeast("eval_accuracy", SOLVED_EVAL_ACCURACY));
+            }
+            try (Trainer trainer = Trainer.builder().model(lm).config(tc.build())
+                    .trainData(mixed(task, s.maxLength(), Split.TRAIN))
+                    .evalData(mixed(task, s.maxLength(), Split.TEST))
+                    .runName(run.label()).listener(progress).metrics(log).build()) {
+                TrainResult trained = trainer.run();
+                ChainAccuracy longest = null;
+                for (int len = 1; len <= s.maxLength(); len++) {
+                    TaskBatch test = task.sample(s.testPerLength(), len, Split.TEST, Seeds.derive(testSeed, len));
+                    ChainAccuracy acc;
+                    try (NDManager sub = mm.newSubManager()) {
+                        sub.tempAttachAll(ModelWeights.arrays(lm));
+                        acc = chainAccuracy(trainer::logits, task, test, sub);
                     }
-                    ChainAccuracy longest = null;
-                    for (int len = 1; len <= s.maxLength(); len++) {
-                        TaskBatch test = task.sample(s.testPerLength(), len, Split.TEST, Seeds.derive(testSeed, len));
-                        ChainAccuracy acc;
-                        try (NDManager sub = mm.newSubManager()) {
-                            sub.tempAttachAll(ModelWeights.arrays(lm));
-                            acc = chainAccuracy(trainer::logits, task, test, sub);
-                        }
-                        add(accuracy, run.label(), len, ANSWER, acc.answer());
-                        if (run.chainOfThought()) {
-                            add(accuracy, run.label(), len, EVERY_STEP_FORCED, acc.everyStepForced());
-                            add(accuracy, run.label(), len, STEP_FORCED, acc.stepForced());
-                        }
-                        longest = acc;
-                    }
-                    double[] heads = {Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN};
+                    add(accuracy, run.label(), len, ANSWER, acc.answer());
                     if (run.chainOfThought()) {
-                        heads = iterationScores(lm, mm, probe.inputs(), s.maxLength());
-                        addAttention(attention, run, lm, mm, heatmapSequence, s.heatmapLength());
+                        add(accuracy, run.label(), len, EVERY_STEP_FORCED, acc.everyStepForced());
+                        add(accuracy, run.label(), len, STEP_FORCED, acc.stepForced());
                     }
-                    if (run == Run.WITH_COT) {
-                        addAblation(ablation, lm, mm, probe);
-                    }
-                    Table byLength = accuracy.where(accuracy.stringColumn("variant").isEqualTo(run.label())
-                            .and(accuracy.stringColumn("metric").isEqualTo(ANSWER)));
-                    summary.stringColumn("variant").append(run.label());
-                    summary.intColumn("layers").append(run.layers());
-                    summary.intColumn("steps_trained").append((int) trained.steps());
-                    summary.doubleColumn("accuracy_longest").append(longest.answer());
-                    summary.doubleColumn("accuracy_mean").append(byLength.doubleColumn("value").mean());
-                    summary.intColumn("solved_up_to_length").append(solvedUpTo(byLength.doubleColumn("value")
-                            .asDoubleArray()));
-                    summary.doubleColumn("every_step_forced_longest").append(run.chainOfThought()
-                            ? longest.everyStepForced() : Double.NaN);
-                    summary.doubleColumn("step_forced_longest").append(run.chainOfThought()
-                            ? longest.stepForced() : Double.NaN);
-                    summary.doubleColumn("eoi_score_layer0").append(heads[0]);
-                    summary.doubleColumn("eoi_peaked_layer0").append(heads[1]);
-                    summary.doubleColumn("iteration_score_layer0").append(heads[2]);
-                    summary.doubleColumn("iteration_score_layer1").append(heads[3]);
-                    summary.doubleColumn("iteration_peaked_layer1").append(heads[4]);
-                    summary.stringColumn("paper").append(paper(run));
+                    longest = acc;
                 }
+                double[] heads = {Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN};
+                if (run.chainOfThought()) {
+                    heads = iterationScores(lm, mm, probe.inputs(), s.maxLength());
+                    addAttention(attention, run, lm, mm, heatmapSequence, s.heatmapLength());
+                }
+                if (run == Run.WITH_COT) {
+                    addAblation(ablation, lm, mm, probe);
+                }
+                Table byLength = accuracy.where(accuracy.stringColumn("metric").isEqualTo(ANSWER));
+                summary.stringColumn("variant").append(run.label());
+                summary.intColumn("layers").append(run.layers());
+                summary.intColumn("steps_trained").append((int) trained.steps());
+                summary.doubleColumn("accuracy_longest").append(longest.answer());
+                summary.doubleColumn("accuracy_mean").append(byLength.doubleColumn("value").mean());
+                summary.intColumn("solved_up_to_length").append(solvedUpTo(byLength.doubleColumn("value")
+                        .asDoubleArray()));
+                summary.doubleColumn("every_step_forced_longest").append(run.chainOfThought()
+                        ? longest.everyStepForced() : Double.NaN);
+                summary.doubleColumn("step_forced_longest").append(run.chainOfThought()
+                        ? longest.stepForced() : Double.NaN);
+                summary.doubleColumn("eoi_score_layer0").append(heads[0]);
+                summary.doubleColumn("eoi_peaked_layer0").append(heads[1]);
+                summary.doubleColumn("iteration_score_layer0").append(heads[2]);
+                summary.doubleColumn("iteration_score_layer1").append(heads[3]);
+                summary.doubleColumn("iteration_peaked_layer1").append(heads[4]);
+                summary.stringColumn("paper").append(paper(run));
             }
         }
-        finish(result, s, summary, accuracy, attention, ablation);
-        result.note("Cost: " + clock.summary() + ".");
-        return result.seconds(clock.wallSeconds());
+        return new RunTables(accuracy, summary, attention, ablation, log);
     }
 
     /** A saved run's result: its four raw tables and metrics, read back; figures and notes rebuilt from them. */
