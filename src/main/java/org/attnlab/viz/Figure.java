@@ -152,7 +152,7 @@ public abstract class Figure implements Displayable {
             .then(function(){el.setAttribute('data-drawn','1');},function(e){el.innerHTML=fallback;console.error(e);});}};
             try{plot(shim);}catch(e){el.innerHTML=fallback;console.error(e);}}
             var waited=0;(function wait(){if(window.Plotly&&window.Plotly.newPlot){draw();return;}waited+=100;if(waited===3000){hint();}if(waited<60000){setTimeout(wait,100);}})();
-function hint(){var p=document.createElement('div');el.style.position='relative';p.style.cssText='position:absolute;left:0;bottom:0;font-size:11px;color:#666;background:rgba(255,255,255,0.85);padding:1px 4px';p.textContent='Static image: plotly.js did not load. In a notebook, run PlotlyJs.resetSession() and re-run this cell.';el.appendChild(p);}
+function hint(){el.style.height='auto';var p=document.createElement('div');p.className='attnlab-static-note';p.style.cssText='font-size:11px;color:#666;padding:1px 4px';p.textContent='Static image: plotly.js did not load. In a notebook, run PlotlyJs.resetSession() and re-run this cell.';el.appendChild(p);}
             """;
 
     /**

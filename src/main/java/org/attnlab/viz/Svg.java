@@ -90,6 +90,36 @@ final class Svg {
         return s.length() * fontSize * 0.58;
     }
 
+    /** The widest share of a figure a legend at its right may take; longer names are shortened to fit. */
+    static final double LEGEND_SHARE = 0.4;
+
+    /**
+     * The width a legend at a figure's right takes: the longest of {@code names} at 12 px plus {@code swatch} (the
+     * colour mark and gaps), at most {@link #LEGEND_SHARE} of {@code figureWidth}.
+     */
+    static double legendWidth(List<String> names, double swatch, double figureWidth) {
+        double w = 0;
+        for (String s : names) {
+            w = Math.max(w, textWidth(s, 12));
+        }
+        return Math.min(figureWidth * LEGEND_SHARE, w + swatch);
+    }
+
+    /**
+     * A legend entry's name at 12 px starting at {@code x}: whole when it fits in {@code maxWidth}, else shortened
+     * with an ellipsis; the full name is the entry's tooltip either way.
+     */
+    static void legendText(StringBuilder sb, double x, double y, String name, double maxWidth) {
+        String shown = name;
+        if (textWidth(shown, 12) > maxWidth) {
+            int keep = Math.max(1, (int) Math.floor(maxWidth / (12 * 0.58)) - 1);
+            shown = name.substring(0, Math.min(keep, name.length())).stripTrailing() + "\u2026";
+        }
+        sb.append("<text x=\"").append(f(x)).append("\" y=\"").append(f(y))
+                .append("\" text-anchor=\"start\" fill=\"#444\"><title>").append(esc(name)).append("</title>")
+                .append(esc(shown)).append("</text>");
+    }
+
     /** "Nice" linear ticks (1, 2, 5 x 10^k steps) covering [lo, hi]: about {@code target} of them. */
     static double[] linearTicks(double lo, double hi, int target) {
         if (!(hi > lo)) {

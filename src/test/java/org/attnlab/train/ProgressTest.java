@@ -46,6 +46,22 @@ class ProgressTest {
     }
 
     @Test
+    void startLineNamesTheSeedAsTheReaderKnowsIt() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        TerminalProgress p = new TerminalProgress(new PrintStream(bytes, true, StandardCharsets.UTF_8), false);
+        p.onStart("PaTH", Fixtures.config(42).steps(20).lr(3e-3).build(), 0);
+        long derived = org.attnlab.Seeds.derive(42, "second seed");
+        p.onStart("RoPE", Fixtures.config(derived).steps(20).lr(3e-3).seedName("seed B").build(), 0);
+        p.onStart("NoPE", Fixtures.config(derived).steps(20).lr(3e-3).seedName("seed 42").build(), 5);
+        List<String> lines = bytes.toString(StandardCharsets.UTF_8).lines().toList();
+        assertEquals(List.of(
+                "training PaTH: 20 steps, batch 8 x 8 tokens, lr 0.0030, cpu(), seed 42",
+                "training RoPE: 20 steps, batch 8 x 8 tokens, lr 0.0030, cpu(), seed B",
+                "training NoPE: from step 5 to 20 steps, batch 8 x 8 tokens, lr 0.0030, cpu(), seed 42"), lines);
+        assertFalse(lines.toString().contains(Long.toString(derived)), "the derived seed is not printed: " + lines);
+    }
+
+    @Test
     void liveLineIsRewrittenInPlace() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         train(new TerminalProgress(new PrintStream(bytes, true, StandardCharsets.UTF_8), true), 20, 5);
