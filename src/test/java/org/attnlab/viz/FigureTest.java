@@ -207,6 +207,54 @@ class FigureTest {
         assertTrue(f.mimeBundle().get("text/html").contains("type: 'log'"), "jsplot sets the log axis");
     }
 
+    /** Each legend text of {@code svg}: its x and its shown text (the tooltip is the full name). */
+    private static List<String[]> legendTexts(String svg) {
+        Matcher m = Pattern.compile("<text x=\"([0-9.]+)\"[^>]*><title>([^<]*)</title>([^<]*)</text>").matcher(svg);
+        List<String[]> out = new java.util.ArrayList<>();
+        while (m.find()) {
+            out.add(new String[] {m.group(1), m.group(2), m.group(3)});
+        }
+        return out;
+    }
+
+    @Test
+    void legendNamesFitInsideTheStaticImage() {
+        String longName = "agreement accuracy (AgreementTask)";
+        String tooLong = "a legend name far too long to sit beside a plot of this width without taking most of it";
+        double[] x = {0, 1, 2};
+        Map<String, double[]> ys = new java.util.LinkedHashMap<>();
+        ys.put("best determiner head", new double[] {0.1, 0.5, 0.9});
+        ys.put(longName, new double[] {0.4, 0.6, 0.8});
+        ys.put(tooLong, new double[] {0.5, 0.5, 0.5});
+        LineFigure f = Plots.lines("t", "step", x, "accuracy", ys);
+        f.size(900, 420);
+        List<String[]> legend = legendTexts(f.svg());
+        assertEquals(3, legend.size(), f.svg());
+        assertEquals(longName, legend.get(1)[2], "a name that fits in 40% of the width is shown whole");
+        assertEquals(tooLong, legend.get(2)[1], "the full name stays as the tooltip");
+        assertTrue(legend.get(2)[2].endsWith("\u2026") && legend.get(2)[2].length() < tooLong.length(), legend.get(2)[2]);
+        for (String[] e : legend) {
+            double end = Double.parseDouble(e[0]) + Svg.textWidth(e[2], 12);
+            assertTrue(end <= 900, "legend text '" + e[2] + "' ends at " + end + " px, past the 900 px image");
+        }
+        Table t = Table.create("r", StringColumn.create("what", "a", "a"), StringColumn.create("series", "x", tooLong),
+                DoubleColumn.create("value", 0.9, 0.3));
+        BarFigure b = Plots.bars(t, "what", "value", "series");
+        for (String[] e : legendTexts(b.svg())) {
+            double end = Double.parseDouble(e[0]) + Svg.textWidth(e[2], 12);
+            assertTrue(end <= b.width(), "bar legend text '" + e[2] + "' ends at " + end + " px, past " + b.width());
+        }
+    }
+
+    @Test
+    void staticNoteSitsBelowTheImageNotOnIt() {
+        String html = Plots.lines(curves(), "step", "loss", "run").html(false);
+        int hint = html.indexOf("function hint(){");
+        String body = html.substring(hint, html.indexOf('}', html.indexOf("appendChild(p)", hint)));
+        assertFalse(body.contains("position:absolute"), "the note is not laid over the figure: " + body);
+        assertTrue(body.contains("el.style.height='auto'"), "the figure's box grows to hold the note: " + body);
+    }
+
     @Test
     void groupedBarsHaveOneBarPerVariantAndMetric() throws Exception {
         Table t = Table.create("r", StringColumn.create("variant", "a", "a", "b", "b", "c"),
