@@ -215,7 +215,10 @@ function hint(){el.style.height='auto';var p=document.createElement('div');p.cla
     protected Map<String, Object> baseLayoutPatch() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("colorway", Svg.COLORWAY);
-        m.put("title", Map.of("text", plotlyText(title), "x", 0.5, "xanchor", "center"));
+        // a long title shrinks, then breaks in two, so that it is not cut at the figure's edges (as the static image)
+        List<String> lines = plotlyText(Svg.titleLines(title, width));
+        m.put("title", Map.of("text", String.join("<br>", lines), "x", 0.5, "xanchor", "center",
+                "font", Map.of("size", Svg.titleFont(title, width))));
         return m;
     }
 }

@@ -186,9 +186,47 @@ final class Svg {
                 .append(height).append("\" ").append(FONT).append(" font-size=\"12\">");
         sb.append("<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>");
         if (title != null && !title.isEmpty()) {
-            sb.append("<text x=\"").append(f(width / 2.0)).append("\" y=\"26\" text-anchor=\"middle\" font-size=\"17\" fill=\"#444\">")
-                    .append(esc(title)).append("</text>");
+            double font = titleFont(title, width);
+            List<String> lines = titleLines(title, width);
+            for (int i = 0; i < lines.size(); i++) {
+                double y = lines.size() == 1 ? 26 : 18 + i * (font + 3);
+                sb.append("<text x=\"").append(f(width / 2.0)).append("\" y=\"").append(f(y))
+                        .append("\" text-anchor=\"middle\" font-size=\"").append(f(font)).append("\" fill=\"#444\">")
+                        .append(esc(lines.get(i))).append("</text>");
+            }
         }
+    }
+
+    /** Title sizes: the usual, and the smallest a long title shrinks to before it is broken in two lines. */
+    static final double TITLE_FONT = 17, TITLE_FONT_MIN = 12;
+
+    /** The room a title has: the figure's width less a margin each side. */
+    private static double titleRoom(int width) {
+        return width - 24;
+    }
+
+    /** A title's font size: 17 px when it fits the width, else as large as fits on one line, at least 12 px. */
+    static double titleFont(String title, int width) {
+        double one = textWidth(title, 1);
+        double fit = Math.floor(titleRoom(width) / one);
+        return Math.max(TITLE_FONT_MIN, Math.min(TITLE_FONT, fit));
+    }
+
+    /**
+     * A title's lines: one when it fits the width at {@link #titleFont}; else two, broken at the space nearest the
+     * middle (a title that long still wider than the figure is the caller's to shorten).
+     */
+    static List<String> titleLines(String title, int width) {
+        if (textWidth(title, titleFont(title, width)) <= titleRoom(width)) {
+            return List.of(title);
+        }
+        int mid = title.length() / 2, best = -1;
+        for (int i = 0; i < title.length(); i++) {
+            if (title.charAt(i) == ' ' && (best < 0 || Math.abs(i - mid) < Math.abs(best - mid))) {
+                best = i;
+            }
+        }
+        return best < 0 ? List.of(title) : List.of(title.substring(0, best), title.substring(best + 1));
     }
 
     static void text(StringBuilder sb, double x, double y, String anchor, String s, String extra) {

@@ -247,6 +247,27 @@ class FigureTest {
     }
 
     @Test
+    void aLongTitleShrinksThenBreaksInsteadOfBeingCut() {
+        String shortTitle = "Loss over training";
+        String longTitle = "Relation accuracy of every head, seed 42; in brackets: the best fixed offset k and its accuracy";
+        assertEquals(List.of(shortTitle), Svg.titleLines(shortTitle, 600));
+        assertEquals(17.0, Svg.titleFont(shortTitle, 600));
+        double font = Svg.titleFont(longTitle, 800);
+        assertTrue(font < 17 && font >= 12, "shrinks to fit one line at 800 px: " + font);
+        assertEquals(List.of(longTitle), Svg.titleLines(longTitle, 800));
+        List<String> two = Svg.titleLines(longTitle, 500);
+        assertEquals(2, two.size(), two.toString());
+        assertEquals(longTitle, two.get(0) + " " + two.get(1));
+        for (String line : two) {
+            assertTrue(Svg.textWidth(line, Svg.titleFont(longTitle, 500)) <= 500, line);
+        }
+        Figure f = Plots.lines(curves(), "step", "loss", "run").title(longTitle);
+        f.size(500, 300);
+        assertTrue(f.svg().contains(">" + two.get(1) + "</text>"), "the static image draws the second line");
+        assertTrue(f.html(false).contains(Json.string(two.get(0) + "<br>" + two.get(1))), "plotly gets the same two lines");
+    }
+
+    @Test
     void staticNoteSitsBelowTheImageNotOnIt() {
         String html = Plots.lines(curves(), "step", "loss", "run").html(false);
         int hint = html.indexOf("function hint(){");
