@@ -268,6 +268,30 @@ class FigureTest {
     }
 
     @Test
+    void colourBarTitleSitsPastWideTickLabels() {
+        HeatmapFigure f = Plots.heatmap(new double[][] {{0.1582, 0.159}, {0.1584, 0.1587}}, List.of("layer 1", "layer 2"),
+                List.of("head 1", "head 2")).valueName("sink_mass");
+        String svg = f.svg();
+        Matcher tick = Pattern.compile("<text x=\"([0-9.]+)\" y=\"[0-9.]+\" text-anchor=\"start\" font-size=\"11\" fill=\"#444\">([^<]+)</text>").matcher(svg);
+        double ticksEnd = 0;
+        int ticks = 0;
+        while (tick.find()) {
+            ticks++;
+            ticksEnd = Math.max(ticksEnd, Double.parseDouble(tick.group(1)) + Svg.textWidth(tick.group(2), 11));
+        }
+        assertTrue(ticks >= 3 && svg.contains(">0.1588</text>"), "four-decimal ticks drawn: " + svg);
+        Matcher title = Pattern.compile("<text x=\"([0-9.]+)\"[^>]*rotate\(90[^>]*>sink_mass</text>").matcher(svg);
+        assertTrue(title.find(), svg);
+        double titleLeft = Double.parseDouble(title.group(1)) - 6; // rotated: one 12 px line centred on x
+        assertTrue(titleLeft > ticksEnd, "title from " + titleLeft + " px, tick labels end at " + ticksEnd + " px");
+        assertTrue(titleLeft + 12 <= f.width(), "title inside the " + f.width() + " px image");
+        // plotly: our ticks, and the title as an annotation placed past them, not plotly's colour-bar title
+        String html = f.html(false);
+        assertTrue(html.contains("\"ticktext\":[") && html.contains("\"0.1588\""), "plotly gets the same tick labels");
+        assertTrue(html.contains("\"text\":\"sink_mass\",\"textangle\":90"), "the title is an annotation");
+    }
+
+    @Test
     void staticNoteSitsBelowTheImageNotOnIt() {
         String html = Plots.lines(curves(), "step", "loss", "run").html(false);
         int hint = html.indexOf("function hint(){");
