@@ -206,7 +206,23 @@ public final class HeatmapFigure extends Figure {
      * 86 px; wide tick labels (0.1588) widen it instead of running into the title.
      */
     private double marginRight() {
-        return Math.max(86, colorTitleOffset() + (valueName.isEmpty() ? 0 : 18));
+        double title = valueName.isEmpty() ? 0 : colorTitleLines().size() * (colorTitleFont() + 3) + 6;
+        return Math.max(86, colorTitleOffset() + title);
+    }
+
+    /** The colour bar's height: the plot's. */
+    private double colorBarHeight() {
+        return height - marginTop() - marginBottom();
+    }
+
+    /** The colour bar's title size: 12 px, smaller (to 9 px) when it is longer than the bar. */
+    private double colorTitleFont() {
+        return Svg.fitFont(valueName, colorBarHeight(), 12, 9);
+    }
+
+    /** The colour bar's title, in two lines when even 9 px is longer than the bar. */
+    private List<String> colorTitleLines() {
+        return Svg.fitLines(valueName, colorBarHeight(), 12, 9);
     }
 
     private static final double GAP_X = 14;
@@ -326,7 +342,7 @@ public final class HeatmapFigure extends Figure {
         List<Object> annotations = new ArrayList<>();
         if (!valueName.isEmpty()) {
             Map<String, Object> a = new LinkedHashMap<>();
-            a.put("text", plotlyText(valueName));
+            a.put("text", String.join("<br>", plotlyText(colorTitleLines())));
             a.put("textangle", 90);
             a.put("showarrow", false);
             a.put("xref", "paper");
@@ -335,7 +351,7 @@ public final class HeatmapFigure extends Figure {
             a.put("y", 0.5);
             a.put("xanchor", "left");
             a.put("yanchor", "middle");
-            a.put("font", Map.of("size", 12, "color", "#444"));
+            a.put("font", Map.of("size", colorTitleFont(), "color", "#444"));
             annotations.add(a);
         }
         double font = labelFont();
@@ -518,9 +534,16 @@ public final class HeatmapFigure extends Figure {
             Svg.text(sb, bx0 + 18, y + 4, "start", Svg.label(tv), "font-size=\"11\" fill=\"#444\"");
         }
         if (!valueName.isEmpty()) {
-            double cx = Math.min(width - 8, width - marginRight() + colorTitleOffset() + 8);
+            double tfont = colorTitleFont();
+            List<String> lines = colorTitleLines();
             double cy = by0 + bh / 2;
-            Svg.text(sb, cx, cy, "middle", valueName, "font-size=\"12\" fill=\"#444\" transform=\"rotate(90 " + Svg.f(cx) + " " + Svg.f(cy) + ")\"");
+            for (int i = 0; i < lines.size(); i++) {
+                // rotated 90 degrees: the glyphs rise to the right of their baseline x, and a next line sits to the
+                // left (as plotly lays out a rotated <br>), so the first line is the rightmost
+                double cx = width - marginRight() + colorTitleOffset() + (lines.size() - 1 - i) * (tfont + 3);
+                Svg.text(sb, cx, cy, "middle", lines.get(i), "tfont-size=\"" + Svg.f(tfont) + "\" fill=\"#444\" transform=\"rotate(90 "
+                        + Svg.f(cx) + " " + Svg.f(cy) + ")\"");
+            }
         }
         sb.append("</svg>");
         return sb.toString();

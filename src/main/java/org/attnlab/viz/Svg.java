@@ -207,9 +207,7 @@ final class Svg {
 
     /** A title's font size: 17 px when it fits the width, else as large as fits on one line, at least 12 px. */
     static double titleFont(String title, int width) {
-        double one = textWidth(title, 1);
-        double fit = Math.floor(titleRoom(width) / one);
-        return Math.max(TITLE_FONT_MIN, Math.min(TITLE_FONT, fit));
+        return fitFont(title, titleRoom(width), TITLE_FONT, TITLE_FONT_MIN);
     }
 
     /**
@@ -217,16 +215,31 @@ final class Svg {
      * middle (a title that long still wider than the figure is the caller's to shorten).
      */
     static List<String> titleLines(String title, int width) {
-        if (textWidth(title, titleFont(title, width)) <= titleRoom(width)) {
-            return List.of(title);
+        return fitLines(title, titleRoom(width), TITLE_FONT, TITLE_FONT_MIN);
+    }
+
+    /** The largest font from {@code max} down to {@code min} px at which {@code text} fits {@code room} px on one line. */
+    static double fitFont(String text, double room, double max, double min) {
+        double one = textWidth(text, 1);
+        double fit = one == 0 ? max : Math.floor(room / one);
+        return Math.max(min, Math.min(max, fit));
+    }
+
+    /**
+     * {@code text} as one line when it fits {@code room} px at {@link #fitFont}, else as two lines broken at the space
+     * nearest the middle.
+     */
+    static List<String> fitLines(String text, double room, double max, double min) {
+        if (textWidth(text, fitFont(text, room, max, min)) <= room) {
+            return List.of(text);
         }
-        int mid = title.length() / 2, best = -1;
-        for (int i = 0; i < title.length(); i++) {
-            if (title.charAt(i) == ' ' && (best < 0 || Math.abs(i - mid) < Math.abs(best - mid))) {
+        int mid = text.length() / 2, best = -1;
+        for (int i = 0; i < text.length(); i++) {
+            if (text.charAt(i) == ' ' && (best < 0 || Math.abs(i - mid) < Math.abs(best - mid))) {
                 best = i;
             }
         }
-        return best < 0 ? List.of(title) : List.of(title.substring(0, best), title.substring(best + 1));
+        return best < 0 ? List.of(text) : List.of(text.substring(0, best), text.substring(best + 1));
     }
 
     static void text(StringBuilder sb, double x, double y, String anchor, String s, String extra) {

@@ -282,13 +282,32 @@ class FigureTest {
         assertTrue(ticks >= 3 && svg.contains(">0.1588</text>"), "four-decimal ticks drawn: " + svg);
         Matcher title = Pattern.compile("<text x=\"([0-9.]+)\"[^>]*rotate\(90[^>]*>sink_mass</text>").matcher(svg);
         assertTrue(title.find(), svg);
-        double titleLeft = Double.parseDouble(title.group(1)) - 6; // rotated: one 12 px line centred on x
+        double titleLeft = Double.parseDouble(title.group(1)); // rotated 90 degrees: the glyphs rise to the right of x
         assertTrue(titleLeft > ticksEnd, "title from " + titleLeft + " px, tick labels end at " + ticksEnd + " px");
         assertTrue(titleLeft + 12 <= f.width(), "title inside the " + f.width() + " px image");
         // plotly: our ticks, and the title as an annotation placed past them, not plotly's colour-bar title
         String html = f.html(false);
         assertTrue(html.contains("\"ticktext\":[") && html.contains("\"0.1588\""), "plotly gets the same tick labels");
         assertTrue(html.contains("\"text\":\"sink_mass\",\"textangle\":90"), "the title is an annotation");
+    }
+
+    @Test
+    void aLongColourBarTitleShrinksThenBreaksToFitTheBar() {
+        String name = "weight on BOS from bigram tokens, averaged over the probe sequences";
+        HeatmapFigure f = Plots.heatmap(new double[][] {{0.1, 0.2}}, List.of("L0"), List.of("H0", "H1")).valueName(name);
+        f.size(620, 200);
+        double bar = 200 - 46 - 60; // at most the plot's height: the title's and the labels' margins leave less
+        Matcher m = Pattern.compile("font-size=\"([0-9.]+)\" fill=\"#444\" transform=\"rotate\(90[^>]*>([^<]+)</text>").matcher(f.svg());
+        List<String> lines = new java.util.ArrayList<>();
+        while (m.find()) {
+            lines.add(m.group(2));
+            double font = Double.parseDouble(m.group(1));
+            assertTrue(font >= 9 && font <= 12, "font " + font);
+            assertTrue(Svg.textWidth(m.group(2), font) <= bar + 60, m.group(2) + " at " + font + " px");
+        }
+        assertEquals(2, lines.size(), "too long for one line at 9 px: " + lines);
+        assertEquals(name, lines.get(0) + " " + lines.get(1));
+        assertTrue(f.html(false).contains(Json.string(lines.get(0) + "<br>" + lines.get(1))), "plotly gets the same lines");
     }
 
     @Test
