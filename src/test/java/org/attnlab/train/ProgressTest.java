@@ -92,9 +92,35 @@ class ProgressTest {
         assertTrue(updates.size() >= 3, "at least the two evaluations and the end: " + updates.size());
         String last = updates.get(updates.size() - 1);
         assertTrue(last.contains("done: 20 steps"), last);
+        assertTrue(last.contains("<b>demo</b> &middot; seed 1 &middot; done"), "the seed beside the run's name: " + last);
         assertTrue(last.contains("<progress") && last.contains("value=\"1.0000\""), last);
         assertTrue(last.contains("<th>eval_loss</th>") && last.contains("<td>20</td>"), last);
         assertEquals(20, r.steps());
+    }
+
+    @Test
+    void notebookDisplayNamesTheSeedOnceAsTheReaderKnowsIt() {
+        assertEquals("seed B", NotebookProgress.seedShown("PaTH", "seed B"));
+        assertEquals(null, NotebookProgress.seedShown("1-layer, seed B", "seed -2912072307233512929"),
+                "a name that says its seed is not followed by another");
+        assertEquals(null, NotebookProgress.seedShown("standard, second seed", "seed 44"));
+        List<String> shown = new ArrayList<>();
+        HtmlDisplay fake = new HtmlDisplay() {
+            @Override
+            public String show(String html) {
+                shown.add(html);
+                return "id";
+            }
+
+            @Override
+            public void update(String id, String html) {
+            }
+        };
+        NotebookProgress p = new NotebookProgress(fake);
+        long derived = org.attnlab.Seeds.derive(42, "second seed");
+        p.onStart("RoPE", Fixtures.config(derived).steps(20).seedName("seed B").build(), 0);
+        assertTrue(shown.get(0).contains("<b>RoPE</b> &middot; seed B &middot; starting"), shown.get(0));
+        assertFalse(shown.get(0).contains(Long.toString(derived)), shown.get(0));
     }
 
     @Test
