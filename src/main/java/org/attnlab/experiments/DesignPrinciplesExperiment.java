@@ -406,7 +406,8 @@ public final class DesignPrinciplesExperiment implements Experiment {
         ModelConfig cfg = base.withPlan(spec.plan());
         boolean second = second(spec);
         long seed = second ? seed2 : settings.seed();
-        TrainConfig tc = TrainConfig.builder(seed, settings.device()).steps(z.steps())
+        TrainConfig tc = TrainConfig.builder(seed, settings.device()).seedName(Seeds.label(seed, settings.seed()))
+                .steps(z.steps())
                 .batchSize(z.batch()).context(z.context()).lr(z.lr()).warmup(Math.max(1, z.steps() / 10))
                 .evalEvery(z.evalEvery()).evalBatches(z.evalBatches()).build();
         try (NDManager manager = NDManager.newBaseManager(settings.device())) {

@@ -228,7 +228,8 @@ public final class FunctionVectorsExperiment implements Experiment {
             TaskModelRun.Spec spec = TaskModelRun.Spec.builder(Seeds.label(seed, settings.seed()), AttentionKind.STANDARD, task)
                     .layers(s.layers()).dModel(s.dModel()).heads(s.heads()).trainLength(s.shots())
                     .batchSize(s.batch()).steps(s.steps()).lr(s.lr()).evalEvery(s.evalEvery()).build();
-            try (TaskModelRun run = TaskModelRun.train(spec, s.shots(), settings.withSeed(seed), log, progress);
+            try (TaskModelRun run = TaskModelRun.train(spec, s.shots(), settings.withSeed(seed),
+                    Seeds.label(seed, settings.seed()), log, progress);
                  NDManager manager = NDManager.newBaseManager(settings.device())) {
                 if (run.divergenceNote() != null) {
                     diverged.add(run.divergenceNote());

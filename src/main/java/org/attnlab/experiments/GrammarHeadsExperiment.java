@@ -253,7 +253,8 @@ public final class GrammarHeadsExperiment implements Experiment {
                     .maxLength(s.context()).build();
             try (NDManager mm = NDManager.newBaseManager(settings.device())) {
                 DecoderLM lm = DecoderLM.create(config, mm, seed);
-                TrainConfig tc = TrainConfig.builder(seed, settings.device()).steps(s.steps()).batchSize(s.batch())
+                TrainConfig tc = TrainConfig.builder(seed, settings.device()).seedName(run)
+                        .steps(s.steps()).batchSize(s.batch())
                         .context(s.context()).lr(s.lr()).evalEvery(s.evalEvery()).evalBatches(4).build();
                 HeadScoreTracker tracker = HeadScoreTracker.of(probe.tokens(), scores.toArray(new HeadScore[0]));
                 EvalHook agreement = (trainer, step) -> Map.of(

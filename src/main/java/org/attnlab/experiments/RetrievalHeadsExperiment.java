@@ -388,7 +388,8 @@ public final class RetrievalHeadsExperiment implements Experiment {
         ModelConfig config = ModelConfig.builder(task.vocabulary().size(), s.dModel(), s.heads(), s.layers())
                 .maxLength(s.maxLength()).build();
         DecoderLM lm = DecoderLM.create(config, mm, seed);
-        TrainConfig tc = TrainConfig.builder(seed, settings.device()).steps(s.steps()).batchSize(s.batch())
+        TrainConfig tc = TrainConfig.builder(seed, settings.device()).seedName(Seeds.label(seed, settings.seed()))
+                .steps(s.steps()).batchSize(s.batch())
                 .context(s.maxLength()).lr(s.lr()).warmup(Math.max(1, s.steps() / 10)).weightDecay(0.1)
                 .evalEvery(Math.max(1, s.steps() / 4)).evalBatches(1).build();
         TrainingData data = (m, req) -> {

@@ -487,7 +487,8 @@ public final class SinksExperiment implements Experiment {
         HeadScoreTracker tracker = HeadScoreTracker.of(probe, scores.toArray(new HeadScore[0]));
         try (NDManager mm = NDManager.newBaseManager(settings.device())) {
             DecoderLM lm = DecoderLM.create(config, mm, seed);
-            TrainConfig tc = TrainConfig.builder(seed, settings.device()).steps(s.bbSteps()).batchSize(s.bbBatch())
+            TrainConfig tc = TrainConfig.builder(seed, settings.device()).seedName(Seeds.label(seed, settings.seed()))
+                    .steps(s.bbSteps()).batchSize(s.bbBatch())
                     .context(task.inputLength(s.bbLength())).lr(s.bbLr()).evalEvery(track ? s.bbEvalEvery() : 0)
                     .build();
             TrainingData data = (m, req) -> {
@@ -650,7 +651,8 @@ public final class SinksExperiment implements Experiment {
         HeadScoreTracker tracker = HeadScoreTracker.of(probe, HeadScores.SINK_MASS_SCORE);
         try (NDManager mm = NDManager.newBaseManager(settings.device())) {
             DecoderLM lm = DecoderLM.create(config, mm, seed);
-            TrainConfig tc = TrainConfig.builder(seed, settings.device()).steps(s.lmSteps()).batchSize(s.lmBatch())
+            TrainConfig tc = TrainConfig.builder(seed, settings.device()).seedName(Seeds.label(seed, settings.seed()))
+                    .steps(s.lmSteps()).batchSize(s.lmBatch())
                     .context(ctx).lr(s.lmLr()).evalEvery(s.lmEvalEvery()).evalBatches(2).build();
             TrainingData train = TrainingData.from(BatchSource.of(Batches.of(trainIds), s.lmBatch(), ctx,
                     Seeds.derive(seed, "sinks text batches")));

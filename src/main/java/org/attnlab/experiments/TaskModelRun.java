@@ -206,6 +206,16 @@ final class TaskModelRun implements AutoCloseable {
      */
     static TaskModelRun train(Spec spec, int maxTaskLength, Settings settings, MetricsLog log,
                               ProgressListener progress) {
+        return train(spec, maxTaskLength, settings, "seed " + settings.seed(), log, progress);
+    }
+
+    /**
+     * As {@link #train(Spec, int, Settings, MetricsLog, ProgressListener)}, naming the seed in the progress line
+     * {@code seedName} ("seed B" for a second seed derived from the reader's; the weights' seed is still derived from
+     * {@code settings.seed()} and the run's name).
+     */
+    static TaskModelRun train(Spec spec, int maxTaskLength, Settings settings, String seedName, MetricsLog log,
+                              ProgressListener progress) {
         Task task = spec.task();
         int maxInput = Math.max(task.inputLength(maxTaskLength), task.inputLength(spec.trainLength()));
         ModelConfig config = ModelConfig.builder(task.vocabulary().size(), spec.dModel(), spec.heads(), spec.layers())
@@ -219,7 +229,7 @@ final class TaskModelRun implements AutoCloseable {
         try {
             DecoderLM model = DecoderLM.create(config, manager, seed);
             Split evalSplit = task.splits().size() > 1 ? task.splits().get(1) : task.splits().get(0);
-            TrainConfig tc = TrainConfig.builder(seed, settings.device())
+            TrainConfig tc = TrainConfig.builder(seed, settings.device()).seedName(seedName)
                     .steps(spec.steps()).batchSize(spec.batchSize()).context(task.inputLength(spec.trainLength()))
                     .lr(spec.lr()).warmup(Math.max(1, spec.steps() / 10)).weightDecay(0.1)
                     .evalEvery(spec.evalEvery()).evalBatches(2)

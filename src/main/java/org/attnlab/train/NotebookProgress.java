@@ -31,6 +31,8 @@ public final class NotebookProgress implements ProgressListener {
         String id;
         long lastUpdate;
         Progress last;
+        /** The seed as the reader knows it ("seed 42"), or null when the run's name already says which seed. */
+        String seed;
     }
 
     /** In the kernel: an updating display; elsewhere: text lines on {@code System.out}. */
@@ -75,10 +77,11 @@ public final class NotebookProgress implements ProgressListener {
             return;
         }
         RunDisplay r = new RunDisplay();
+        r.seed = seedShown(run, config.seedName());
         runs.put(run, r);
         r.last = new Progress(run, startStep, config.steps(), Double.NaN, Double.NaN, Double.NaN, Double.NaN, 0,
                 Double.NaN, Map.of());
-        r.id = display.show(html(r.last, "starting", r.evalRows));
+        r.id = display.show(html(r.last, "starting", r.evalRows, r.seed));
         r.lastUpdate = System.nanoTime();
     }
 
@@ -96,7 +99,7 @@ public final class NotebookProgress implements ProgressListener {
         long now = System.nanoTime();
         if (now - r.lastUpdate >= INTERVAL_NANOS || p.step() == p.totalSteps()) {
             r.lastUpdate = now;
-            display.update(r.id, html(p, "training", r.evalRows));
+            display.update(r.id, html(p, "training", r.evalRows, r.seed));
         }
     }
 
@@ -127,7 +130,7 @@ public final class NotebookProgress implements ProgressListener {
             r.last = p;
         }
         r.lastUpdate = System.nanoTime();
-        display.update(r.id, html(r.last, "training", evalRows));
+        display.update(r.id, html(r.last, "training", evalRows, r.seed));
     }
 
     @Override
@@ -142,20 +145,29 @@ public final class NotebookProgress implements ProgressListener {
         }
         String status = String.format(Locale.ROOT, "done: %d steps%s in %s", result.steps(),
                 result.stoppedEarly() ? " (early stop)" : "", Progress.duration(result.seconds()));
-        display.update(r.id, html(r.last, status, r.evalRows));
+        display.update(r.id, html(r.last, status, r.evalRows, r.seed));
     }
 
     /** The display's HTML for progress {@code p} with no evaluations yet. */
     String html(Progress p, String status) {
-        return html(p, status, List.of());
+        return html(p, status, List.of(), null);
+    }
+
+    /**
+     * The seed to show beside run {@code run}'s name: {@code seedName} ("seed 42", "seed B"), or null when the name
+     * already mentions a seed ("2-layer, seed B", "standard, second seed"), so that it is said once.
+     */
+    static String seedShown(String run, String seedName) {
+        return run.toLowerCase(java.util.Locale.ROOT).contains("seed") ? null : seedName;
     }
 
     /** The display's HTML for progress {@code p} and evaluation rows {@code evalRows} (header first). */
-    private static String html(Progress p, String status, List<String> evalRows) {
+    private static String html(Progress p, String status, List<String> evalRows, String seed) {
         double frac = p.totalSteps() > 0 ? (double) p.step() / p.totalSteps() : 0;
         StringBuilder sb = new StringBuilder();
         sb.append("<div style=\"font-family:monospace;font-size:13px\">")
-                .append("<b>").append(escape(p.run())).append("</b> &middot; ").append(escape(status)).append("<br>")
+                .append("<b>").append(escape(p.run())).append("</b> &middot; ")
+                .append(seed == null ? "" : escape(seed) + " &middot; ").append(escape(status)).append("<br>")
                 .append("<progress style=\"width:320px\" max=\"1\" value=\"")
                 .append(String.format(Locale.ROOT, "%.4f", frac)).append("\"></progress> ")
                 .append("step ").append(p.step()).append('/').append(p.totalSteps())

@@ -61,9 +61,9 @@ public final class TerminalProgress implements ProgressListener {
         active.put(run, new Active(config.logEvery()));
         lastPrint = 0;
         clearLive();
-        out.println(String.format(Locale.ROOT, "training %s: %s%d steps, batch %d x %d tokens, lr %.2g, %s, seed %d",
+        out.println(String.format(Locale.ROOT, "training %s: %s%d steps, batch %d x %d tokens, lr %.2g, %s, %s",
                 run, startStep > 0 ? "from step " + startStep + " to " : "", config.steps(), config.batchSize(),
-                config.context(), config.lr(), config.device(), config.seed()));
+                config.context(), config.lr(), config.device(), config.seedName()));
     }
 
     @Override

@@ -25,6 +25,7 @@ import java.util.Objects;
  *   <tr><td>checkpointEvery, checkpointDir</td><td>write a checkpoint every n steps (0 = never) into the folder</td><td>0, null</td></tr>
  *   <tr><td>logEvery</td><td>steps between plain progress lines when the output is not a terminal</td><td>max(1, steps / 20)</td></tr>
  *   <tr><td>seed, device</td><td>one seed gives one result on one device</td><td>from {@link Settings}</td></tr>
+ *   <tr><td>seedName</td><td>the seed as the reader knows it, in progress lines ("seed 42", "seed B"); display only</td><td>"seed " + seed</td></tr>
  * </table>
  */
 public record TrainConfig(
@@ -46,10 +47,17 @@ public record TrainConfig(
         Path checkpointDir,
         int logEvery,
         long seed,
-        Device device) {
+        Device device,
+        String seedName) {
 
     public TrainConfig {
         Objects.requireNonNull(device, "device");
+        if (seedName == null) {
+            seedName = "seed " + seed;
+        } else if (seedName.isBlank()) {
+            throw new IllegalArgumentException("seedName=\"" + seedName + "\" must name the seed (e.g. \"seed 42\", "
+                    + "\"seed B\"), or be left unset for \"seed <seed>\"");
+        }
         positive("steps", steps);
         positive("batchSize", batchSize);
         positive("context", context);
@@ -134,6 +142,7 @@ public record TrainConfig(
         b.logEvery = logEvery;
         b.seed = seed;
         b.device = device;
+        b.seedName = seedName;
         return b;
     }
 
@@ -158,6 +167,7 @@ public record TrainConfig(
         private Integer logEvery;
         private long seed = Settings.DEFAULT_SEED;
         private Device device = Device.cpu();
+        private String seedName;
 
         private Builder() {
         }
@@ -180,12 +190,17 @@ public record TrainConfig(
         public Builder logEvery(int v) { logEvery = v; return this; }
         public Builder seed(long v) { seed = v; return this; }
         public Builder device(Device v) { device = v; return this; }
+        /**
+         * The seed as the reader knows it, for progress lines ({@code Seeds.label(seed, settings.seed())}: "seed 42",
+         * "seed B"); unset: "seed " + the seed. The seed itself still decides every random draw.
+         */
+        public Builder seedName(String v) { seedName = v; return this; }
 
         public TrainConfig build() {
             int w = warmup != null ? warmup : Math.min(100, steps / 10);
             int le = logEvery != null ? logEvery : Math.max(1, steps / 20);
             return new TrainConfig(steps, batchSize, context, lr, minLrRatio, beta1, beta2, eps, weightDecay, w,
-                    clipNorm, evalEvery, evalBatches, earlyStop, checkpointEvery, checkpointDir, le, seed, device);
+                    clipNorm, evalEvery, evalBatches, earlyStop, checkpointEvery, checkpointDir, le, seed, device, seedName);
         }
     }
 }

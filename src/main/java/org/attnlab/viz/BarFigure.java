@@ -239,7 +239,7 @@ public final class BarFigure extends Figure {
                 double ly = top + 10 + s * 19;
                 sb.append("<rect x=\"").append(Svg.f(lx)).append("\" y=\"").append(Svg.f(ly - 10)).append("\" width=\"14\" height=\"12\" fill=\"")
                         .append(Svg.COLORWAY.get(s % Svg.COLORWAY.size())).append("\"/>");
-                Svg.text(sb, lx + 20, ly, "start", seriesNames.get(s), "fill=\"#444\"");
+                Svg.legendText(sb, lx + 20, ly, seriesNames.get(s), width - lx - 20 - 4);
             }
         }
         sb.append("</svg>");
@@ -247,10 +247,6 @@ public final class BarFigure extends Figure {
     }
 
     private double legendWidth() {
-        double w = 0;
-        for (String s : seriesNames) {
-            w = Math.max(w, Svg.textWidth(s, 12));
-        }
-        return Math.min(220, w + 30);
+        return Svg.legendWidth(seriesNames, 30, width);
     }
 }

@@ -152,7 +152,7 @@ public abstract class Figure implements Displayable {
             .then(function(){el.setAttribute('data-drawn','1');},function(e){el.innerHTML=fallback;console.error(e);});}};
             try{plot(shim);}catch(e){el.innerHTML=fallback;console.error(e);}}
             var waited=0;(function wait(){if(window.Plotly&&window.Plotly.newPlot){draw();return;}waited+=100;if(waited===3000){hint();}if(waited<60000){setTimeout(wait,100);}})();
-function hint(){var p=document.createElement('div');el.style.position='relative';p.style.cssText='position:absolute;left:0;bottom:0;font-size:11px;color:#666;background:rgba(255,255,255,0.85);padding:1px 4px';p.textContent='Static image: plotly.js did not load. In a notebook, run PlotlyJs.resetSession() and re-run this cell.';el.appendChild(p);}
+function hint(){el.style.height='auto';var p=document.createElement('div');p.className='attnlab-static-note';p.style.cssText='font-size:11px;color:#666;padding:1px 4px';p.textContent='Static image: plotly.js did not load. In a notebook, run PlotlyJs.resetSession() and re-run this cell.';el.appendChild(p);}
             """;
 
     /**
@@ -215,7 +215,10 @@ function hint(){var p=document.createElement('div');el.style.position='relative'
     protected Map<String, Object> baseLayoutPatch() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("colorway", Svg.COLORWAY);
-        m.put("title", Map.of("text", plotlyText(title), "x", 0.5, "xanchor", "center"));
+        // a long title shrinks, then breaks in two, so that it is not cut at the figure's edges (as the static image)
+        List<String> lines = plotlyText(Svg.titleLines(title, width));
+        m.put("title", Map.of("text", String.join("<br>", lines), "x", 0.5, "xanchor", "center",
+                "font", Map.of("size", Svg.titleFont(title, width))));
         return m;
     }
 }

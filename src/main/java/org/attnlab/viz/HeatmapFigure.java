@@ -90,6 +90,7 @@ public final class HeatmapFigure extends Figure {
     /** Names what the colours show (the colour bar's title and the hover label), e.g. "score" instead of "weight". */
     public HeatmapFigure valueName(String name) {
         this.valueName = java.util.Objects.requireNonNull(name, "name");
+        autoSize(); // the colour bar's title takes room at the right
         return this;
     }
 
@@ -100,6 +101,7 @@ public final class HeatmapFigure extends Figure {
         }
         this.zMin = min;
         this.zMax = max;
+        autoSize(); // the colour bar's tick labels take room at the right
         return this;
     }
 
@@ -180,7 +182,49 @@ public final class HeatmapFigure extends Figure {
         return (title.isEmpty() ? 16 : 46) + (panels.size() > 1 ? 20 : 0);
     }
 
-    private static final double MARGIN_RIGHT = 86;
+    /** The colour bar's ticks: nice values over the colour range, the same in plotly and the static image. */
+    private double[] colorTicks() {
+        return Svg.linearTicks(zMin, zMax, 5);
+    }
+
+    /** The widest colour-bar tick label at 11 px. */
+    private double colorTickWidth() {
+        double w = 0;
+        for (double t : colorTicks()) {
+            w = Math.max(w, Svg.textWidth(Svg.label(t), 11));
+        }
+        return w;
+    }
+
+    /** Where the colour bar's title starts, from the plot's right edge: past the bar and its tick labels. */
+    private double colorTitleOffset() {
+        return 10 + 14 + 4 + colorTickWidth() + 6;
+    }
+
+    /**
+     * The right margin: the gap, the colour bar, its tick labels and its title (rotated, so one line high), at least
+     * 86 px; wide tick labels (0.1588) widen it instead of running into the title.
+     */
+    private double marginRight() {
+        double title = valueName.isEmpty() ? 0 : colorTitleLines().size() * (colorTitleFont() + 3) + 6;
+        return Math.max(86, colorTitleOffset() + title);
+    }
+
+    /** The colour bar's height: the plot's. */
+    private double colorBarHeight() {
+        return height - marginTop() - marginBottom();
+    }
+
+    /** The colour bar's title size: 12 px, smaller (to 9 px) when it is longer than the bar. */
+    private double colorTitleFont() {
+        return Svg.fitFont(valueName, colorBarHeight(), 12, 9);
+    }
+
+    /** The colour bar's title, in two lines when even 9 px is longer than the bar. */
+    private List<String> colorTitleLines() {
+        return Svg.fitLines(valueName, colorBarHeight(), 12, 9);
+    }
+
     private static final double GAP_X = 14;
 
     private double gapY() {
@@ -199,7 +243,7 @@ public final class HeatmapFigure extends Figure {
         double panel = cell * n;
         // margins depend on the font, which depends on size: two rounds settle it
         for (int i = 0; i < 2; i++) {
-            width = (int) Math.ceil(marginLeft() + columns * panel + (columns - 1) * GAP_X + MARGIN_RIGHT);
+            width = (int) Math.ceil(marginLeft() + columns * panel + (columns - 1) * GAP_X + marginRight());
             height = (int) Math.ceil(marginTop() + rows() * panel + (rows() - 1) * gapY() + marginBottom());
             width = Math.max(width, 320);
             height = Math.max(height, 240);
@@ -209,7 +253,7 @@ public final class HeatmapFigure extends Figure {
     /** Panel k's box in pixels: {x0, y0, x1, y1} with y growing down. */
     private double[] box(int k) {
         double l = marginLeft(), t = marginTop();
-        double pw = (width - l - MARGIN_RIGHT - (columns - 1) * GAP_X) / columns;
+        double pw = (width - l - marginRight() - (columns - 1) * GAP_X) / columns;
         double ph = (height - t - marginBottom() - (rows() - 1) * gapY()) / rows();
         int r = k / columns, c = k % columns;
         double x0 = l + c * (pw + GAP_X), y0 = t + r * (ph + gapY());
@@ -275,18 +319,41 @@ public final class HeatmapFigure extends Figure {
     protected Map<String, Object> layoutPatch() {
         Map<String, Object> m = baseLayoutPatch();
         double l = marginLeft(), t = marginTop(), b = marginBottom();
-        double plotW = width - l - MARGIN_RIGHT, plotH = height - t - b;
-        m.put("margin", Map.of("l", l, "r", MARGIN_RIGHT, "t", t, "b", b, "pad", 0));
+        double plotW = width - l - marginRight(), plotH = height - t - b;
+        m.put("margin", Map.of("l", l, "r", marginRight(), "t", t, "b", b, "pad", 0));
         Map<String, Object> colorbar = new LinkedHashMap<>();
         colorbar.put("thickness", 14);
         colorbar.put("len", 1);
         colorbar.put("x", 1 + 10 / plotW);
         colorbar.put("xpad", 0);
-        if (!valueName.isEmpty()) {
-            colorbar.put("title", Map.of("text", plotlyText(valueName), "side", "right"));
+        // our ticks, so that their width is known: the title is placed past them (plotly's own colour-bar title can
+        // sit on tick labels such as 0.1588)
+        List<Double> tickVals = new ArrayList<>();
+        List<String> tickText = new ArrayList<>();
+        for (double tv : colorTicks()) {
+            tickVals.add(tv);
+            tickText.add(Svg.label(tv));
         }
+        colorbar.put("tickmode", "array");
+        colorbar.put("tickvals", tickVals);
+        colorbar.put("ticktext", tickText);
+        colorbar.put("tickfont", Map.of("size", 11));
         m.put("coloraxis", Map.of("colorscale", Svg.viridisScale(), "cmin", zMin, "cmax", zMax, "colorbar", colorbar));
         List<Object> annotations = new ArrayList<>();
+        if (!valueName.isEmpty()) {
+            Map<String, Object> a = new LinkedHashMap<>();
+            a.put("text", String.join("<br>", plotlyText(colorTitleLines())));
+            a.put("textangle", 90);
+            a.put("showarrow", false);
+            a.put("xref", "paper");
+            a.put("yref", "paper");
+            a.put("x", 1 + colorTitleOffset() / plotW);
+            a.put("y", 0.5);
+            a.put("xanchor", "left");
+            a.put("yanchor", "middle");
+            a.put("font", Map.of("size", colorTitleFont(), "color", "#444"));
+            annotations.add(a);
+        }
         double font = labelFont();
         for (int k = 0; k < panels.size(); k++) {
             double[] bx = box(k);
@@ -447,14 +514,14 @@ public final class HeatmapFigure extends Figure {
             sb.append("</g>");
         }
         if (!colName.isEmpty()) {
-            Svg.text(sb, (l + width - MARGIN_RIGHT) / 2, height - 8, "middle", colName, "fill=\"#444\" font-size=\"13\"");
+            Svg.text(sb, (l + width - marginRight()) / 2, height - 8, "middle", colName, "fill=\"#444\" font-size=\"13\"");
         }
         if (!rowName.isEmpty()) {
             double cy = (t + height - b) / 2;
             Svg.text(sb, 14, cy, "middle", rowName, "fill=\"#444\" font-size=\"13\" transform=\"rotate(-90 14 " + Svg.f(cy) + ")\"");
         }
         // color bar: 32 steps, ticks at nice values
-        double bx0 = width - MARGIN_RIGHT + 10, by0 = t, bh = height - t - b;
+        double bx0 = width - marginRight() + 10, by0 = t, bh = height - t - b;
         int steps = 32;
         for (int i = 0; i < steps; i++) {
             double f0 = (double) i / steps;
@@ -462,14 +529,21 @@ public final class HeatmapFigure extends Figure {
                     .append("\" width=\"14\" height=\"").append(Svg.f(bh / steps + 0.3)).append("\" fill=\"")
                     .append(Svg.viridis(f0 + 0.5 / steps)).append("\"/>");
         }
-        for (double tv : Svg.linearTicks(zMin, zMax, 5)) {
+        for (double tv : colorTicks()) {
             double y = by0 + bh * (1 - (tv - zMin) / (zMax - zMin));
             Svg.text(sb, bx0 + 18, y + 4, "start", Svg.label(tv), "font-size=\"11\" fill=\"#444\"");
         }
         if (!valueName.isEmpty()) {
-            double cx = Math.min(width - 8, bx0 + 60);
+            double tfont = colorTitleFont();
+            List<String> lines = colorTitleLines();
             double cy = by0 + bh / 2;
-            Svg.text(sb, cx, cy, "middle", valueName, "font-size=\"12\" fill=\"#444\" transform=\"rotate(90 " + Svg.f(cx) + " " + Svg.f(cy) + ")\"");
+            for (int i = 0; i < lines.size(); i++) {
+                // rotated 90 degrees: the glyphs rise to the right of their baseline x, and a next line sits to the
+                // left (as plotly lays out a rotated <br>), so the first line is the rightmost
+                double cx = width - marginRight() + colorTitleOffset() + (lines.size() - 1 - i) * (tfont + 3);
+                Svg.text(sb, cx, cy, "middle", lines.get(i), "tfont-size=\"" + Svg.f(tfont) + "\" fill=\"#444\" transform=\"rotate(90 "
+                        + Svg.f(cx) + " " + Svg.f(cy) + ")\"");
+            }
         }
         sb.append("</svg>");
         return sb.toString();

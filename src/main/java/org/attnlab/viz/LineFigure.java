@@ -251,7 +251,7 @@ public final class LineFigure extends Figure {
                 double ly = top + 10 + k * 19;
                 String color = Svg.COLORWAY.get(k % Svg.COLORWAY.size());
                 Svg.line(sb, lx, ly - 4, lx + 22, ly - 4, color, 2);
-                Svg.text(sb, lx + 28, ly, "start", series.get(k).name(), "fill=\"#444\"");
+                Svg.legendText(sb, lx + 28, ly, series.get(k).name(), width - lx - 28 - 4);
             }
         }
         sb.append("</svg>");
@@ -259,10 +259,10 @@ public final class LineFigure extends Figure {
     }
 
     private double legendWidth() {
-        double w = 0;
+        List<String> names = new ArrayList<>();
         for (Series s : series) {
-            w = Math.max(w, Svg.textWidth(s.name(), 12));
+            names.add(s.name());
         }
-        return Math.min(220, w + 40);
+        return Svg.legendWidth(names, 40, width);
     }
 }

@@ -90,6 +90,36 @@ final class Svg {
         return s.length() * fontSize * 0.58;
     }
 
+    /** The widest share of a figure a legend at its right may take; longer names are shortened to fit. */
+    static final double LEGEND_SHARE = 0.4;
+
+    /**
+     * The width a legend at a figure's right takes: the longest of {@code names} at 12 px plus {@code swatch} (the
+     * colour mark and gaps), at most {@link #LEGEND_SHARE} of {@code figureWidth}.
+     */
+    static double legendWidth(List<String> names, double swatch, double figureWidth) {
+        double w = 0;
+        for (String s : names) {
+            w = Math.max(w, textWidth(s, 12));
+        }
+        return Math.min(figureWidth * LEGEND_SHARE, w + swatch);
+    }
+
+    /**
+     * A legend entry's name at 12 px starting at {@code x}: whole when it fits in {@code maxWidth}, else shortened
+     * with an ellipsis; the full name is the entry's tooltip either way.
+     */
+    static void legendText(StringBuilder sb, double x, double y, String name, double maxWidth) {
+        String shown = name;
+        if (textWidth(shown, 12) > maxWidth) {
+            int keep = Math.max(1, (int) Math.floor(maxWidth / (12 * 0.58)) - 1);
+            shown = name.substring(0, Math.min(keep, name.length())).stripTrailing() + "\u2026";
+        }
+        sb.append("<text x=\"").append(f(x)).append("\" y=\"").append(f(y))
+                .append("\" text-anchor=\"start\" fill=\"#444\"><title>").append(esc(name)).append("</title>")
+                .append(esc(shown)).append("</text>");
+    }
+
     /** "Nice" linear ticks (1, 2, 5 x 10^k steps) covering [lo, hi]: about {@code target} of them. */
     static double[] linearTicks(double lo, double hi, int target) {
         if (!(hi > lo)) {
@@ -156,9 +186,60 @@ final class Svg {
                 .append(height).append("\" ").append(FONT).append(" font-size=\"12\">");
         sb.append("<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>");
         if (title != null && !title.isEmpty()) {
-            sb.append("<text x=\"").append(f(width / 2.0)).append("\" y=\"26\" text-anchor=\"middle\" font-size=\"17\" fill=\"#444\">")
-                    .append(esc(title)).append("</text>");
+            double font = titleFont(title, width);
+            List<String> lines = titleLines(title, width);
+            for (int i = 0; i < lines.size(); i++) {
+                double y = lines.size() == 1 ? 26 : 18 + i * (font + 3);
+                sb.append("<text x=\"").append(f(width / 2.0)).append("\" y=\"").append(f(y))
+                        .append("\" text-anchor=\"middle\" font-size=\"").append(f(font)).append("\" fill=\"#444\">")
+                        .append(esc(lines.get(i))).append("</text>");
+            }
         }
+    }
+
+    /** Title sizes: the usual, and the smallest a long title shrinks to before it is broken in two lines. */
+    static final double TITLE_FONT = 17, TITLE_FONT_MIN = 12;
+
+    /** The room a title has: the figure's width less a margin each side. */
+    private static double titleRoom(int width) {
+        return width - 24;
+    }
+
+    /** A title's font size: 17 px when it fits the width, else as large as fits on one line, at least 12 px. */
+    static double titleFont(String title, int width) {
+        return fitFont(title, titleRoom(width), TITLE_FONT, TITLE_FONT_MIN);
+    }
+
+    /**
+     * A title's lines: one when it fits the width at {@link #titleFont}; else two, broken at the space nearest the
+     * middle (a title that long still wider than the figure is the caller's to shorten).
+     */
+    static List<String> titleLines(String title, int width) {
+        return fitLines(title, titleRoom(width), TITLE_FONT, TITLE_FONT_MIN);
+    }
+
+    /** The largest font from {@code max} down to {@code min} px at which {@code text} fits {@code room} px on one line. */
+    static double fitFont(String text, double room, double max, double min) {
+        double one = textWidth(text, 1);
+        double fit = one == 0 ? max : Math.floor(room / one);
+        return Math.max(min, Math.min(max, fit));
+    }
+
+    /**
+     * {@code text} as one line when it fits {@code room} px at {@link #fitFont}, else as two lines broken at the space
+     * nearest the middle.
+     */
+    static List<String> fitLines(String text, double room, double max, double min) {
+        if (textWidth(text, fitFont(text, room, max, min)) <= room) {
+            return List.of(text);
+        }
+        int mid = text.length() / 2, best = -1;
+        for (int i = 0; i < text.length(); i++) {
+            if (text.charAt(i) == ' ' && (best < 0 || Math.abs(i - mid) < Math.abs(best - mid))) {
+                best = i;
+            }
+        }
+        return best < 0 ? List.of(text) : List.of(text.substring(0, best), text.substring(best + 1));
     }
 
     static void text(StringBuilder sb, double x, double y, String anchor, String s, String extra) {

@@ -33,7 +33,15 @@ class FunctionVectorsExperimentTest {
         try {
             Settings settings = new Settings(Device.cpu(), Preset.SMOKE, 42);
             FunctionVectorsExperiment e = new FunctionVectorsExperiment();
-            ExperimentResult r = e.run(settings, new ProgressListener() { });
+            List<String> seedNames = new java.util.ArrayList<>();
+            ExperimentResult r = e.run(settings, new ProgressListener() {
+                @Override
+                public void onStart(String run, org.attnlab.train.TrainConfig config, long startStep) {
+                    seedNames.add(config.seedName());
+                }
+            });
+            // the progress line names the seed the reader knows, not the 64-bit second seed
+            assertEquals(List.of("seed 42", "seed B"), List.copyOf(new java.util.LinkedHashSet<>(seedNames)));
             FunctionVectorsExperiment.Sizes s = FunctionVectorsExperiment.SMOKE;
             Table acc = r.table(FunctionVectorsExperiment.ACCURACY);
             assertEquals(2 * 2 * 4, acc.rowCount());                           // seeds x functions x conditions

@@ -45,7 +45,15 @@ class GrammarHeadsExperimentTest {
         try {
             Settings smoke = new Settings(Device.cpu(), Preset.SMOKE, 42);
             GrammarHeadsExperiment experiment = new GrammarHeadsExperiment();
-            ExperimentResult r = experiment.run(smoke, new ProgressListener() { });
+            List<String> seedNames = new java.util.ArrayList<>();
+            ExperimentResult r = experiment.run(smoke, new ProgressListener() {
+                @Override
+                public void onStart(String run, org.attnlab.train.TrainConfig config, long startStep) {
+                    seedNames.add(config.seedName());
+                }
+            });
+            // the progress line names the seed the reader knows, not the 64-bit second seed
+            assertEquals(List.of("seed 42", "seed B"), List.copyOf(new java.util.LinkedHashSet<>(seedNames)));
             Table summary = r.table(GrammarHeadsExperiment.SUMMARY);
             assertEquals(2 * Relation.values().length, summary.rowCount());
             assertEquals(List.of(42L, GrammarHeadsExperiment.secondSeed(42)),

@@ -46,6 +46,22 @@ class ProgressTest {
     }
 
     @Test
+    void startLineNamesTheSeedAsTheReaderKnowsIt() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        TerminalProgress p = new TerminalProgress(new PrintStream(bytes, true, StandardCharsets.UTF_8), false);
+        p.onStart("PaTH", Fixtures.config(42).steps(20).lr(3e-3).build(), 0);
+        long derived = org.attnlab.Seeds.derive(42, "second seed");
+        p.onStart("RoPE", Fixtures.config(derived).steps(20).lr(3e-3).seedName("seed B").build(), 0);
+        p.onStart("NoPE", Fixtures.config(derived).steps(20).lr(3e-3).seedName("seed 42").build(), 5);
+        List<String> lines = bytes.toString(StandardCharsets.UTF_8).lines().toList();
+        assertEquals(List.of(
+                "training PaTH: 20 steps, batch 8 x 8 tokens, lr 0.0030, cpu(), seed 42",
+                "training RoPE: 20 steps, batch 8 x 8 tokens, lr 0.0030, cpu(), seed B",
+                "training NoPE: from step 5 to 20 steps, batch 8 x 8 tokens, lr 0.0030, cpu(), seed 42"), lines);
+        assertFalse(lines.toString().contains(Long.toString(derived)), "the derived seed is not printed: " + lines);
+    }
+
+    @Test
     void liveLineIsRewrittenInPlace() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         train(new TerminalProgress(new PrintStream(bytes, true, StandardCharsets.UTF_8), true), 20, 5);
@@ -76,9 +92,35 @@ class ProgressTest {
         assertTrue(updates.size() >= 3, "at least the two evaluations and the end: " + updates.size());
         String last = updates.get(updates.size() - 1);
         assertTrue(last.contains("done: 20 steps"), last);
+        assertTrue(last.contains("<b>demo</b> &middot; seed 1 &middot; done"), "the seed beside the run's name: " + last);
         assertTrue(last.contains("<progress") && last.contains("value=\"1.0000\""), last);
         assertTrue(last.contains("<th>eval_loss</th>") && last.contains("<td>20</td>"), last);
         assertEquals(20, r.steps());
+    }
+
+    @Test
+    void notebookDisplayNamesTheSeedOnceAsTheReaderKnowsIt() {
+        assertEquals("seed B", NotebookProgress.seedShown("PaTH", "seed B"));
+        assertEquals(null, NotebookProgress.seedShown("1-layer, seed B", "seed -2912072307233512929"),
+                "a name that says its seed is not followed by another");
+        assertEquals(null, NotebookProgress.seedShown("standard, second seed", "seed 44"));
+        List<String> shown = new ArrayList<>();
+        HtmlDisplay fake = new HtmlDisplay() {
+            @Override
+            public String show(String html) {
+                shown.add(html);
+                return "id";
+            }
+
+            @Override
+            public void update(String id, String html) {
+            }
+        };
+        NotebookProgress p = new NotebookProgress(fake);
+        long derived = org.attnlab.Seeds.derive(42, "second seed");
+        p.onStart("RoPE", Fixtures.config(derived).steps(20).seedName("seed B").build(), 0);
+        assertTrue(shown.get(0).contains("<b>RoPE</b> &middot; seed B &middot; starting"), shown.get(0));
+        assertFalse(shown.get(0).contains(Long.toString(derived)), shown.get(0));
     }
 
     @Test

@@ -24,10 +24,12 @@ class TrainConfigTest {
         assertEquals(100, base().steps(5000).build().warmup());
         assertNull(c.earlyStop());
         assertEquals(42, c.seed());
+        assertEquals("seed 42", c.seedName());
         TrainConfig d = c.toBuilder().lr(3e-3).build();
         assertEquals(3e-3, d.lr());
         assertEquals(c.steps(), d.steps());
         assertEquals(c.warmup(), d.warmup());
+        assertEquals("seed B", base().seedName("seed B").build().toBuilder().lr(2e-3).build().seedName());
     }
 
     private static void fails(TrainConfig.Builder b, String... mustContain) {
@@ -40,6 +42,7 @@ class TrainConfigTest {
     @Test
     void badValuesFailNamingThem() {
         fails(base().steps(0), "steps=0");
+        fails(base().seedName(" "), "seedName=\" \"", "seed B");
         fails(base().batchSize(-2), "batchSize=-2");
         fails(base().lr(-1e-3), "lr=-0.001");
         fails(base().lr(Double.NaN), "lr=NaN");

@@ -207,6 +207,118 @@ class FigureTest {
         assertTrue(f.mimeBundle().get("text/html").contains("type: 'log'"), "jsplot sets the log axis");
     }
 
+    /** Each legend text of {@code svg}: its x and its shown text (the tooltip is the full name). */
+    private static List<String[]> legendTexts(String svg) {
+        Matcher m = Pattern.compile("<text x=\"([0-9.]+)\"[^>]*><title>([^<]*)</title>([^<]*)</text>").matcher(svg);
+        List<String[]> out = new java.util.ArrayList<>();
+        while (m.find()) {
+            out.add(new String[] {m.group(1), m.group(2), m.group(3)});
+        }
+        return out;
+    }
+
+    @Test
+    void legendNamesFitInsideTheStaticImage() {
+        String longName = "agreement accuracy (AgreementTask)";
+        String tooLong = "a legend name far too long to sit beside a plot of this width without taking most of it";
+        double[] x = {0, 1, 2};
+        Map<String, double[]> ys = new java.util.LinkedHashMap<>();
+        ys.put("best determiner head", new double[] {0.1, 0.5, 0.9});
+        ys.put(longName, new double[] {0.4, 0.6, 0.8});
+        ys.put(tooLong, new double[] {0.5, 0.5, 0.5});
+        LineFigure f = Plots.lines("t", "step", x, "accuracy", ys);
+        f.size(900, 420);
+        List<String[]> legend = legendTexts(f.svg());
+        assertEquals(3, legend.size(), f.svg());
+        assertEquals(longName, legend.get(1)[2], "a name that fits in 40% of the width is shown whole");
+        assertEquals(tooLong, legend.get(2)[1], "the full name stays as the tooltip");
+        assertTrue(legend.get(2)[2].endsWith("\u2026") && legend.get(2)[2].length() < tooLong.length(), legend.get(2)[2]);
+        for (String[] e : legend) {
+            double end = Double.parseDouble(e[0]) + Svg.textWidth(e[2], 12);
+            assertTrue(end <= 900, "legend text '" + e[2] + "' ends at " + end + " px, past the 900 px image");
+        }
+        Table t = Table.create("r", StringColumn.create("what", "a", "a"), StringColumn.create("series", "x", tooLong),
+                DoubleColumn.create("value", 0.9, 0.3));
+        BarFigure b = Plots.bars(t, "what", "value", "series");
+        for (String[] e : legendTexts(b.svg())) {
+            double end = Double.parseDouble(e[0]) + Svg.textWidth(e[2], 12);
+            assertTrue(end <= b.width(), "bar legend text '" + e[2] + "' ends at " + end + " px, past " + b.width());
+        }
+    }
+
+    @Test
+    void aLongTitleShrinksThenBreaksInsteadOfBeingCut() {
+        String shortTitle = "Loss over training";
+        String longTitle = "Relation accuracy of every head, seed 42; in brackets: the best fixed offset k and its accuracy";
+        assertEquals(List.of(shortTitle), Svg.titleLines(shortTitle, 600));
+        assertEquals(17.0, Svg.titleFont(shortTitle, 600));
+        double font = Svg.titleFont(longTitle, 800);
+        assertTrue(font < 17 && font >= 12, "shrinks to fit one line at 800 px: " + font);
+        assertEquals(List.of(longTitle), Svg.titleLines(longTitle, 800));
+        List<String> two = Svg.titleLines(longTitle, 500);
+        assertEquals(2, two.size(), two.toString());
+        assertEquals(longTitle, two.get(0) + " " + two.get(1));
+        for (String line : two) {
+            assertTrue(Svg.textWidth(line, Svg.titleFont(longTitle, 500)) <= 500, line);
+        }
+        Figure f = Plots.lines(curves(), "step", "loss", "run").title(longTitle);
+        f.size(500, 300);
+        assertTrue(f.svg().contains(">" + two.get(1) + "</text>"), "the static image draws the second line");
+        assertTrue(f.html(false).contains(Json.string(two.get(0) + "<br>" + two.get(1))), "plotly gets the same two lines");
+    }
+
+    @Test
+    void colourBarTitleSitsPastWideTickLabels() {
+        HeatmapFigure f = Plots.heatmap(new double[][] {{0.1582, 0.159}, {0.1584, 0.1587}}, List.of("layer 1", "layer 2"),
+                List.of("head 1", "head 2")).valueName("sink_mass");
+        String svg = f.svg();
+        Matcher tick = Pattern.compile("<text x=\"([0-9.]+)\" y=\"[0-9.]+\" text-anchor=\"start\" font-size=\"11\" fill=\"#444\">([^<]+)</text>").matcher(svg);
+        double ticksEnd = 0;
+        int ticks = 0;
+        while (tick.find()) {
+            ticks++;
+            ticksEnd = Math.max(ticksEnd, Double.parseDouble(tick.group(1)) + Svg.textWidth(tick.group(2), 11));
+        }
+        assertTrue(ticks >= 3 && svg.contains(">0.1588</text>"), "four-decimal ticks drawn: " + svg);
+        Matcher title = Pattern.compile("<text x=\"([0-9.]+)\"[^>]*rotate\\(90[^>]*>sink_mass</text>").matcher(svg);
+        assertTrue(title.find(), svg);
+        double titleLeft = Double.parseDouble(title.group(1)); // rotated 90 degrees: the glyphs rise to the right of x
+        assertTrue(titleLeft > ticksEnd, "title from " + titleLeft + " px, tick labels end at " + ticksEnd + " px");
+        assertTrue(titleLeft + 12 <= f.width(), "title inside the " + f.width() + " px image");
+        // plotly: our ticks, and the title as an annotation placed past them, not plotly's colour-bar title
+        String html = f.html(false);
+        assertTrue(html.contains("\"ticktext\":[") && html.contains("\"0.1588\""), "plotly gets the same tick labels");
+        assertTrue(html.contains("\"text\":\"sink_mass\",\"textangle\":90"), "the title is an annotation");
+    }
+
+    @Test
+    void aLongColourBarTitleShrinksThenBreaksToFitTheBar() {
+        String name = "weight on BOS from bigram tokens, averaged over the probe sequences";
+        HeatmapFigure f = Plots.heatmap(new double[][] {{0.1, 0.2}}, List.of("L0"), List.of("H0", "H1")).valueName(name);
+        f.size(620, 320);
+        double bar = 320 - 46 - 30; // more than the bar: the title's and the labels' margins leave less
+        Matcher m = Pattern.compile("font-size=\"([0-9.]+)\" fill=\"#444\" transform=\"rotate\\(90[^>]*>([^<]+)</text>").matcher(f.svg());
+        List<String> lines = new java.util.ArrayList<>();
+        while (m.find()) {
+            lines.add(m.group(2));
+            double font = Double.parseDouble(m.group(1));
+            assertTrue(font >= 9 && font <= 12, "font " + font);
+            assertTrue(Svg.textWidth(m.group(2), font) <= bar, m.group(2) + " at " + font + " px");
+        }
+        assertEquals(2, lines.size(), "too long for one line at 9 px: " + lines);
+        assertEquals(name, lines.get(0) + " " + lines.get(1));
+        assertTrue(f.html(false).contains(Json.string(lines.get(0) + "<br>" + lines.get(1))), "plotly gets the same lines");
+    }
+
+    @Test
+    void staticNoteSitsBelowTheImageNotOnIt() {
+        String html = Plots.lines(curves(), "step", "loss", "run").html(false);
+        int hint = html.indexOf("function hint(){");
+        String body = html.substring(hint, html.indexOf('}', html.indexOf("appendChild(p)", hint)));
+        assertFalse(body.contains("position:absolute"), "the note is not laid over the figure: " + body);
+        assertTrue(body.contains("el.style.height='auto'"), "the figure's box grows to hold the note: " + body);
+    }
+
     @Test
     void groupedBarsHaveOneBarPerVariantAndMetric() throws Exception {
         Table t = Table.create("r", StringColumn.create("variant", "a", "a", "b", "b", "c"),
