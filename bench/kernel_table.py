@@ -72,13 +72,14 @@ def self_times(evs):
     return result
 
 
-def aggregate(path: str, by: str, steps: int, stat: str):
+def aggregate(path: str, by: str, steps: int, stat: str, phase: str | None = None):
     """{key: (calls per step, self ms per step)}. stat "median": each (name, shapes)'s calls times the median self
     time of one of its calls (robust to a process being descheduled during a few calls on a loaded machine);
     "sum": the plain sum."""
     per = collections.defaultdict(list)
-    for name, shapes, self_us in self_times(events(path)):
-        per[(name, shapes)].append(self_us)
+    for name, shapes, self_us, ph in labelled(path):
+        if phase is None or ph == phase:
+            per[(name, shapes)].append(self_us)
     agg = collections.defaultdict(lambda: [0, 0.0])
     for (name, shapes), times in per.items():
         key = name if by == "name" else f"{name} {shapes}"
@@ -87,19 +88,19 @@ def aggregate(path: str, by: str, steps: int, stat: str):
     return {k: (c / steps, us / steps / 1e3) for k, (c, us) in agg.items()}
 
 
-def phase_times(path: str, steps: int):
-    """Self ms per step by phase: `forward` from a top-level `aten::embedding` (both steps start by looking up the
-    tokens) to the first autograd node, `backward` while top-level events are autograd nodes, `optimizer` from there
-    to the next embedding (loss and norm reads, clip, AdamW, zeroing; the next step's batch creation is counted
-    here too, a few small copies)."""
+def labelled(path: str):
+    """(name, shapes, self_us, phase) for every event. Phases: `forward` from a top-level `aten::embedding` (both
+    steps start by looking up the tokens) to the first autograd node, `backward` while top-level events are
+    autograd nodes or gradient accumulations, `optimizer` from there to the next embedding (loss and norm reads,
+    clip, AdamW, zeroing; the next step's batch creation is counted here too, a few small copies)."""
     evs = sorted(events(path), key=lambda e: (e[1], -e[2]))
-    top, end = [], -1.0
+    tops, end = [], -1.0
     for e in evs:
         if e[1] >= end:
-            top.append(e)
+            tops.append(e)
             end = e[1] + e[2]
-    phase_of_top, phase = [], "optimizer"
-    for e in top:
+    spans, phase = [], "optimizer"
+    for e in tops:
         name = e[3]
         if name == "aten::embedding":
             phase = "forward"
@@ -107,14 +108,20 @@ def phase_times(path: str, steps: int):
             phase = "backward"
         elif phase == "backward":
             phase = "optimizer"
-        phase_of_top.append((e[1], e[1] + e[2], phase))
-    st = self_times(evs)                                  # same order as evs (one thread each here)
-    out = collections.defaultdict(float)
-    j = 0
-    for (tid, ts, dur, name, shapes), (_, _, self_us) in zip(sorted(evs, key=lambda e: (e[1], -e[2])), st):
-        while j + 1 < len(phase_of_top) and phase_of_top[j][1] <= ts:
+        spans.append((e[1] + e[2], phase))
+    out, j = [], 0
+    for (tid, ts, dur, name, shapes), (_, _, self_us) in zip(evs, self_times(evs)):
+        while j + 1 < len(spans) and spans[j][0] <= ts:
             j += 1
-        out[phase_of_top[j][2]] += self_us
+        out.append((name, shapes, self_us, spans[j][1]))
+    return out
+
+
+def phase_times(path: str, steps: int):
+    """Self ms per step by phase (plain sums)."""
+    out = collections.defaultdict(float)
+    for _, _, self_us, phase in labelled(path):
+        out[phase] += self_us
     return {k: v / steps / 1e3 for k, v in out.items()}
 
 
@@ -128,11 +135,12 @@ def main():
     ap.add_argument("--stat", choices=["median", "sum"], default="median",
                     help="self time of an op and shape: calls x median per call (default), or the plain sum")
     ap.add_argument("--phases", action="store_true", help="also the self ms per phase (forward, backward, optimizer)")
+    ap.add_argument("--phase", choices=["forward", "backward", "optimizer"], help="only the ops of this phase")
     ap.add_argument("--csv")
     ap.add_argument("--markdown", action="store_true", help="a markdown table instead of aligned columns")
     a = ap.parse_args()
-    d = aggregate(a.djl, a.by, a.steps, a.stat)
-    p = aggregate(a.pytorch, a.by, a.steps, a.stat)
+    d = aggregate(a.djl, a.by, a.steps, a.stat, a.phase)
+    p = aggregate(a.pytorch, a.by, a.steps, a.stat, a.phase)
     keys = sorted(set(d) | set(p), key=lambda k: -max(d.get(k, (0, 0))[1], p.get(k, (0, 0))[1]))
     td = sum(v[1] for v in d.values())
     tp = sum(v[1] for v in p.values())
