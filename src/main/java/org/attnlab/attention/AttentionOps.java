@@ -154,22 +154,8 @@ public final class AttentionOps {
         // the halves' indices built directly, not parsed from a format string on every call
         NDIndex second = new NDIndex().addEllipseDim().addSliceDim(half, s.get(3));
         NDIndex first = new NDIndex().addEllipseDim().addSliceDim(0, half);
-        // each intermediate is closed once used: none is read by a backward pass (the products' backward reads the
-        // tables, which need no gradient), so their memory goes back to the allocator while it is still in cache
-        NDArray hi = x.get(second);
-        NDArray negHi = hi.neg();
-        hi.close();
-        NDArray lo = x.get(first);
-        NDArray rotated = negHi.concat(lo, -1);
-        negHi.close();
-        lo.close();
-        NDArray a = x.mul(t.get(0));
-        NDArray b = rotated.mul(t.get(1));
-        rotated.close();
-        NDArray out = a.add(b);
-        a.close();
-        b.close();
-        return out;
+        NDArray rotated = x.get(second).neg().concat(x.get(first), -1);
+        return x.mul(t.get(0)).add(rotated.mul(t.get(1)));
     }
 
     /** {@link #rope}, the plain way: tables built on every call, halves sliced, rotated and concatenated. */

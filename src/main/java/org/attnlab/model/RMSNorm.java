@@ -42,10 +42,7 @@ public final class RMSNorm extends AbstractBlock {
         if (x.getShape().get(x.getShape().dimension() - 1) != dim) {
             throw new IllegalArgumentException("RMSNorm over " + dim + " features got " + x.getShape());
         }
-        NDArray sq = x.mul(x);
-        NDArray meanSq = sq.mean(LAST_AXIS, true);
-        sq.close(); // dead (the product's backward reads x): its memory goes back to the allocator while in cache
-        NDArray rms = AttentionOps.plus(meanSq, eps).sqrt();
+        NDArray rms = AttentionOps.plus(x.mul(x).mean(LAST_AXIS, true), eps).sqrt();
         return x.div(rms).mul(ps.getValue(gain, x.getDevice(), training));
     }
 
