@@ -154,7 +154,7 @@ def main():
             f.write("op,calls_djl,calls_pytorch,self_ms_djl,self_ms_pytorch,diff_ms\n")
             for r in rows:
                 f.write('"%s",%g,%g,%.4f,%.4f,%.4f\n' % (r[0].replace('"', "'"), *r[1:]))
-    w = min(70, max(len(r[0]) for r in rows[: a.top]))
+    w = min(70, max([len(r[0]) for r in rows[: a.top]] + [18]))
     if a.markdown:
         print("| op | calls DJL | calls PyTorch | self ms DJL | self ms PyTorch | DJL - PyTorch ms |")
         print("|---|---|---|---|---|---|")
