@@ -230,7 +230,7 @@ def model_timing(args, preset):
             workers = {"djl": j, "pytorch": t}
             if args.baseline_cp:
                 workers = {"djl_base": Worker("djl_base", java_cmd(args, "serve", cp=args.baseline_cp),
-                                              env_for(args.threads)), **workers}
+                                              {**env_for(args.threads), **args.baseline_env}), **workers}
             try:
                 setup = {e: w.ask(cmd="model", **spec) for e, w in workers.items()}
                 ops = {e: w.ask(cmd="ops") for e, w in workers.items()}
@@ -380,6 +380,9 @@ def parse_args(argv=None):
     ap.add_argument("--baseline-cp", default=None,
                     help="classpath of a second DJL build (e.g. the branch point) timed in the same rotation as "
                          "'djl_base' (model timing only)")
+    ap.add_argument("--baseline-env", default="",
+                    help="with --baseline-cp: environment variables for the second DJL build only, as 'K=V K2=V2' "
+                         "(e.g. malloc settings; --baseline-cp may then name the same classes)")
     ap.add_argument("--sizes", default=None, help="comma-separated subset of " + ",".join(SIZES))
     ap.add_argument("--kinds", default=None, help="comma-separated subset of standard,path")
     ap.add_argument("--out", default=os.path.join(ROOT, "build", "bench"))
@@ -390,6 +393,13 @@ def parse_args(argv=None):
         ap.error("give --java-cp or --java-cmd, not both: --java-cmd starts the JVM with its own classpath")
     if args.java_cmd is not None and not shlex.split(args.java_cmd):
         ap.error("--java-cmd is empty; give the command that runs a Java main class, e.g. 'bash .gpu/run'")
+    pairs = shlex.split(args.baseline_env)
+    bad_env = [p for p in pairs if "=" not in p or p.startswith("=")]
+    if bad_env:
+        ap.error(f"--baseline-env: each entry must be NAME=VALUE; got {bad_env}")
+    if pairs and not args.baseline_cp:
+        ap.error("--baseline-env applies to the --baseline-cp worker; give --baseline-cp too")
+    args.baseline_env = dict(p.split("=", 1) for p in pairs)
     if args.baseline_cp and args.device != "cpu":
         ap.error("--baseline-cp runs a second DJL build with plain java on the CPU; it cannot be used with --device gpu")
     for name in ("reps", "threads", "steps"):

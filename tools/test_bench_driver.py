@@ -75,6 +75,15 @@ class ArgumentErrors(unittest.TestCase):
                       parse_error(["--java-cp", "a", "--warmup-s", "nan"]))
         self.assertIn("cannot be used with --device gpu",
                       parse_error(["--java-cmd", "x", "--device", "gpu", "--baseline-cp", "b"]))
+        self.assertIn("--baseline-env: each entry must be NAME=VALUE; got ['MALLOC']",
+                      parse_error(["--java-cp", "a", "--baseline-cp", "b", "--baseline-env", "A=1 MALLOC"]))
+        self.assertIn("--baseline-env applies to the --baseline-cp worker",
+                      parse_error(["--java-cp", "a", "--baseline-env", "A=1"]))
+
+    def test_baseline_env_is_parsed_into_variables(self):
+        a = driver.parse_args(["--java-cp", "a", "--baseline-cp", "b", "--baseline-env", "A=1 B=x=y"])
+        self.assertEqual({"A": "1", "B": "x=y"}, a.baseline_env)
+        self.assertEqual({}, driver.parse_args(["--java-cp", "a"]).baseline_env)
 
     def test_defaults_depend_on_the_device(self):
         cpu = driver.parse_args(["--java-cp", "a"])

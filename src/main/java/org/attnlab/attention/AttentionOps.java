@@ -38,6 +38,27 @@ public final class AttentionOps {
      * @return {@code [B, H, L, L]}
      */
     public static NDArray softmaxWeights(NDArray q, NDArray k, float scale) {
+        // softmaxWeightsReference with each dead intermediate closed as soon as it is used: no backward pass reads
+        // q k^T, its scaled or its biased copy (the product's backward reads q and k, the softmax's its output), so
+        // the allocator can hand their memory, still in cache, to the next op, as PyTorch's reference counting
+        // does (three B H L^2 arrays per layer otherwise stay until the layer's manager closes). Closing a DJL
+        // handle never frees what autograd holds. Same ops, same numbers (FastPathsTest).
+        checkQkv(q, k, null);
+        NDArray kt = k.transpose(0, 1, 3, 2);
+        NDArray s = q.matMul(kt); // (B,H,L,D) x (B,H,D,L) -> (B,H,L,L)
+        kt.close();
+        NDArray scaled = times(s, scale);
+        s.close();
+        long len = scaled.getShape().get(scaled.getShape().dimension() - 1);
+        NDArray biased = scaled.add(Constants.causalBias(len, scaled.getDataType(), scaled.getManager()));
+        scaled.close();
+        NDArray w = biased.softmax(-1);
+        biased.close();
+        return w;
+    }
+
+    /** The plain form of {@link #softmaxWeights}, nothing closed early: the reference the fast path is tested against. */
+    static NDArray softmaxWeightsReference(NDArray q, NDArray k, float scale) {
         return maskedSoftmax(dotLogits(q, k, scale));
     }
 

@@ -58,7 +58,9 @@ public final class GradientClip {
             for (int i = 0; i < grads.length; i++) {
                 grads[i] = params.get(i).getArray().getGradient();
                 grads[i].attach(scratch); // close the wrapper with scratch; the gradient storage stays
-                squares.add(grads[i].square().sum());
+                NDArray sq = grads[i].square();
+                squares.add(sq.sum());
+                sq.close(); // dead: its memory goes back to the allocator, still in cache, for the next square
             }
             double norm = NDArrays.stack(squares).sum().sqrt().toType(DataType.FLOAT64, false).getDouble();
             float scale = scale(norm, maxNorm);

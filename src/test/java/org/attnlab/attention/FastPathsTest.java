@@ -65,6 +65,31 @@ class FastPathsTest {
     }
 
     @Test
+    void softmaxWeightsWithEarlyClosesEqualTheReferenceBitForBitInValuesAndGradients() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            for (int len : new int[] {1, 5, 17}) {
+                m.getEngine().setRandomSeed(len);
+                NDArray qk = m.randomNormal(new Shape(2, 2, 2 * len, 8)).mul(2f);
+                int n = len;
+                // q and k are the two halves of one input, so the gradient covers both
+                float[][] fast = valueAndGradient(m, qk, a -> AttentionOps.softmaxWeights(
+                        a.get(":, :, :{}", n), a.get(":, :, {}:", n), 0.35f));
+                float[][] ref = valueAndGradient(m, qk, a -> AttentionOps.softmaxWeightsReference(
+                        a.get(":, :, :{}", n), a.get(":, :, {}:", n), 0.35f));
+                assertArrayEquals(ref[0], fast[0], "softmax weights at L=" + len);
+                assertArrayEquals(ref[1], fast[1], "softmax weights' gradient at L=" + len);
+                // and through the values, as the layer uses them
+                float[][] fastOut = valueAndGradient(m, qk, a -> AttentionOps.softmax(
+                        a.get(":, :, :{}", n), a.get(":, :, {}:", n), a.get(":, :, :{}", n), 0.35f));
+                float[][] refOut = valueAndGradient(m, qk, a -> AttentionOps.softmaxWeightsReference(
+                        a.get(":, :, :{}", n), a.get(":, :, {}:", n), 0.35f).matMul(a.get(":, :, :{}", n)));
+                assertArrayEquals(refOut[0], fastOut[0], "softmax attention at L=" + len);
+                assertArrayEquals(refOut[1], fastOut[1], "softmax attention's gradient at L=" + len);
+            }
+        }
+    }
+
+    @Test
     void cachedMaskedSoftmaxEqualsOneWithAFreshBias() {
         try (NDManager m = NDManager.newBaseManager()) {
             for (int len = 1; len <= LENGTHS; len++) {
