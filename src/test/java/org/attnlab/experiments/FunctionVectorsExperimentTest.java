@@ -6,7 +6,6 @@ import ai.djl.pytorch.jni.JniUtils;
 import org.attnlab.Preset;
 import org.attnlab.Settings;
 import org.attnlab.probe.FunctionVectors.Head;
-import org.attnlab.train.ProgressListener;
 import org.junit.jupiter.api.Test;
 import tech.tablesaw.api.DoubleColumn;
 import tech.tablesaw.api.IntColumn;
@@ -33,15 +32,10 @@ class FunctionVectorsExperimentTest {
         try {
             Settings settings = new Settings(Device.cpu(), Preset.SMOKE, 42);
             FunctionVectorsExperiment e = new FunctionVectorsExperiment();
-            List<String> seedNames = new java.util.ArrayList<>();
-            ExperimentResult r = e.run(settings, new ProgressListener() {
-                @Override
-                public void onStart(String run, org.attnlab.train.TrainConfig config, long startStep) {
-                    seedNames.add(config.seedName());
-                }
-            });
+            org.attnlab.train.SeedNames seedNames = new org.attnlab.train.SeedNames();
+            ExperimentResult r = e.run(settings, seedNames);
             // the progress line names the seed the reader knows, not the 64-bit second seed
-            assertEquals(List.of("seed 42", "seed B"), List.copyOf(new java.util.LinkedHashSet<>(seedNames)));
+            assertEquals(List.of("seed 42", "seed B"), seedNames.distinct());
             FunctionVectorsExperiment.Sizes s = FunctionVectorsExperiment.SMOKE;
             Table acc = r.table(FunctionVectorsExperiment.ACCURACY);
             assertEquals(2 * 2 * 4, acc.rowCount());                           // seeds x functions x conditions

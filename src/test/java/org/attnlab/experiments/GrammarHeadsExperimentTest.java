@@ -9,7 +9,6 @@ import org.attnlab.data.BrownCorpus;
 import org.attnlab.data.GrammarRelations.Relation;
 import org.attnlab.data.WordVocabulary;
 import org.attnlab.data.tasks.AgreementTask;
-import org.attnlab.train.ProgressListener;
 import org.attnlab.viz.AttentionViewer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,15 +44,10 @@ class GrammarHeadsExperimentTest {
         try {
             Settings smoke = new Settings(Device.cpu(), Preset.SMOKE, 42);
             GrammarHeadsExperiment experiment = new GrammarHeadsExperiment();
-            List<String> seedNames = new java.util.ArrayList<>();
-            ExperimentResult r = experiment.run(smoke, new ProgressListener() {
-                @Override
-                public void onStart(String run, org.attnlab.train.TrainConfig config, long startStep) {
-                    seedNames.add(config.seedName());
-                }
-            });
+            org.attnlab.train.SeedNames seedNames = new org.attnlab.train.SeedNames();
+            ExperimentResult r = experiment.run(smoke, seedNames);
             // the progress line names the seed the reader knows, not the 64-bit second seed
-            assertEquals(List.of("seed 42", "seed B"), List.copyOf(new java.util.LinkedHashSet<>(seedNames)));
+            assertEquals(List.of("seed 42", "seed B"), seedNames.distinct());
             Table summary = r.table(GrammarHeadsExperiment.SUMMARY);
             assertEquals(2 * Relation.values().length, summary.rowCount());
             assertEquals(List.of(42L, GrammarHeadsExperiment.secondSeed(42)),

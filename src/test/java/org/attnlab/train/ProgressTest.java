@@ -74,19 +74,7 @@ class ProgressTest {
     void notebookDisplayIsShownOnceAndUpdated() {
         List<String> shown = new ArrayList<>();
         List<String> updates = new ArrayList<>();
-        HtmlDisplay fake = new HtmlDisplay() {
-            @Override
-            public String show(String html) {
-                shown.add(html);
-                return "id-1";
-            }
-
-            @Override
-            public void update(String id, String html) {
-                assertEquals("id-1", id);
-                updates.add(html);
-            }
-        };
+        HtmlDisplay fake = recording(shown, updates);
         TrainResult r = train(new NotebookProgress(fake), 20, 5);
         assertEquals(1, shown.size());
         assertTrue(updates.size() >= 3, "at least the two evaluations and the end: " + updates.size());
@@ -105,17 +93,7 @@ class ProgressTest {
                 "a name that says its seed is not followed by another");
         assertEquals(null, NotebookProgress.seedShown("standard, second seed", "seed 44"));
         List<String> shown = new ArrayList<>();
-        HtmlDisplay fake = new HtmlDisplay() {
-            @Override
-            public String show(String html) {
-                shown.add(html);
-                return "id";
-            }
-
-            @Override
-            public void update(String id, String html) {
-            }
-        };
+        HtmlDisplay fake = recording(shown, new ArrayList<>());
         NotebookProgress p = new NotebookProgress(fake);
         long derived = org.attnlab.Seeds.derive(42, "second seed");
         p.onStart("RoPE", Fixtures.config(derived).steps(20).seedName("seed B").build(), 0);
@@ -223,5 +201,22 @@ class ProgressTest {
         assertEquals("-", ProgressListener.Progress.duration(Double.NaN));
         assertEquals("12.3k", ProgressListener.Progress.rate(12345));
         assertEquals("950", ProgressListener.Progress.rate(950));
+    }
+
+    /** A display that records what it is shown and how it is updated (one display, id "id-1"). */
+    private static HtmlDisplay recording(List<String> shown, List<String> updates) {
+        return new HtmlDisplay() {
+            @Override
+            public String show(String html) {
+                shown.add(html);
+                return "id-1";
+            }
+
+            @Override
+            public void update(String id, String html) {
+                assertEquals("id-1", id);
+                updates.add(html);
+            }
+        };
     }
 }
