@@ -257,7 +257,7 @@ public final class ParityCotExperiment implements Experiment {
      * (lengths weighted by their tokens) after 16,000 updates of 1024, against 0.03 mixed. Without CoT the eval
      * accuracy stayed at 0.53 to 0.64 over 18,000 updates of 1024. At reduced scale (d 64, 16 bits, 2000 updates of
      * 64, CPU) normalising the residual stream itself at each block, as the paper's code does ({@code x = norm(x);
-     * x = x + attn(x)}), did not help (loss 0.41 against 0.19). So the CoT model needs more than 24,000 updates of
+     * x = x + attn(x)}), did not help (loss 0.41 against 0.19), nor did no gradient clipping (0.23) or a constant rate (0.31). So the CoT model needs more than 24,000 updates of
      * 256 (3 minutes alone) to get every step right, and the experiment trains three models one after another: a
      * size that shows the finding within 10 minutes is not found yet. This preset stays at the size measured on one
      * H200 (12,000 updates of 256, 206 s for the experiment). Its three models training at once there
