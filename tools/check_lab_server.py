@@ -37,15 +37,41 @@ def api(base, token, path, method="GET", body=None):
         return json.loads(r.read() or b"null")
 
 
+RECONNECTS = 2
+
+
 def message(session, msg_type, content):
     return {"header": {"msg_id": uuid.uuid4().hex, "session": session, "username": "check", "msg_type": msg_type,
                        "version": "5.3", "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())},
             "parent_header": {}, "metadata": {}, "content": content, "channel": "shell", "buffers": []}
 
 
+async def connect(ws_url, attempts=RECONNECTS + 1):
+    """The kernel's websocket, open and answering. The server closes a new websocket when its "nudge" (kernel_info
+    requests until an IOPub message arrives) gets no IOPub message within 60 s; seen once in CI, with the kernel
+    answering only on its control channel. JupyterLab's page then opens a new websocket to the same kernel, and so
+    does this check (up to RECONNECTS times, each said on the output), so a closed first socket fails it only when
+    the kernel stays deaf."""
+    for attempt in range(1, attempts + 1):
+        # generous: the server only answers the upgrade once the kernel is up (seconds; more on a busy machine)
+        ws = await websocket_connect(HTTPRequest(ws_url, connect_timeout=120, request_timeout=300))
+        # a kernel_info request on the client's own shell channel: its reply says the socket works end to end
+        msg = message(uuid.uuid4().hex, "kernel_info_request", {})
+        ws.write_message(json.dumps(msg))
+        while True:
+            raw = await asyncio.wait_for(ws.read_message(), timeout=120)
+            if raw is None or json.loads(raw).get("parent_header", {}).get("msg_id") == msg["header"]["msg_id"]:
+                break
+        if raw is not None:
+            return ws
+        if attempt < attempts:
+            print(f"  the kernel's websocket closed before its first reply (attempt {attempt}); opening a new one, "
+                  "as JupyterLab's page does")
+    raise RuntimeError(f"the kernel's websocket closed before its first reply, {attempts} times")
+
+
 async def run_cells(ws_url, cells, cell_timeout):
-    # generous: the server only answers the upgrade once the kernel is up (seconds; more on a busy machine)
-    ws = await websocket_connect(HTTPRequest(ws_url, connect_timeout=120, request_timeout=300))
+    ws = await connect(ws_url)
     session = uuid.uuid4().hex
     results = []
     for i, source in cells:
