@@ -541,7 +541,7 @@ public final class HeatmapFigure extends Figure {
                 // rotated 90 degrees: the glyphs rise to the right of their baseline x, and a next line sits to the
                 // left (as plotly lays out a rotated <br>), so the first line is the rightmost
                 double cx = width - marginRight() + colorTitleOffset() + (lines.size() - 1 - i) * (tfont + 3);
-                Svg.text(sb, cx, cy, "middle", lines.get(i), "tfont-size=\"" + Svg.f(tfont) + "\" fill=\"#444\" transform=\"rotate(90 "
+                Svg.text(sb, cx, cy, "middle", lines.get(i), "font-size=\"" + Svg.f(tfont) + "\" fill=\"#444\" transform=\"rotate(90 "
                         + Svg.f(cx) + " " + Svg.f(cy) + ")\"");
             }
         }

@@ -297,7 +297,7 @@ class FigureTest {
         HeatmapFigure f = Plots.heatmap(new double[][] {{0.1, 0.2}}, List.of("L0"), List.of("H0", "H1")).valueName(name);
         f.size(620, 320);
         double bar = 320 - 46 - 30; // more than the bar: the title's and the labels' margins leave less
-        Matcher m = Pattern.compile("font-size=\"([0-9.]+)\" fill=\"#444\" transform=\"rotate\\(90[^>]*>([^<]+)</text>").matcher(f.svg());
+        Matcher m = Pattern.compile(" font-size=\"([0-9.]+)\" fill=\"#444\" transform=\"rotate\\(90[^>]*>([^<]+)</text>").matcher(f.svg());
         List<String> lines = new java.util.ArrayList<>();
         while (m.find()) {
             lines.add(m.group(2));
