@@ -333,8 +333,14 @@ public final class ParityCotExperiment implements Experiment {
         Table ablation = ablationTable();
         // the three models train at once (settings.parallelRuns()), each with its own seed, manager and tables; their
         // rows come back in the enum's order, so the tables are the same as one run after another
+        // what every model is measured on, drawn once
+        long testSeed = Seeds.derive(settings.seed(), "parity test sequences");
+        int[] heatmapSequence = ParityTask.withChainOfThought().sample(1, s.heatmapLength(), Split.TEST,
+                Seeds.derive(settings.seed(), "parity heatmap sequence")).inputs()[0];
+        TaskBatch probe = ParityTask.withChainOfThought().sample(s.probeSequences(), s.maxLength(), Split.TEST,
+                Seeds.derive(settings.seed(), "parity iteration-head probe"));
         for (RunTables part : ParallelRuns.map(settings.parallelRuns(), List.of(Run.values()),
-                run -> trainAndMeasure(run, s, settings, progress))) {
+                run -> trainAndMeasure(run, s, settings, progress, testSeed, heatmapSequence, probe))) {
             log.addAll(part.log());
             accuracy.append(part.accuracy());
             summary.append(part.summary());
@@ -355,17 +361,13 @@ public final class ParityCotExperiment implements Experiment {
      * CoT steps reaches {@link #SOLVED_EVAL_ACCURACY}; the run without CoT does not, so it never gets fewer updates
      * than the CoT run: the same budget, or more, for each side of the contrast), then measures it.
      */
-    private static RunTables trainAndMeasure(Run run, Sizes s, Settings settings, ProgressListener progress) {
+    private static RunTables trainAndMeasure(Run run, Sizes s, Settings settings, ProgressListener progress,
+                                             long testSeed, int[] heatmapSequence, TaskBatch probe) {
         Table accuracy = accuracyTable();
         Table summary = summaryTable();
         Table attention = attentionTable();
         Table ablation = ablationTable();
         MetricsLog log = new MetricsLog();
-        long testSeed = Seeds.derive(settings.seed(), "parity test sequences");
-        int[] heatmapSequence = ParityTask.withChainOfThought().sample(1, s.heatmapLength(), Split.TEST,
-                Seeds.derive(settings.seed(), "parity heatmap sequence")).inputs()[0];
-        TaskBatch probe = ParityTask.withChainOfThought().sample(s.probeSequences(), s.maxLength(), Split.TEST,
-                Seeds.derive(settings.seed(), "parity iteration-head probe"));
         ParityTask task = run.task();
         ModelConfig config = ModelConfig.builder(task.vocabulary().size(), s.dModel(), 1, run.layers())
                 .plan(LayerPlan.uniform(AttentionKind.NOPE, run.layers())).build();
