@@ -78,8 +78,116 @@ public final class ParitySteps {
         };
     }
 
+    /**
+     * A model and its trainer that steps on request, for timing two builds in one process ({@link ParityAB} loads
+     * this class once per build); {@link #steps} returns the thread CPU ms of each step.
+     */
+    public static final class Runner implements AutoCloseable {
+        private final NDManager manager = NDManager.newBaseManager(Device.cpu());
+        private final Trainer trainer;
+        private final ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        private org.attnlab.train.StepResult last;
+
+        public Runner(int batch, long seed) {
+            trainer = trainer(model(manager, seed), batch, seed);
+        }
+
+        public double[] steps(int n) {
+            double[] cpu = new double[n];
+            for (int i = 0; i < n; i++) {
+                long c0 = mx.getCurrentThreadCpuTime();
+                last = trainer.step();
+                cpu[i] = (mx.getCurrentThreadCpuTime() - c0) / 1e6;
+            }
+            return cpu;
+        }
+
+        /** The last step's loss and gradient norm, so two builds can be checked for the same numbers. */
+        public String last() {
+            return last == null ? "none" : "step " + last.step() + " loss " + last.loss() + " norm " + last.gradNorm();
+        }
+
+        @Override
+        public void close() {
+            trainer.close();
+            manager.close();
+        }
+    }
+
+    /**
+     * Thread CPU ms of the phases of a training step, medians over {@code steps} warm steps: the calls
+     * {@code Trainer.step} makes, made one by one (batch, forward and loss, backward, loss read, gradients gathered
+     * with their norm, AdamW, the step's manager closed).
+     */
+    static void phases(int batch, int warmup, int steps) {
+        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        String[] names = {"batch", "forward+loss", "backward", "loss read", "gather+norm", "adamw", "close"};
+        double[][] t = new double[names.length][steps];
+        try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
+            LearnedPositionsLM lm = model(manager, 42);
+            try (Trainer trainer = trainer(lm, batch, 42)) {
+                for (int i = 0; i < warmup; i++) {
+                    trainer.step();
+                }
+                ai.djl.training.ParameterStore ps = new ai.djl.training.ParameterStore(trainer.manager(), false);
+                TrainingData source = data(Split.TRAIN);
+                java.util.List<ai.djl.ndarray.NDArray> params = new java.util.ArrayList<>();
+                for (var p : lm.getParameters().values()) {
+                    params.add(p.getArray());
+                }
+                for (int i = 0; i < steps; i++) {
+                    long c = mx.getCurrentThreadCpuTime();
+                    NDManager sub = trainer.manager().newSubManager();
+                    sub.tempAttachAll(params.toArray(new ai.djl.ndarray.NDResource[0]));
+                    TensorBatch b = source.batch(sub, new org.attnlab.train.BatchRequest(
+                            org.attnlab.train.BatchRequest.Split.TRAIN, i, 1000 + i, batch,
+                            ParityTask.withChainOfThought().inputLength(MAX_BITS)));
+                    c = lap(mx, t[0], i, c);
+                    ai.djl.ndarray.NDArray loss;
+                    try (org.attnlab.train.ThreadGradients gc = org.attnlab.train.ThreadGradients.record()) {
+                        loss = org.attnlab.train.MaskedLoss.crossEntropy(
+                                lm.forward(ps, new ai.djl.ndarray.NDList(b.tokens()), true).get(0), b.targets(),
+                                b.lossMask());
+                        c = lap(mx, t[1], i, c);
+                        gc.backward(loss);
+                        c = lap(mx, t[2], i, c);
+                    }
+                    loss.getFloat();
+                    c = lap(mx, t[3], i, c);
+                    try (org.attnlab.train.AdamW.Gradients g = trainer.optimizer().gatherGradients()) {
+                        double n = g.norm();
+                        c = lap(mx, t[4], i, c);
+                        trainer.optimizer().update(1e-4, org.attnlab.train.GradientClip.scale(n, 1.0), g);
+                        c = lap(mx, t[5], i, c);
+                    }
+                    sub.close();
+                    lap(mx, t[6], i, c);
+                }
+            }
+        }
+        double total = 0;
+        for (int k = 0; k < names.length; k++) {
+            double m = median(t[k]);
+            total += m;
+            System.out.printf(Locale.ROOT, "%-13s %.3f ms%n", names[k], m);
+        }
+        System.out.printf(Locale.ROOT, "sum of medians %.3f ms (batch %d, %d steps after %d)%n", total, batch, steps,
+                warmup);
+    }
+
+    private static long lap(ThreadMXBean mx, double[] into, int i, long since) {
+        long now = mx.getCurrentThreadCpuTime();
+        into[i] = (now - since) / 1e6;
+        return now;
+    }
+
     public static void main(String[] args) {
         Map<String, String> o = ModelBench.options(args);
+        if (o.containsKey("phases")) {
+            phases(Integer.parseInt(o.getOrDefault("batch", "1")), Integer.parseInt(o.getOrDefault("warmup", "800")),
+                    Integer.parseInt(o.get("phases")));
+            return;
+        }
         int batch = Integer.parseInt(o.getOrDefault("batch", "1"));
         int warmup = Integer.parseInt(o.getOrDefault("warmup", "1000"));
         int blocks = Integer.parseInt(o.getOrDefault("blocks", "7"));

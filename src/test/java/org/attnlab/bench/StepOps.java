@@ -83,7 +83,7 @@ public final class StepOps {
                         model.forward(ps, new NDList(b.tokens()), true).get(0), b.targets(), b.lossMask())));
                 out.put("backward", OpCounter.count(() -> gc.backward(loss[0])));
             }
-            out.put("loss_read", OpCounter.count(() -> loss[0].toType(DataType.FLOAT64, false).getDouble()));
+            out.put("loss_read", OpCounter.count(() -> loss[0].getFloat()));          // as Trainer.step reads it
             AdamW.Gradients[] g = new AdamW.Gradients[1];
             out.put("clip_norm", OpCounter.count(() -> g[0] = trainer.optimizer().gatherGradients()));
             out.put("adamw", OpCounter.count(() ->
