@@ -175,6 +175,39 @@ public final class ParitySteps {
                 warmup);
     }
 
+    /**
+     * Resident-set growth (MB) during the first training step at {@code batch} (high-water mark reset through
+     * {@code /proc/self/clear_refs} just before it), after three steps at batch 1 loaded the kernels: as the bench
+     * driver measures a step's peak memory.
+     */
+    static double peakMb(int batch) {
+        try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
+            LearnedPositionsLM lm = model(manager, 42);
+            try (Trainer warm = trainer(lm, 1, 42)) {
+                for (int i = 0; i < 3; i++) {
+                    warm.step();
+                }
+            }
+            try (Trainer trainer = trainer(lm, batch, 42)) {
+                long before = statusKb("VmRSS");
+                java.nio.file.Files.writeString(java.nio.file.Path.of("/proc/self/clear_refs"), "5");
+                trainer.step();
+                return (statusKb("VmHWM") - before) / 1024.0;
+            }
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("the peak needs Linux's /proc/self (clear_refs, status)", e);
+        }
+    }
+
+    private static long statusKb(String field) throws java.io.IOException {
+        for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+            if (line.startsWith(field + ":")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        }
+        throw new IllegalStateException("no " + field + " in /proc/self/status");
+    }
+
     private static long lap(ThreadMXBean mx, double[] into, int i, long since) {
         long now = mx.getCurrentThreadCpuTime();
         into[i] = (now - since) / 1e6;
@@ -183,6 +216,11 @@ public final class ParitySteps {
 
     public static void main(String[] args) {
         Map<String, String> o = ModelBench.options(args);
+        if (o.containsKey("peak")) {
+            System.out.printf(Locale.ROOT, "parity step at batch %s: peak resident growth %.1f MB%n", o.get("peak"),
+                    peakMb(Integer.parseInt(o.get("peak"))));
+            return;
+        }
         if (o.containsKey("phases")) {
             phases(Integer.parseInt(o.getOrDefault("batch", "1")), Integer.parseInt(o.getOrDefault("warmup", "800")),
                     Integer.parseInt(o.get("phases")));
