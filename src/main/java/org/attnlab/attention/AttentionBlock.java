@@ -146,15 +146,24 @@ public abstract class AttentionBlock extends AbstractBlock {
         return splitHeads(source.matMul(value(ps, w, source, training, source.getDataType())));
     }
 
-    /** {@code [B, L, H*D] -> [B, H, L, D]}. */
+    /**
+     * {@code [B, L, H*D] -> [B, H, L, D]}. With one head the axis swap moves no element (it swaps an axis of size
+     * 1), so a reshape alone gives the same array: one op (and one autograd node) fewer.
+     */
     protected final NDArray splitHeads(NDArray x) {
         Shape s = x.getShape();
+        if (config.heads() == 1) {
+            return x.reshape(s.get(0), 1, s.get(1), config.headDim());
+        }
         return x.reshape(s.get(0), s.get(1), config.heads(), config.headDim()).transpose(0, 2, 1, 3);
     }
 
-    /** {@code [B, H, L, D] -> [B, L, H*D]}. */
+    /** {@code [B, H, L, D] -> [B, L, H*D]} (one head: a reshape, as in {@link #splitHeads}). */
     protected static NDArray mergeHeads(NDArray z) {
         Shape s = z.getShape();
+        if (s.get(1) == 1) {
+            return z.reshape(s.get(0), s.get(2), s.get(3));
+        }
         return z.transpose(0, 2, 1, 3).reshape(s.get(0), s.get(2), s.get(1) * s.get(3));
     }
 

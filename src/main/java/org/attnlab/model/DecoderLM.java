@@ -24,6 +24,7 @@ import java.util.Collections;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 /**
  * A small decoder-only language model (Qwen/LLaMA style, plain multi-head attention):
@@ -128,6 +129,16 @@ public final class DecoderLM extends AbstractBlock implements HookedModel {
     /** {@link #forward(ParameterStore, NDArray, boolean)} passing activations through {@code hooks}. */
     @Override
     public NDArray forward(ParameterStore ps, NDArray tokens, boolean training, Hooks hooks) {
+        return forward(ps, tokens, training, hooks, null);
+    }
+
+    /**
+     * {@link #forward(ParameterStore, NDArray, boolean, Hooks)} with {@code atEmbed} (when not null) applied to the
+     * token embeddings before the {@code embed} hooks see them: how a model built around this one changes the
+     * embeddings (learned positions) without registering a hook, so that the layers still free their intermediates
+     * early when the caller has no hooks ({@link TransformerBlock#forward}).
+     */
+    NDArray forward(ParameterStore ps, NDArray tokens, boolean training, Hooks hooks, UnaryOperator<NDArray> atEmbed) {
         Shape ts = tokens.getShape();
         if (ts.dimension() != 2 || !tokens.getDataType().isInteger()) {
             throw new IllegalArgumentException("tokens must be an integer [batch, length] array; got "
@@ -135,7 +146,7 @@ public final class DecoderLM extends AbstractBlock implements HookedModel {
         }
         long len = ts.get(1);
         NDArray emb = embed(ps, tokens, training);                               // (B,L,d)
-        NDArray x = hooks.apply(HookName.EMBED, emb);
+        NDArray x = hooks.apply(HookName.EMBED, atEmbed == null ? emb : atEmbed.apply(emb));
         if (registers != null) {
             NDArray r = ps.getValue(registers, x.getDevice(), training).expandDims(0);              // (1,k,d)
             r.attach(x.getManager());                        // made from a parameter: free it with the step's arrays

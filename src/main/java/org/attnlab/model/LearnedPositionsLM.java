@@ -70,9 +70,11 @@ public final class LearnedPositionsLM extends AbstractBlock implements HookedMod
                     + maxLength);
         }
         NDArray table = ps.getValue(positions, tokens.getDevice(), training);
-        NDArray p = table.get(new NDIndex(":{}, :", len));                      // (L, d), broadcast over B
-        Hooks withPositions = Hooks.create().add(HookName.EMBED, x -> x.add(p)).then(hooks);
-        return decoder.forward(ps, tokens, training, withPositions);
+        // (L, d), broadcast over B; the whole table needs no slice (training runs at the full context)
+        NDArray p = len == maxLength ? table : table.get(new NDIndex(":{}, :", len));
+        // added before the caller's hooks see embed, not as a hook of our own: with no hooks the decoder's layers
+        // then free their intermediates early (a registered hook, even this one, keeps everything to the end)
+        return decoder.forward(ps, tokens, training, hooks, x -> x.add(p));
     }
 
     /** The decoder's hook names: the positions add no point of their own (they enter at {@code embed}). */

@@ -253,23 +253,79 @@ public final class AdamW implements AutoCloseable {
      * arithmetic is the same, in the same order, so the results are identical.
      */
     public void update(double lr, float gradScale) {
+        try (Gradients gathered = gatherGradients(false)) {
+            update(lr, gradScale, gathered);
+        }
+    }
+
+    /**
+     * The parameters' current gradients, gathered for one update (one flat array per group) with their global norm
+     * {@code sqrt(sum_p ||g_p||^2)}, equal bit for bit to {@link GradientClip#globalNorm} over {@link #parameters()}:
+     * each array's sum of squares is the sum of its piece of the group's squared flat gradient (one square and one
+     * split per group, then one sum per array, where the plain form squares and sums every array: two ops per array),
+     * summed over the arrays in the same order. Pass it to {@link #update(double, float, Gradients)} before the next
+     * backward pass; close it (the update does) to free the flat arrays.
+     */
+    public Gradients gatherGradients() {
+        return gatherGradients(true);
+    }
+
+    private Gradients gatherGradients(boolean withNorm) {
+        Gradients out = new Gradients(manager.newSubManager());
+        try {
+            NDArray[] sums = withNorm ? new NDArray[parameters.size()] : null;
+            for (Group grp : groups) {
+                NDList flatGrads = new NDList(grp.members.size());
+                for (int i : grp.members) {
+                    NDArray grad = parameters.get(i).getArray().getGradient();
+                    grad.attach(out.scratch); // the wrapper (not the .grad storage) is closed with scratch
+                    // a 1-d gradient is flat already: no reshape op
+                    flatGrads.add(grad.getShape().dimension() == 1 ? grad : grad.reshape(-1));
+                }
+                NDArray g = flatGrads.size() == 1 ? flatGrads.get(0) : NDArrays.concat(flatGrads, 0);
+                out.flat.add(g);
+                if (withNorm) {
+                    // the squares of all arrays at once; each array's sum over its piece: the same elements in the
+                    // same order as the plain square().sum() of the array (GradientClip.globalNorm)
+                    NDArray squares = g.square();
+                    NDList pieces = grp.members.size() == 1 ? new NDList(squares) : squares.split(grp.splits, 0);
+                    for (int j = 0; j < grp.members.size(); j++) {
+                        sums[grp.members.get(j)] = pieces.get(j).sum();
+                    }
+                    squares.close(); // the pieces are views; autograd is off, nothing else reads it
+                }
+            }
+            if (withNorm) {
+                // float to double is exact: the number GradientClip reads through toType(FLOAT64), one op fewer
+                out.norm = NDArrays.stack(new NDList(sums)).sum().sqrt().getFloat();
+            }
+            return out;
+        } catch (RuntimeException e) {
+            out.close();
+            throw e;
+        }
+    }
+
+    /**
+     * {@link #update(double, float)} from gradients gathered by {@link #gatherGradients()} since the last backward
+     * pass (the Trainer reads their norm for the clip factor, then updates), which it closes: the same results.
+     */
+    public void update(double lr, float gradScale, Gradients gathered) {
         checkRate(lr);
         if (!(gradScale > 0) || !Float.isFinite(gradScale)) {
             throw new IllegalArgumentException("gradScale " + gradScale + " must be a finite number > 0");
         }
+        if (gathered.used) {
+            throw new IllegalStateException("these gradients were used by an update already; gather them again");
+        }
+        gathered.used = true;
         step++;
         double bc1 = 1 - Math.pow(beta1, step);
         double bc2 = 1 - Math.pow(beta2, step);
-        for (Group grp : groups) {
-            try (NDManager scratch = manager.newSubManager()) {
-                NDArray[] grads = new NDArray[grp.members.size()];
-                NDList flatGrads = new NDList(grads.length);
-                for (int j = 0; j < grads.length; j++) {
-                    grads[j] = parameters.get(grp.members.get(j)).getArray().getGradient();
-                    grads[j].attach(scratch); // the wrapper (not the .grad storage) is closed with scratch
-                    flatGrads.add(grads[j].reshape(-1));
-                }
-                NDArray g = grads.length == 1 ? flatGrads.get(0) : NDArrays.concat(flatGrads, 0);
+        try (NDManager scratch = gathered.scratch) {
+            for (int gi = 0; gi < groups.size(); gi++) {
+                Group grp = groups.get(gi);
+                NDArray g = gathered.flat.get(gi);
                 // the step's 0-d factors, made once per group (mul(Number) would make one per call, the decay
                 // factor one per matrix); each is the float32 0-d array mul(Number) makes: the same arithmetic
                 Device device = grp.m.getDevice();
@@ -294,7 +350,7 @@ public final class AdamW implements AutoCloseable {
                 grp.update.set(ALL, t.muli(scalar(scratch, lr / bc1, device)));
                 t.close();
                 NDArray keep = weightDecay > 0 ? scalar(scratch, 1 - lr * weightDecay, device) : null;
-                for (int j = 0; j < grads.length; j++) {
+                for (int j = 0; j < grp.members.size(); j++) {
                     int i = grp.members.get(j);
                     NDArray p = parameters.get(i).getArray();
                     if (decay.get(i) && weightDecay > 0) {
@@ -306,6 +362,31 @@ public final class AdamW implements AutoCloseable {
                     JniUtils.zeroGrad((PtNDArray) p);
                 }
             }
+        }
+    }
+
+    /**
+     * Gradients gathered for one update by {@link #gatherGradients()}: one flat array per group and their global
+     * norm. Closing frees the flat arrays (an update closes them).
+     */
+    public static final class Gradients implements AutoCloseable {
+        private final NDManager scratch;
+        private final List<NDArray> flat = new ArrayList<>();
+        private double norm = Double.NaN;
+        private boolean used;
+
+        private Gradients(NDManager scratch) {
+            this.scratch = scratch;
+        }
+
+        /** {@code sqrt(sum_p ||g_p||^2)} over the optimiser's parameters, as {@link GradientClip#globalNorm}. */
+        public double norm() {
+            return norm;
+        }
+
+        @Override
+        public void close() {
+            scratch.close();
         }
     }
 

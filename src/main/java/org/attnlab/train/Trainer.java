@@ -150,13 +150,17 @@ public final class Trainer implements AutoCloseable {
                 NDArray logits = forward(batch.tokens(), true);
                 NDArray lossArray = MaskedLoss.crossEntropy(logits, batch.targets(), batch.lossMask());
                 gc.backward(lossArray);
-                loss = lossArray.toType(DataType.FLOAT64, false).getDouble();
+                loss = lossArray.getFloat(); // float to double is exact: what toType(FLOAT64) gives, one op fewer
             }
-            norm = GradientClip.globalNorm(optimizer.parameters()); // the clip factor is applied in the update
-            if (!Double.isFinite(loss) || !Double.isFinite(norm)) {
-                throw new TrainingDiverged(run, t + 1, loss, norm, lr);
+            // the norm (as GradientClip.globalNorm) from the gradients gathered for the update; the clip factor is
+            // applied in the update
+            try (AdamW.Gradients gradients = optimizer.gatherGradients()) {
+                norm = gradients.norm();
+                if (!Double.isFinite(loss) || !Double.isFinite(norm)) {
+                    throw new TrainingDiverged(run, t + 1, loss, norm, lr);
+                }
+                optimizer.update(lr, GradientClip.scale(norm, config.clipNorm()), gradients);
             }
-            optimizer.update(lr, GradientClip.scale(norm, config.clipNorm()));
             tokens = batch.batchSize() * batch.length();
         }
         step++;

@@ -169,4 +169,43 @@ class FastPathsTest {
             assertEquals(0.125f, s.getFloat());
         }
     }
+    /** The plain split into heads: {@code [B, L, H*D] -> [B, L, H, D] -> [B, H, L, D]}, the axis swap included. */
+    private static NDArray splitHeadsReference(NDArray x, int heads) {
+        Shape s = x.getShape();
+        return x.reshape(s.get(0), s.get(1), heads, s.get(2) / heads).transpose(0, 2, 1, 3);
+    }
+
+    @Test
+    void oneHeadAttentionSplitsAndMergesByReshapeBitForBitWithTheAxisSwapForm() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            for (AttentionKind kind : new AttentionKind[] {AttentionKind.NOPE, AttentionKind.STANDARD}) {
+                m.getEngine().setRandomSeed(kind.ordinal() + 7);
+                AttentionConfig config = AttentionConfig.of(8, 1);
+                AttentionBlock block = kind.newBlock(config);
+                block.setInitializer(new ai.djl.training.initializer.NormalInitializer(0.3f),
+                        ai.djl.nn.Parameter.Type.WEIGHT);
+                block.initialize(m, DataType.FLOAT32, new Shape(3, 9, 8));
+                ai.djl.training.ParameterStore ps = new ai.djl.training.ParameterStore(m, false);
+                NDArray wq = block.getParameters().get("wq").getArray();
+                NDArray wk = block.getParameters().get("wk").getArray();
+                NDArray wv = block.getParameters().get("wv").getArray();
+                NDArray wo = block.getParameters().get("wo").getArray();
+                NDArray x = m.randomNormal(new Shape(3, 9, 8));
+                float[][] fast = valueAndGradient(m, x, a -> block.forward(ps, AttentionInput.of(a), true, Hooks.none()));
+                float[][] ref = valueAndGradient(m, x, a -> {
+                    NDArray q = splitHeadsReference(a.matMul(wq), 1);
+                    NDArray k = splitHeadsReference(a.matMul(wk), 1);
+                    NDArray v = splitHeadsReference(a.matMul(wv), 1);
+                    if (kind.usesRope()) {
+                        q = AttentionOps.rope(q, config.ropeBase());
+                        k = AttentionOps.rope(k, config.ropeBase());
+                    }
+                    NDArray z = AttentionOps.softmax(q, k, v, config.scale());
+                    return z.transpose(0, 2, 1, 3).reshape(3, 9, 8).matMul(wo);
+                });
+                assertArrayEquals(ref[0], fast[0], kind + " one-head attention");
+                assertArrayEquals(ref[1], fast[1], kind + " one-head attention's gradient");
+            }
+        }
+    }
 }

@@ -37,6 +37,19 @@ final class OpCounter {
 
     /** Counts of one profiled region; {@code byName} holds the top-level events by operator name. */
     record Counts(int ops, int nested, Map<String, Integer> byName) {
+
+        /** The counts of several regions together. */
+        static Counts sum(Counts... parts) {
+            int ops = 0;
+            int nested = 0;
+            Map<String, Integer> byName = new TreeMap<>();
+            for (Counts c : parts) {
+                ops += c.ops();
+                nested += c.nested();
+                c.byName().forEach((k, v) -> byName.merge(k, v, Integer::sum));
+            }
+            return new Counts(ops, nested, byName);
+        }
     }
 
     private OpCounter() {

@@ -8,7 +8,12 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
+import ai.djl.ndarray.NDList;
+import ai.djl.nn.Block;
+import org.attnlab.train.TensorBatch;
+import java.util.function.Function;
 import org.attnlab.model.DecoderLM;
+import org.attnlab.train.AdamW;
 import org.attnlab.train.GradientClip;
 import org.attnlab.train.MaskedLoss;
 import org.attnlab.train.Trainer;
@@ -29,8 +34,10 @@ import java.util.Map;
  * {@code Trainer.step()}: also the batch, the seeding and the host reads). The phases are the same calls
  * {@code Trainer.step} makes, issued one by one so each can be profiled alone.
  *
- * <p>{@code StepOps [--sizes tiny,small,mid,large] [--kinds standard,path] [--top N] [--out build/bench/op_counts.csv]}
- * prints a table (and the N most frequent top-level ops of each phase) and writes the CSV; the timing worker
+ * <p>{@code StepOps [--sizes tiny,small,mid,large,parity-b1,parity-b256] [--kinds standard,path] [--top N]
+ * [--out build/bench/op_counts.csv]} prints a table (the optimizer phase also split into the loss read, the clip's
+ * norm and AdamW, with the gradient zeroings AdamW issues; {@code parity-bN} is the parity-cot model of
+ * {@link ParitySteps} at batch N) (and the N most frequent top-level ops of each phase) and writes the CSV; the timing worker
  * ({@code ModelBench serve}, command {@code ops}) reports the same numbers beside the times.
  */
 public final class StepOps {
@@ -50,27 +57,38 @@ public final class StepOps {
 
     /** Phase counts of one training step of {@code trainer} (its model a DecoderLM) on host batch 0 of {@code bm}. */
     static Map<String, OpCounter.Counts> count(Trainer trainer, BenchModel bm) {
-        DecoderLM model = (DecoderLM) trainer.model();
-        NDManager manager = trainer.manager();
-        ParameterStore ps = new ParameterStore(manager, false);
         int[][] h = bm.hostBatch(0);
         Shape s = new Shape(bm.batch(), bm.length());
+        return count(trainer, sub -> new TensorBatch(sub.create(h[0], s), sub.create(h[1], s),
+                sub.create(h[2], s).toType(DataType.FLOAT32, false)));
+    }
+
+    /**
+     * Phase counts of one training step of {@code trainer} (any model) on the batch {@code batch} makes:
+     * {@code forward}, {@code backward}, {@code loss_read} (the loss to the host), {@code clip_norm} (the gradients
+     * gathered for the update and their global norm, read to the host, as {@code Trainer.step} does it),
+     * {@code adamw} (the update, gradients zeroed included), {@code optimizer}
+     * (the last three together, as before) and {@code step} (one whole {@code Trainer.step()}, a real update).
+     */
+    static Map<String, OpCounter.Counts> count(Trainer trainer, Function<NDManager, TensorBatch> batch) {
+        Block model = trainer.model();
+        NDManager manager = trainer.manager();
+        ParameterStore ps = new ParameterStore(manager, false);
         Map<String, OpCounter.Counts> out = new LinkedHashMap<>();
         try (NDManager sub = manager.newSubManager()) {
-            NDArray tokens = sub.create(h[0], s);
-            NDArray targets = sub.create(h[1], s);
-            NDArray mask = sub.create(h[2], s).toType(DataType.FLOAT32, false);
+            TensorBatch b = batch.apply(sub);
             NDArray[] loss = new NDArray[1];
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                out.put("forward", OpCounter.count(() ->
-                        loss[0] = MaskedLoss.crossEntropy(model.forward(ps, tokens, true), targets, mask)));
+                out.put("forward", OpCounter.count(() -> loss[0] = MaskedLoss.crossEntropy(
+                        model.forward(ps, new NDList(b.tokens()), true).get(0), b.targets(), b.lossMask())));
                 out.put("backward", OpCounter.count(() -> gc.backward(loss[0])));
             }
-            out.put("optimizer", OpCounter.count(() -> {
-                loss[0].toType(DataType.FLOAT64, false).getDouble();
-                double norm = GradientClip.globalNorm(trainer.optimizer().parameters());
-                trainer.optimizer().update(1e-4, GradientClip.scale(norm, 1.0));
-            }));
+            out.put("loss_read", OpCounter.count(() -> loss[0].getFloat()));          // as Trainer.step reads it
+            AdamW.Gradients[] g = new AdamW.Gradients[1];
+            out.put("clip_norm", OpCounter.count(() -> g[0] = trainer.optimizer().gatherGradients()));
+            out.put("adamw", OpCounter.count(() ->
+                    trainer.optimizer().update(1e-4, GradientClip.scale(g[0].norm(), 1.0), g[0])));
+            out.put("optimizer", OpCounter.Counts.sum(out.get("loss_read"), out.get("clip_norm"), out.get("adamw")));
         }
         out.put("step", OpCounter.count(trainer::step));
         return out;
@@ -84,31 +102,43 @@ public final class StepOps {
         Path csv = Path.of(o.getOrDefault("out", "build/bench/op_counts.csv"));
         List<String> rows = new ArrayList<>();
         rows.add("size,kind,phase,ops,nested_ops");
-        System.out.printf(Locale.ROOT, "%-6s %-9s %9s %9s %9s %9s   (top-level libtorch ops; all ops in brackets)%n",
-                "size", "kind", "forward", "backward", "optimizer", "step");
+        System.out.printf(Locale.ROOT, "%-10s %-9s %8s %8s %9s %9s %8s %6s %9s %8s   (top-level libtorch ops)%n",
+                "size", "kind", "forward", "backward", "loss_read", "clip_norm", "adamw", "zero_", "optimizer", "step");
         for (String size : sizes) {
+            boolean parity = size.startsWith("parity-b");
             int[] z = SIZES.get(size);
-            if (z == null) {
-                throw new IllegalArgumentException("unknown size " + size + "; known: " + SIZES.keySet());
+            if (z == null && !parity) {
+                throw new IllegalArgumentException("unknown size " + size + "; known: " + SIZES.keySet()
+                        + " and parity-bN (the parity-cot model at batch N)");
             }
-            for (String kind : kinds) {
-                BenchModel bm = new BenchModel(kind, z[0], z[1], z[2], z[3], z[4], z[5], 64, 1);
+            for (String kind : parity ? List.of("nope") : kinds) {
                 Map<String, OpCounter.Counts> c;
                 try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
-                    DecoderLM lm = bm.create(manager);
-                    try (Trainer trainer = Trainer.builder().model(lm).config(bm.trainConfig(1_000_000, 1e-4, 0))
-                            .trainData(bm.source(1)).runName("ops").build()) {
-                        trainer.step();                                          // optimiser state, kernels
-                        c = count(trainer, bm);
+                    if (parity) {
+                        int batch = Integer.parseInt(size.substring("parity-b".length()));
+                        try (Trainer trainer = ParitySteps.trainer(ParitySteps.model(manager, 42), batch, 42)) {
+                            trainer.step();                                      // optimiser state, kernels
+                            c = count(trainer, ParitySteps.countedBatch(batch, 42));
+                        }
+                    } else {
+                        BenchModel bm = new BenchModel(kind, z[0], z[1], z[2], z[3], z[4], z[5], 64, 1);
+                        DecoderLM lm = bm.create(manager);
+                        try (Trainer trainer = Trainer.builder().model(lm).config(bm.trainConfig(1_000_000, 1e-4, 0))
+                                .trainData(bm.source(1)).runName("ops").build()) {
+                            trainer.step();                                      // optimiser state, kernels
+                            c = count(trainer, bm);
+                        }
                     }
                 }
-                StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-6s %-9s", size, kind));
+                System.out.printf(Locale.ROOT, "%-10s %-9s %8d %8d %9d %9d %8d %6d %9d %8d%n", size, kind,
+                        c.get("forward").ops(), c.get("backward").ops(), c.get("loss_read").ops(),
+                        c.get("clip_norm").ops(), c.get("adamw").ops(),
+                        c.get("adamw").byName().getOrDefault("aten::zero_", 0), c.get("optimizer").ops(),
+                        c.get("step").ops());
                 for (var e : c.entrySet()) {
-                    line.append(String.format(Locale.ROOT, " %9s", e.getValue().ops() + " (" + e.getValue().nested() + ")"));
                     rows.add(String.join(",", size, kind, e.getKey(), String.valueOf(e.getValue().ops()),
                             String.valueOf(e.getValue().nested())));
                 }
-                System.out.println(line);
                 if (topN > 0) {
                     for (var e : c.entrySet()) {
                         System.out.println("    " + e.getKey() + ": " + top(e.getValue().byName(), topN));

@@ -123,7 +123,10 @@ class AdamWTest {
                     linearBackward(m, ref, 100 + t);
                     linearBackward(m, grouped, 100 + t);
                     double lr = 3e-3 * (t + 1);
-                    a.update(lr, scales[t]);
+                    try (AdamW.Gradients g = a.gatherGradients()) {     // as Trainer.step: norm, then update
+                        assertEquals(GradientClip.globalNorm(a.parameters()), g.norm(), "gathered norm at step " + t);
+                        a.update(lr, scales[t], g);
+                    }
                     b.updatePerArray(lr, scales[t]);
                     c.update(lr, scales[t]);                          // flat groups of 12, 5, 12 + 1 and 12 elements
                     for (int i = 0; i < fast.size(); i++) {
@@ -142,6 +145,60 @@ class AdamWTest {
                     }
                 }
                 assertTrue(a.decays("a_weight") && !a.decays("norm_gain") && !a.decays("embed"));
+            }
+        }
+    }
+
+    /** Parameters of the given shapes (none decays), values of mixed magnitudes from {@code seed}. */
+    private static PairList<String, Parameter> shaped(NDManager m, long[][] shapes, long seed) {
+        PairList<String, Parameter> params = new PairList<>();
+        java.util.Random r = new java.util.Random(seed);
+        for (int i = 0; i < shapes.length; i++) {
+            Shape s = new Shape(shapes[i]);
+            float[] x = new float[(int) s.size()];
+            for (int j = 0; j < x.length; j++) {
+                x[j] = (float) (r.nextGaussian() * Math.pow(10, r.nextInt(7) - 3));
+            }
+            NDArray a = m.create(x, s);
+            a.setRequiresGradient(true);
+            params.add("p" + i, Parameter.builder().setName("p" + i).setType(Parameter.Type.WEIGHT).optArray(a).build());
+        }
+        return params;
+    }
+
+    @Test
+    void gatheredNormEqualsGradientClipsNormBitForBit() {
+        // pieces of odd sizes at odd offsets of the flat squares, longer than the vector width and than a
+        // summation block, in one group and in several
+        long[][] shapes = {{37, 53}, {129}, {1}, {3, 7, 11}, {4099}, {64, 64}, {5, 1}, {1031}};
+        try (NDManager m = NDManager.newBaseManager()) {
+            for (long group : new long[] {AdamW.DEFAULT_GROUP_ELEMENTS, 3000, 1}) {
+                for (long seed = 1; seed <= 3; seed++) {
+                    PairList<String, Parameter> params = shaped(m, shapes, seed);
+                    try (AdamW opt = AdamW.builder().groupElements(group).build(params, m)) {
+                        linearBackward(m, params, 40 + seed);
+                        double plain = GradientClip.globalNorm(opt.parameters());
+                        try (AdamW.Gradients g = opt.gatherGradients()) {
+                            assertEquals(plain, g.norm(), "norm, groups of " + group + ", seed " + seed);
+                            assertTrue(plain > 0);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void gatheredGradientsServeOneUpdate() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            PairList<String, Parameter> params = mixedParameters(m);
+            try (AdamW opt = AdamW.builder().build(params, m)) {
+                linearBackward(m, params, 5);
+                AdamW.Gradients g = opt.gatherGradients();
+                opt.update(1e-3, 1f, g);
+                IllegalStateException e = assertThrows(IllegalStateException.class, () -> opt.update(1e-3, 1f, g));
+                assertTrue(e.getMessage().contains("used by an update already"), e.getMessage());
+                g.close();
             }
         }
     }
