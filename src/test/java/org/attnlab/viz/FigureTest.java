@@ -207,6 +207,46 @@ class FigureTest {
         assertTrue(f.mimeBundle().get("text/html").contains("type: 'log'"), "jsplot sets the log axis");
     }
 
+    /** The x-axis tick labels of a line figure's static image (the labels under the plot, 16 px below it). */
+    private static List<String> xTickLabels(String svg) {
+        Matcher m = Pattern.compile("<text x=\"[0-9.]+\" y=\"([0-9.]+)\" text-anchor=\"middle\" fill=\"#444\">([^<]+)</text>")
+                .matcher(svg);
+        List<String> out = new java.util.ArrayList<>();
+        while (m.find()) {
+            out.add(m.group(2));
+        }
+        return out;
+    }
+
+    @Test
+    void anIntegerAxisOfLayersHasNoHalfLayerTicks() {
+        Table t = Table.create("by layer", IntColumn.create("layer", 0, 1, 0, 1),
+                DoubleColumn.create("accuracy", 0.2, 0.6, 0.3, 0.4), StringColumn.create("vector", "fv", "fv", "none", "none"));
+        LineFigure f = Plots.lines(t, "layer", "accuracy", "vector").markX(1, "the paper's layer");
+        assertTrue(f.isIntegerX(), "an integer x column declares an integer axis");
+        assertEquals(List.of("0", "1"), xTickLabels(f.svg()), "static ticks at whole layers only");
+        String html = f.mimeBundle().get("text/html");
+        assertTrue(html.contains("\"dtick\":1") && html.contains("\"tick0\":0"), "plotly ticks every whole layer: " + html);
+
+        // 0..27 layers: whole steps (5), never 2.5
+        IntColumn many = IntColumn.create("layer");
+        DoubleColumn acc = DoubleColumn.create("accuracy");
+        for (int l = 0; l < 28; l++) {
+            many.append(l);
+            acc.append(l / 28.0);
+        }
+        LineFigure wide = Plots.lines(Table.create("w", many, acc), "layer", "accuracy");
+        for (String label : xTickLabels(wide.svg())) {
+            assertEquals(Integer.parseInt(label), Double.parseDouble(label), 0, label);
+        }
+        assertEquals(List.of("0", "5", "10", "15", "20", "25"), xTickLabels(wide.svg()));
+
+        // a double x column keeps fractional ticks (the loss at x = 0.5 exists)
+        LineFigure real = Plots.lines(Table.create("r", DoubleColumn.create("x", 0, 1), DoubleColumn.create("y", 0, 1)), "x", "y");
+        assertFalse(real.isIntegerX());
+        assertTrue(xTickLabels(real.svg()).contains("0.2"), xTickLabels(real.svg()).toString());
+    }
+
     /** Each legend text of {@code svg}: its x and its shown text (the tooltip is the full name). */
     private static List<String[]> legendTexts(String svg) {
         Matcher m = Pattern.compile("<text x=\"([0-9.]+)\"[^>]*><title>([^<]*)</title>([^<]*)</text>").matcher(svg);
