@@ -233,7 +233,9 @@ public final class HeatmapFigure extends Figure {
                 w = Math.max(w, Svg.textWidth(s, font));
             }
         }
-        return Math.min(w, 120);
+        // a token axis is cut at 120 px (a long token must not eat the map); names of rows (a relation and its
+        // baseline, "determiner (2: 0.60)") get the room they need, or the axis title is drawn over them
+        return Math.min(w, tokenAxes ? 120 : 220);
     }
 
     private double marginLeft() {
