@@ -66,8 +66,11 @@ public final class Seeds {
      * second seed derived from it (64 bits nobody typed; tables keep the number) as "seed B".
      */
     public static String label(long seed, long chosen) {
-        return seed == chosen ? "seed " + seed : "seed B";
+        return seed == chosen ? "seed " + seed : SECOND_LABEL;
     }
+
+    /** How a second seed derived from the reader's is named in tables, figures, progress lines and prose. */
+    public static final String SECOND_LABEL = "seed B";
 
     /** SplitMix64's finaliser: a bijection on longs that scrambles every bit. */
     public static long mix(long z) {

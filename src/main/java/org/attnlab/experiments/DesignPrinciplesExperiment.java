@@ -80,9 +80,15 @@ public final class DesignPrinciplesExperiment implements Experiment {
     public static final String HYBRID_SKIP = "hybrid-skip";
     /**
      * The config of standard attention trained a second time with another seed (other initial weights, other batch
-     * order): the run-to-run spread a gap must exceed before a comparison is drawn.
+     * order): the run-to-run spread a gap must exceed before a comparison is drawn. Named as every lesson names a
+     * second seed derived from the reader's ({@link Seeds#label}: "seed B"); its run is {@value #SEED_B_RUN}.
      */
-    public static final String SEED_2 = "seed-2";
+    public static final String SEED_B = Seeds.SECOND_LABEL;
+    /** The run name of standard attention at the second seed, in the {@value #RUNS} table, progress lines and legends. */
+    public static final String SEED_B_RUN = STANDARD + ", " + SEED_B;
+    /** The config and run names results folders written before the second seed was called "seed B" used. */
+    private static final String LEGACY_SEED_2 = "seed-2";
+    private static final String LEGACY_SEED_2_RUN = STANDARD + "/" + LEGACY_SEED_2;
 
     /** Table: the paper's Table 1 layout, our perplexities beside the paper's. */
     public static final String TABLE1 = "table1";
@@ -326,7 +332,7 @@ public final class DesignPrinciplesExperiment implements Experiment {
         // the runs: standard; each variant uniform and hybrid; placements of one variant
         List<RunSpec> specs = new ArrayList<>();
         specs.add(new RunSpec(AttentionKind.STANDARD, STANDARD, LayerPlan.uniform(AttentionKind.STANDARD, z.layers())));
-        specs.add(new RunSpec(AttentionKind.STANDARD, SEED_2, LayerPlan.uniform(AttentionKind.STANDARD, z.layers())));
+        specs.add(new RunSpec(AttentionKind.STANDARD, SEED_B, LayerPlan.uniform(AttentionKind.STANDARD, z.layers())));
         for (AttentionKind v : VARIANTS) {
             specs.add(new RunSpec(v, UNIFORM, LayerPlan.uniform(v, z.layers())));
             specs.add(new RunSpec(v, HYBRID, LayerPlan.hybrid(v, z.layers())));
@@ -391,7 +397,7 @@ public final class DesignPrinciplesExperiment implements Experiment {
     }
 
     private static boolean second(RunSpec spec) {
-        return spec.config().equals(SEED_2);
+        return spec.config().equals(SEED_B);
     }
 
     /** Trains one run in a manager of its own and writes its rows, metrics and notes into {@code out}. */
@@ -464,15 +470,32 @@ public final class DesignPrinciplesExperiment implements Experiment {
      */
     static ExperimentResult rebuild(Experiment experiment, Settings settings, SavedRuns.Tables saved) {
         MetricsLog log = saved.metrics();
+        Table metrics = log.table();
+        if (metrics.stringColumn(MetricsLog.RUN).contains(LEGACY_SEED_2_RUN)) {
+            rename(metrics.stringColumn(MetricsLog.RUN), LEGACY_SEED_2_RUN, SEED_B_RUN);
+            log = MetricsLog.fromTable(metrics);
+        }
         ExperimentResult result = new ExperimentResult(experiment, settings, log);
         Table results = saved.table(RESULTS, ColumnType.STRING, ColumnType.STRING, ColumnType.STRING, ColumnType.DOUBLE);
         Table runs = saved.table(RUNS, ColumnType.STRING, ColumnType.STRING, ColumnType.INTEGER, ColumnType.DOUBLE,
                 ColumnType.STRING);
         Table diagnostics = saved.table(DIAGNOSTICS, ColumnType.STRING, ColumnType.INTEGER, ColumnType.INTEGER,
                 ColumnType.STRING, ColumnType.DOUBLE);
+        // a folder written when the second seed was called "seed-2" reads as one written now
+        rename(results.stringColumn("config"), LEGACY_SEED_2, SEED_B);
+        rename(runs.stringColumn("run"), LEGACY_SEED_2_RUN, SEED_B_RUN);
         finish(result, results, runs, diagnostics, log, sizes(settings.preset()));
         findingNotes(result, perplexities(results), diagnostics);
         return result;
+    }
+
+    /** Replaces every {@code from} in {@code column} with {@code to}. */
+    private static void rename(StringColumn column, String from, String to) {
+        for (int r = 0; r < column.size(); r++) {
+            if (column.get(r).equals(from)) {
+                column.set(r, to);
+            }
+        }
     }
 
     /** Validation perplexity by run name ({@code standard}, {@code mlp/uniform}, {@code mlp/hybrid-skip}, ...). */
@@ -491,7 +514,7 @@ public final class DesignPrinciplesExperiment implements Experiment {
     /** One training run: which variant, which config (standard, uniform, hybrid, placement:X), which plan. */
     record RunSpec(AttentionKind variant, String config, LayerPlan plan) {
         String runName() {
-            return config.equals(STANDARD) ? STANDARD : config.equals(SEED_2) ? STANDARD + "/" + SEED_2
+            return config.equals(STANDARD) ? STANDARD : config.equals(SEED_B) ? SEED_B_RUN
                     : variant.label() + "/" + config;
         }
     }
@@ -742,6 +765,9 @@ public final class DesignPrinciplesExperiment implements Experiment {
         if (run.equals(STANDARD)) {
             return value(results, AttentionKind.STANDARD.label(), STANDARD, "perplexity");
         }
+        if (run.equals(SEED_B_RUN)) {
+            return value(results, AttentionKind.STANDARD.label(), SEED_B, "perplexity");
+        }
         int slash = run.indexOf('/');
         return value(results, run.substring(0, slash), run.substring(slash + 1), "perplexity");
     }
@@ -758,13 +784,13 @@ public final class DesignPrinciplesExperiment implements Experiment {
     }
 
     /**
-     * The run-to-run spread of perplexity, as a ratio: |standard seed 2 / standard - 1|; NaN when the result has no
+     * The run-to-run spread of perplexity, as a ratio: |standard at seed B / standard - 1|; NaN when the result has no
      * second seed (e.g. a results folder written before it was added).
      */
     public static double seedSpread(ExperimentResult result) {
         Table results = result.table(RESULTS);
         double a = value(results, AttentionKind.STANDARD.label(), STANDARD, "perplexity");
-        double b = value(results, AttentionKind.STANDARD.label(), SEED_2, "perplexity");
+        double b = value(results, AttentionKind.STANDARD.label(), SEED_B, "perplexity");
         return Math.abs(b / a - 1);
     }
 

@@ -10,6 +10,7 @@ import org.attnlab.data.tasks.FunctionTask;
 import org.attnlab.data.tasks.FunctionTask.Function;
 import org.attnlab.data.tasks.Split;
 import org.attnlab.data.tasks.TaskBatch;
+import org.attnlab.lesson.Prose;
 import org.attnlab.model.DecoderLM;
 import org.attnlab.probe.FunctionVectors;
 import org.attnlab.probe.FunctionVectors.Head;
@@ -597,7 +598,7 @@ public final class FunctionVectorsExperiment implements Experiment {
     public static String liftVerdict(Table zeroShot, int layer) {
         StringBuilder sb = new StringBuilder("FV minus nothing added ");
         for (long seed : seedsOf(zeroShot)) {
-            sb.append(String.format(Locale.ROOT, "%s: %+.2f; ", seedLabel(zeroShot, seed), zeroShot(zeroShot, seed, MEAN, FV, layer)
+            sb.append(Prose.format("%s: %+.2f; ", seedLabel(zeroShot, seed), zeroShot(zeroShot, seed, MEAN, FV, layer)
                     - zeroShot(zeroShot, seed, MEAN, NONE, layer)));
         }
         return sb.append(liftShows(zeroShot, layer) ? "larger than the seed-to-seed spread: the vector moves zero-shot "
@@ -614,7 +615,7 @@ public final class FunctionVectorsExperiment implements Experiment {
         }
         double gap = vectorGap(zeroShot, layer);
         double spread = vectorSpread(zeroShot, layer);
-        sb.append(String.format(Locale.ROOT, "FV minus random heads at least %+.2f against a spread of %.2f: %s", gap,
+        sb.append(Prose.format("FV minus random heads at least %+.2f against a spread of %.2f: %s", gap,
                 spread, vectorShows(zeroShot, layer) ? "the function vector works beyond random heads at both seeds"
                         : "not beyond the spread, so it does not show at this scale"));
         return sb.toString();

@@ -159,14 +159,83 @@ public final class HeatmapFigure extends Figure {
         return Math.max(7, Math.min(12, 0.75 * panel / n));
     }
 
-    private double maxLabelWidth(boolean rowsSide) {
-        double w = 0;
+    /** The smallest tick label a class can read from the back; a non-token axis shows fewer labels, never smaller ones. */
+    static final double MIN_READABLE_FONT = 10;
+
+    /**
+     * Row label size: token axes as {@link #labelFont()} (every token labelled); other axes (heads, layers, steps)
+     * about three quarters of a row, between {@value #MIN_READABLE_FONT} and 12 px, every {@link #rowStep()}-th row
+     * labelled when rows are thinner than that.
+     */
+    private double rowFont() {
+        if (tokenAxes) {
+            return labelFont();
+        }
+        int n = 1;
         for (Panel p : panels) {
-            for (String s : rowsSide ? p.rowLabels() : p.colLabels()) {
-                w = Math.max(w, Svg.textWidth(s, labelFont()));
+            n = Math.max(n, p.rowLabels().size());
+        }
+        return Math.max(MIN_READABLE_FONT, Math.min(12, 0.75 * (height - 140.0) / rows() / n));
+    }
+
+    /** Column label size: as {@link #rowFont()}, from the width of a column. */
+    private double colFont() {
+        if (tokenAxes) {
+            return labelFont();
+        }
+        int n = 1;
+        for (Panel p : panels) {
+            n = Math.max(n, p.colLabels().size());
+        }
+        return Math.max(MIN_READABLE_FONT, Math.min(12, 0.75 * (width - 180.0) / columns / n));
+    }
+
+    /** Every how many rows a label is drawn: 1 (all) unless rows are thinner than a label line. */
+    int rowStep() {
+        if (tokenAxes) {
+            return 1;
+        }
+        double[] b = box(0);
+        int n = panels.get(0).rowLabels().size();
+        return Math.max(1, (int) Math.ceil(rowFont() * 1.2 / ((b[3] - b[1]) / n) - 1e-9));
+    }
+
+    /** Every how many columns a label is drawn: 1 (all) unless the widest label is wider than a column. */
+    int colStep() {
+        if (tokenAxes) {
+            return 1;
+        }
+        double[] b = box(0);
+        int n = panels.get(0).colLabels().size();
+        double widest = 0;
+        for (Panel p : panels) {
+            for (String s : p.colLabels()) {
+                widest = Math.max(widest, Svg.textWidth(s, colFont()));
             }
         }
-        return Math.min(w, 120);
+        return Math.max(1, (int) Math.ceil((widest + 6) / ((b[2] - b[0]) / n) - 1e-9));
+    }
+
+    /** The labels drawn on an axis: every {@code step}-th of {@code labels} (made unique for plotly). */
+    private static List<String> everyNth(List<String> labels, int step) {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < labels.size(); i += step) {
+            out.add(labels.get(i));
+        }
+        return out;
+    }
+
+    private double maxLabelWidth(boolean rowsSide) {
+        double w = 0;
+        double font = rowsSide ? rowFont() : colFont();
+        for (Panel p : panels) {
+            for (String s : rowsSide ? p.rowLabels() : p.colLabels()) {
+                w = Math.max(w, Svg.textWidth(s, font));
+            }
+        }
+        // a token axis is cut at 120 px (a long token must not eat the map); names of rows (a relation and its
+        // baseline, "determiner (2: 0.60)") get the room they need, or the axis title is drawn over them
+        return Math.min(w, tokenAxes ? 120 : 220);
     }
 
     private double marginLeft() {
@@ -174,7 +243,7 @@ public final class HeatmapFigure extends Figure {
     }
 
     private double marginBottom() {
-        double labels = tokenAxes ? maxLabelWidth(false) : labelFont();
+        double labels = tokenAxes ? maxLabelWidth(false) : colFont();
         return labels + 14 + (colName.isEmpty() ? 0 : 22);
     }
 
@@ -354,7 +423,8 @@ public final class HeatmapFigure extends Figure {
             a.put("font", Map.of("size", colorTitleFont(), "color", "#444"));
             annotations.add(a);
         }
-        double font = labelFont();
+        double rowFont = rowFont(), colFont = colFont();
+        int rowStep = rowStep(), colStep = colStep();
         for (int k = 0; k < panels.size(); k++) {
             double[] bx = box(k);
             boolean leftCol = k % columns == 0;
@@ -364,9 +434,9 @@ public final class HeatmapFigure extends Figure {
             xa.put("anchor", axisRef("y", k));
             xa.put("type", "category");
             xa.put("tickmode", "array"); // every label, never thinned out
-            xa.put("tickvals", plotlyText(uniqueLabels(panels.get(k).colLabels())));
+            xa.put("tickvals", plotlyText(everyNth(uniqueLabels(panels.get(k).colLabels()), colStep)));
             xa.put("showticklabels", bottomRow);
-            xa.put("tickfont", Map.of("size", font));
+            xa.put("tickfont", Map.of("size", colFont));
             xa.put("tickangle", tokenAxes ? -90 : 0);
             xa.put("showgrid", false);
             xa.put("zeroline", false);
@@ -378,10 +448,10 @@ public final class HeatmapFigure extends Figure {
             ya.put("anchor", axisRef("x", k));
             ya.put("type", "category");
             ya.put("tickmode", "array");
-            ya.put("tickvals", plotlyText(uniqueLabels(panels.get(k).rowLabels())));
+            ya.put("tickvals", plotlyText(everyNth(uniqueLabels(panels.get(k).rowLabels()), rowStep)));
             ya.put("autorange", "reversed");
             ya.put("showticklabels", leftCol);
-            ya.put("tickfont", Map.of("size", font));
+            ya.put("tickfont", Map.of("size", rowFont));
             ya.put("showgrid", false);
             ya.put("zeroline", false);
             ya.put("ticks", "");
@@ -458,7 +528,8 @@ public final class HeatmapFigure extends Figure {
     public String svg() {
         StringBuilder sb = new StringBuilder();
         Svg.open(sb, width, height, title);
-        double font = labelFont();
+        double rowFont = rowFont(), colFont = colFont();
+        int rowStep = rowStep(), colStep = colStep();
         double l = marginLeft(), t = marginTop(), b = marginBottom();
         boolean raster = cellCount() > MAX_SVG_CELLS;
         for (int k = 0; k < panels.size(); k++) {
@@ -495,19 +566,19 @@ public final class HeatmapFigure extends Figure {
                 }
             }
             if (k % columns == 0) {
-                for (int r = 0; r < nr; r++) {
-                    Svg.text(sb, bx[0] - 4, bx[1] + (r + 0.5) * ch + font * 0.35, "end", p.rowLabels().get(r),
-                            "font-size=\"" + Svg.f(font) + "\" fill=\"#444\"");
+                for (int r = 0; r < nr; r += rowStep) {
+                    Svg.text(sb, bx[0] - 4, bx[1] + (r + 0.5) * ch + rowFont * 0.35, "end", p.rowLabels().get(r),
+                            "font-size=\"" + Svg.f(rowFont) + "\" fill=\"#444\"");
                 }
             }
             if (k / columns == rows() - 1 || k + columns >= panels.size()) {
-                for (int c = 0; c < nc; c++) {
+                for (int c = 0; c < nc; c += colStep) {
                     double x = bx[0] + (c + 0.5) * cw, y = bx[3] + 4;
                     if (tokenAxes) {
-                        Svg.text(sb, x + font * 0.35, y, "end", p.colLabels().get(c), "font-size=\"" + Svg.f(font)
-                                + "\" fill=\"#444\" transform=\"rotate(-90 " + Svg.f(x + font * 0.35) + " " + Svg.f(y) + ")\"");
+                        Svg.text(sb, x + colFont * 0.35, y, "end", p.colLabels().get(c), "font-size=\"" + Svg.f(colFont)
+                                + "\" fill=\"#444\" transform=\"rotate(-90 " + Svg.f(x + colFont * 0.35) + " " + Svg.f(y) + ")\"");
                     } else {
-                        Svg.text(sb, x, y + font, "middle", p.colLabels().get(c), "font-size=\"" + Svg.f(font) + "\" fill=\"#444\"");
+                        Svg.text(sb, x, y + colFont, "middle", p.colLabels().get(c), "font-size=\"" + Svg.f(colFont) + "\" fill=\"#444\"");
                     }
                 }
             }

@@ -31,6 +31,7 @@ public final class LineFigure extends Figure {
     private final String yTitle;
     private boolean logY;
     private boolean markers;
+    private boolean integerX;
     private Double yMin;
     private Double yMax;
     private Double verticalMark;
@@ -56,6 +57,20 @@ public final class LineFigure extends Figure {
     public LineFigure markers() {
         this.markers = true;
         return this;
+    }
+
+    /**
+     * Ticks on the x axis at whole numbers only: for an axis of layers, heads or counts, where a tick at 0.5 would
+     * name a thing that does not exist. {@link Plots#lines} declares it for an integer x column.
+     */
+    public LineFigure integerX() {
+        this.integerX = true;
+        return this;
+    }
+
+    /** Whether the x axis is ticked at whole numbers only ({@link #integerX()}). */
+    public boolean isIntegerX() {
+        return integerX;
     }
 
     /** Fixes the y range (linear axis units) instead of fitting it to the data. */
@@ -117,7 +132,14 @@ public final class LineFigure extends Figure {
     protected Map<String, Object> layoutPatch() {
         Map<String, Object> m = baseLayoutPatch();
         m.put("margin", Map.of("l", 70, "r", 20, "t", 50, "b", 55));
-        m.put("xaxis", Map.of("title", Map.of("text", plotlyText(xTitle))));
+        Map<String, Object> x = new LinkedHashMap<>();
+        x.put("title", Map.of("text", plotlyText(xTitle)));
+        if (integerX) { // plotly's own ticks go to 0.5 on a short axis: whole steps from 0, as the static image's
+            double[] range = xRange();
+            x.put("tick0", 0);
+            x.put("dtick", Svg.integerTickStep(range[0], range[1], 6));
+        }
+        m.put("xaxis", x);
         Map<String, Object> y = new LinkedHashMap<>();
         y.put("title", Map.of("text", plotlyText(yTitle)));
         if (yMin != null) {
@@ -146,6 +168,24 @@ public final class LineFigure extends Figure {
             out.add(p);
         }
         return out;
+    }
+
+    /** The x values' range (finite points, and the vertical mark), {0, 1} when there is none. */
+    private double[] xRange() {
+        double lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
+        for (Series s : series) {
+            for (double v : s.x()) {
+                if (Double.isFinite(v)) {
+                    lo = Math.min(lo, v);
+                    hi = Math.max(hi, v);
+                }
+            }
+        }
+        if (verticalMark != null) {
+            lo = Math.min(lo, verticalMark);
+            hi = Math.max(hi, verticalMark);
+        }
+        return lo > hi ? new double[] {0, 1} : new double[] {lo, hi};
     }
 
     @Override
@@ -202,7 +242,7 @@ public final class LineFigure extends Figure {
         Svg.open(sb, width, height, title);
         sb.append("<rect x=\"").append(Svg.f(left)).append("\" y=\"").append(Svg.f(top)).append("\" width=\"")
                 .append(Svg.f(pw)).append("\" height=\"").append(Svg.f(ph)).append("\" fill=\"#fff\" stroke=\"#ccc\"/>");
-        for (double t : Svg.linearTicks(xlo, xhi, 6)) {
+        for (double t : integerX ? Svg.integerTicks(xlo, xhi, 6) : Svg.linearTicks(xlo, xhi, 6)) {
             double px = sx.applyAsDouble(t);
             Svg.line(sb, px, top, px, top + ph, "#eee", 1);
             Svg.text(sb, px, top + ph + 16, "middle", Svg.label(t), "fill=\"#444\"");

@@ -51,7 +51,10 @@ public final class Plots {
         if (series.isEmpty()) {
             throw new IllegalArgumentException("table '" + table.name() + "' has no rows to plot");
         }
-        return new LineFigure(y + " vs " + x, series, x, y);
+        LineFigure figure = new LineFigure(y + " vs " + x, series, x, y);
+        // an integer x column (layer, head, step, length) is ticked at whole numbers only
+        String type = xc.type().name();
+        return type.equals("INTEGER") || type.equals("LONG") || type.equals("SHORT") ? figure.integerX() : figure;
     }
 
     /** A single line of {@code y} against {@code x}. */

@@ -142,6 +142,31 @@ final class Svg {
         return ticks.stream().mapToDouble(Double::doubleValue).toArray();
     }
 
+    /**
+     * Ticks at whole numbers only (layers, heads, counts) covering [lo, hi]: about {@code target} of them, in steps of
+     * 1, 2, 5 x 10^k (never 2.5, never a fraction).
+     */
+    static double[] integerTicks(double lo, double hi, int target) {
+        double step = integerTickStep(lo, hi, target);
+        List<Double> ticks = new ArrayList<>();
+        for (double v = Math.ceil(lo / step) * step; v <= hi + 1e-9; v += step) {
+            ticks.add(v == 0 ? 0 : v); // no -0
+        }
+        return ticks.isEmpty() ? new double[] {Math.round(lo)} : ticks.stream().mapToDouble(Double::doubleValue).toArray();
+    }
+
+    /** The step of {@link #integerTicks}: a whole number 1, 2, 5 x 10^k, about (hi - lo) / target. */
+    static double integerTickStep(double lo, double hi, int target) {
+        double raw = Math.max(1, (hi - lo) / Math.max(1, target));
+        double mag = Math.pow(10, Math.floor(Math.log10(raw)));
+        for (double m : new double[] {1, 2, 5, 10}) {
+            if (m * mag >= raw - 1e-9) {
+                return m * mag;
+            }
+        }
+        return 10 * mag;
+    }
+
     /** Ticks at powers of ten inside [lo, hi] (data units, lo > 0); adds 2 and 5 multiples when few decades. */
     static double[] logTicks(double lo, double hi) {
         List<Double> ticks = new ArrayList<>();

@@ -195,6 +195,9 @@ public final class Tables {
         if (Double.isInfinite(v)) {
             return v > 0 ? "\u221e" : "-\u221e";
         }
+        if (v == 0) {
+            v = 0.0; // -0.0 (e.g. 0 times a negative number) prints without a sign
+        }
         String s = String.format(Locale.ROOT, "%." + decimals + "f", v);
         if (v != 0 && Double.parseDouble(s) == 0) {
             return String.format(Locale.ROOT, "%.2e", v);

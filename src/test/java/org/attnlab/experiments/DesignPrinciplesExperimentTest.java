@@ -53,10 +53,12 @@ class DesignPrinciplesExperimentTest {
         Table runs = r.table("runs");
         // standard twice (two seeds); + first; at 2 layers "last" keeps layer 2 = the hybrid, trained once
         assertEquals(2 + 2 * DesignPrinciplesExperiment.VARIANTS.size() + 1, runs.rowCount());
-        assertEquals("standard/seed-2", runs.stringColumn("run").get(1));
+        assertEquals("standard, seed B", runs.stringColumn("run").get(1), "the second seed named as in every lesson");
+        assertEquals(DesignPrinciplesExperiment.SEED_B_RUN, runs.stringColumn("run").get(1));
         double spread = DesignPrinciplesExperiment.seedSpread(r);
         assertTrue(Double.isFinite(spread) && spread >= 0, "spread " + spread);
-        assertFalse(diag.stringColumn("run").asSet().contains("standard/seed-2"), "the second seed is not diagnosed");
+        assertFalse(diag.stringColumn("run").asSet().contains(DesignPrinciplesExperiment.SEED_B_RUN), "the second seed is not diagnosed");
+        assertTrue(r.metrics().table().stringColumn("run").asSet().contains("standard, seed B"), "its curve is named so");
         Table summary = DesignPrinciplesExperiment.runSummary(r);
         assertEquals(runs.rowCount(), summary.rowCount());
         assertEquals(List.of("run", "outcome", "validation perplexity", "train seconds"), summary.columnNames());
@@ -100,6 +102,18 @@ class DesignPrinciplesExperimentTest {
         assertEquals(DesignPrinciplesExperiment.verdicts(r).printAll(), DesignPrinciplesExperiment.verdicts(loaded).printAll());
         assertEquals(r.metrics().table().printAll(), loaded.metrics().table().printAll());
         assertTrue(loaded.notes().stream().anyMatch(n -> n.startsWith("Uniform MLP: perplexity")), loaded.notes().toString());
+        // a folder written when the second seed was called "seed-2" loads with today's names and the same spread
+        for (String csv : List.of("results.csv", "runs.csv", "metrics.csv")) {
+            Path file = folder.resolve(csv);
+            String text = Files.readString(file);
+            String old = text.replace("\"standard, seed B\"", "standard/seed-2").replace(",seed B,", ",seed-2,");
+            assertFalse(old.contains("seed B"), csv + ": " + old);
+            Files.writeString(file, old);
+        }
+        ExperimentResult legacy = SavedRuns.load(experiment, smoke, folder).orElseThrow();
+        assertEquals(DesignPrinciplesExperiment.seedSpread(r), DesignPrinciplesExperiment.seedSpread(legacy));
+        assertEquals(r.table("runs").printAll(), legacy.table("runs").printAll());
+        assertEquals(r.metrics().table().printAll(), legacy.metrics().table().printAll());
         assertTrue(SavedRuns.load(experiment, new Settings(Device.cpu(), Preset.SMOKE, 8), folder).isEmpty());
         Files.delete(folder.resolve("diagnostics.csv"));
         assertTrue(SavedRuns.whyNot(experiment, smoke, folder).orElseThrow().contains("lacks diagnostics.csv"));
@@ -115,7 +129,7 @@ class DesignPrinciplesExperimentTest {
                 IntColumn.create("head"), StringColumn.create("metric"), DoubleColumn.create("value"));
         List<Object> rows = new java.util.ArrayList<>(List.of("standard", "standard", 10.0, "ok"));
         if (!Double.isNaN(seed2)) {
-            rows.addAll(List.of("standard", "seed-2", seed2, "ok"));
+            rows.addAll(List.of("standard", DesignPrinciplesExperiment.SEED_B, seed2, "ok"));
         }
         rows.addAll(List.of(variantConfigPplStatus));
         for (int i = 0; i < rows.size(); i += 4) {
@@ -125,7 +139,8 @@ class DesignPrinciplesExperimentTest {
             results.stringColumn(2).append("perplexity");
             results.doubleColumn(3).append((Double) rows.get(i + 2));
             if (!c.equals("hybrid-skip")) {
-                runs.stringColumn(0).append(c.equals("standard") ? "standard" : v + "/" + c);
+                runs.stringColumn(0).append(c.equals("standard") ? "standard"
+                        : c.equals(DesignPrinciplesExperiment.SEED_B) ? DesignPrinciplesExperiment.SEED_B_RUN : v + "/" + c);
                 runs.stringColumn(1).append("-");
                 runs.intColumn(2).append(1);
                 runs.doubleColumn(3).append(12.345);

@@ -207,6 +207,98 @@ class FigureTest {
         assertTrue(f.mimeBundle().get("text/html").contains("type: 'log'"), "jsplot sets the log axis");
     }
 
+    /** The x-axis tick labels of a line figure's static image (the labels under the plot, 16 px below it). */
+    private static List<String> xTickLabels(String svg) {
+        Matcher m = Pattern.compile("<text x=\"[0-9.]+\" y=\"([0-9.]+)\" text-anchor=\"middle\" fill=\"#444\">([^<]+)</text>")
+                .matcher(svg);
+        List<String> out = new java.util.ArrayList<>();
+        while (m.find()) {
+            out.add(m.group(2));
+        }
+        return out;
+    }
+
+    @Test
+    void anIntegerAxisOfLayersHasNoHalfLayerTicks() {
+        Table t = Table.create("by layer", IntColumn.create("layer", 0, 1, 0, 1),
+                DoubleColumn.create("accuracy", 0.2, 0.6, 0.3, 0.4), StringColumn.create("vector", "fv", "fv", "none", "none"));
+        LineFigure f = Plots.lines(t, "layer", "accuracy", "vector").markX(1, "the paper's layer");
+        assertTrue(f.isIntegerX(), "an integer x column declares an integer axis");
+        assertEquals(List.of("0", "1"), xTickLabels(f.svg()), "static ticks at whole layers only");
+        String html = f.mimeBundle().get("text/html");
+        assertTrue(html.contains("\"dtick\":1") && html.contains("\"tick0\":0"), "plotly ticks every whole layer: " + html);
+
+        // 0..27 layers: whole steps (5), never 2.5
+        IntColumn many = IntColumn.create("layer");
+        DoubleColumn acc = DoubleColumn.create("accuracy");
+        for (int l = 0; l < 28; l++) {
+            many.append(l);
+            acc.append(l / 28.0);
+        }
+        LineFigure wide = Plots.lines(Table.create("w", many, acc), "layer", "accuracy");
+        for (String label : xTickLabels(wide.svg())) {
+            assertEquals(Integer.parseInt(label), Double.parseDouble(label), 0, label);
+        }
+        assertEquals(List.of("0", "5", "10", "15", "20", "25"), xTickLabels(wide.svg()));
+
+        // a double x column keeps fractional ticks (the loss at x = 0.5 exists)
+        LineFigure real = Plots.lines(Table.create("r", DoubleColumn.create("x", 0, 1), DoubleColumn.create("y", 0, 1)), "x", "y");
+        assertFalse(real.isIntegerX());
+        assertTrue(xTickLabels(real.svg()).contains("0.2"), xTickLabels(real.svg()).toString());
+    }
+
+    @Test
+    void aGridOfHeadsOverManyStepsHasReadableLabelsThatDoNotOverlap() {
+        // notebook 06 at quick: 8 heads x 30 evaluated steps in 960 x 380; the labels were drawn at 7 px
+        List<String> heads = new java.util.ArrayList<>();
+        for (int l = 0; l < 2; l++) {
+            for (int h = 0; h < 4; h++) {
+                heads.add("L" + l + ".H" + h);
+            }
+        }
+        List<String> steps = new java.util.ArrayList<>();
+        for (int s = 50; s <= 1500; s += 50) {
+            steps.add(String.valueOf(s));
+        }
+        double[][] z = new double[heads.size()][steps.size()];
+        for (int r = 0; r < z.length; r++) {
+            for (int c = 0; c < z[r].length; c++) {
+                z[r][c] = (r + 1) * c / 300.0;
+            }
+        }
+        HeatmapFigure f = Plots.grid("score over training", z, heads, "head", steps, "training step", "score").size(960, 380);
+        String svg = f.svg();
+        Matcher m = Pattern.compile("<text x=\"([0-9.]+)\" y=\"([0-9.]+)\" text-anchor=\"(end|middle)\" font-size=\"([0-9.]+)\" "
+                + "fill=\"#444\">([^<]+)</text>").matcher(svg);
+        List<double[]> rowLabels = new java.util.ArrayList<>();   // {y, font}
+        List<double[]> colLabels = new java.util.ArrayList<>();   // {x, font, width}
+        List<String> shownSteps = new java.util.ArrayList<>();
+        while (m.find()) {
+            double font = Double.parseDouble(m.group(4));
+            assertTrue(font >= HeatmapFigure.MIN_READABLE_FONT, "label '" + m.group(5) + "' at " + font + " px");
+            if (m.group(3).equals("end")) {
+                rowLabels.add(new double[] {Double.parseDouble(m.group(2)), font});
+            } else if (steps.contains(m.group(5))) {
+                colLabels.add(new double[] {Double.parseDouble(m.group(1)), font, Svg.textWidth(m.group(5), font)});
+                shownSteps.add(m.group(5));
+            }
+        }
+        assertEquals(heads.size(), rowLabels.size(), "every head is named: 8 rows have room");
+        for (int i = 1; i < rowLabels.size(); i++) {
+            assertTrue(rowLabels.get(i)[0] - rowLabels.get(i - 1)[0] >= rowLabels.get(i)[1], "row labels overlap");
+        }
+        assertTrue(colLabels.size() >= steps.size() / 3 && colLabels.size() < steps.size(), "steps thinned: " + shownSteps);
+        assertEquals("50", shownSteps.get(0));
+        for (int i = 1; i < colLabels.size(); i++) {
+            double gap = colLabels.get(i)[0] - colLabels.get(i - 1)[0];
+            assertTrue(gap >= (colLabels.get(i)[2] + colLabels.get(i - 1)[2]) / 2 + 2, "step labels overlap: " + shownSteps);
+        }
+        // plotly draws the same labels at the same size
+        String html = f.mimeBundle().get("text/html");
+        assertFalse(html.contains("\"size\":7"), "no 7 px tick font in the plotly layout");
+        assertTrue(html.contains("\"tickvals\":[\"" + String.join("\",\"", shownSteps) + "\"]"), html);
+    }
+
     /** Each legend text of {@code svg}: its x and its shown text (the tooltip is the full name). */
     private static List<String[]> legendTexts(String svg) {
         Matcher m = Pattern.compile("<text x=\"([0-9.]+)\"[^>]*><title>([^<]*)</title>([^<]*)</text>").matcher(svg);

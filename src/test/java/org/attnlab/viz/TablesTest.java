@@ -30,6 +30,8 @@ class TablesTest {
         assertEquals("1235", Tables.format(1234.5, 0));
         assertEquals("1.20e-05", Tables.format(0.000012, 4));
         assertEquals("0.0000", Tables.format(0.0, 4));
+        assertEquals("0.00", Tables.format(-0.0, 2), "a negative zero (0 times a negative number) has no sign");
+        assertEquals("-1.00e-05", Tables.format(-0.00001, 2), "a tiny negative value keeps its digits and sign");
         assertEquals("NaN", Tables.format(Double.NaN, 2));
         assertEquals("\u221e", Tables.format(Double.POSITIVE_INFINITY, 2));
     }
