@@ -20,8 +20,9 @@ import java.util.List;
  * <pre>
  *   x_0[b, i] = Emb(tokens[b, i]) + P[i]        P: [maxLength, dModel], learned
  * </pre>
- * then the decoder's blocks as usual. The addition happens at the decoder's {@code embed} hook point, so the model
- * code is the decoder's own; use it with a position-free plan ({@code AttentionKind.NOPE}) for the setting of
+ * then the decoder's blocks as usual. The addition happens at the decoder's {@code embed} point, before any hook
+ * there sees it (not as a hook of its own, so that without hooks the layers free their intermediates early), so the
+ * model code is the decoder's own; use it with a position-free plan ({@code AttentionKind.NOPE}) for the setting of
  * papers that use learned positions (e.g. Cabannes et al.'s iteration heads). Pass it to the {@code Trainer} like
  * any model. It is a {@link HookedModel} with the decoder's hook names: a caller's hooks run after the positions
  * are added, so {@code embed} is {@code Emb(tokens) + P}, the residual stream layer 0 reads. With register tokens

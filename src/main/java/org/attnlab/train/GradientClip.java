@@ -34,7 +34,11 @@ public final class GradientClip {
         return maxNorm > 0 && Double.isFinite(maxNorm) && norm > maxNorm ? (float) (maxNorm / (norm + 1e-6)) : 1f;
     }
 
-    /** {@code sqrt(sum_p ||g_p||^2)} over the gradients of {@code params}; computed in the gradients' type. */
+    /**
+     * {@code sqrt(sum_p ||g_p||^2)} over the gradients of {@code params}; computed in the gradients' type. The plain
+     * form (two ops per array): {@code Trainer.step} reads the same number, bit for bit, from
+     * {@link AdamW#gatherGradients()}, which needs one op per array.
+     */
     public static double globalNorm(List<Parameter> params) {
         return clip(params, Double.POSITIVE_INFINITY);
     }

@@ -21,7 +21,8 @@ import java.util.Map;
  * java -cp "$CP" org.attnlab.bench.ParityAB --a /tmp/main/test-classes:/tmp/main/classes \
  *      --b target/test-classes:target/classes --batch 1 --warmup 800 --rounds 10 --block 200
  * </pre>
- * (build A's test classes need this {@code ParitySteps}: copy its class files there.)
+ * (build A's test classes need this {@code ParitySteps}: copy its class files there.) {@code --device gpu} runs both
+ * on the GPU and times wall ms (each step ends with the loss and norm reads, which wait for the device).
  */
 public final class ParityAB {
 
@@ -73,7 +74,8 @@ public final class ParityAB {
             }
             ClassLoader loader = new ChildFirst(urls.toArray(new URL[0]), ParityAB.class.getClassLoader());
             Class<?> runner = loader.loadClass("org.attnlab.bench.ParitySteps$Runner");
-            runners[i] = runner.getConstructor(int.class, long.class).newInstance(batch, 42L);
+            runners[i] = runner.getConstructor(int.class, long.class, String.class).newInstance(batch, 42L,
+                    o.getOrDefault("device", "cpu"));
             steps[i] = runner.getMethod("steps", int.class);
             last[i] = runner.getMethod("last");
         }

@@ -64,7 +64,11 @@ public final class ParitySteps {
 
     /** A trainer as the experiment builds it (lr 3e-3, default warm-up, decay and clip), for many steps. */
     static Trainer trainer(LearnedPositionsLM lm, int batch, long seed) {
-        TrainConfig cfg = TrainConfig.builder(seed, Device.cpu()).steps(1_000_000).batchSize(batch)
+        return trainer(lm, batch, seed, Device.cpu());
+    }
+
+    static Trainer trainer(LearnedPositionsLM lm, int batch, long seed, Device device) {
+        TrainConfig cfg = TrainConfig.builder(seed, device).steps(1_000_000).batchSize(batch)
                 .context(ParityTask.withChainOfThought().inputLength(MAX_BITS)).lr(3e-3).evalEvery(0).build();
         return Trainer.builder().model(lm).config(cfg).trainData(data(Split.TRAIN)).runName("parity-ops").build();
     }
@@ -83,21 +87,30 @@ public final class ParitySteps {
      * this class once per build); {@link #steps} returns the thread CPU ms of each step.
      */
     public static final class Runner implements AutoCloseable {
-        private final NDManager manager = NDManager.newBaseManager(Device.cpu());
+        private final NDManager manager;
         private final Trainer trainer;
+        private final boolean wall;
         private final ThreadMXBean mx = ManagementFactory.getThreadMXBean();
         private org.attnlab.train.StepResult last;
 
         public Runner(int batch, long seed) {
-            trainer = trainer(model(manager, seed), batch, seed);
+            this(batch, seed, "cpu");
+        }
+
+        /** On {@code device} ("cpu" or "gpu"); on a GPU {@link #steps} returns wall ms (the step's reads wait). */
+        public Runner(int batch, long seed, String device) {
+            Device d = device.equals("gpu") ? Device.gpu() : Device.cpu();
+            manager = NDManager.newBaseManager(d);
+            trainer = trainer(model(manager, seed), batch, seed, d);
+            wall = device.equals("gpu");
         }
 
         public double[] steps(int n) {
             double[] cpu = new double[n];
             for (int i = 0; i < n; i++) {
-                long c0 = mx.getCurrentThreadCpuTime();
+                long c0 = wall ? System.nanoTime() : mx.getCurrentThreadCpuTime();
                 last = trainer.step();
-                cpu[i] = (mx.getCurrentThreadCpuTime() - c0) / 1e6;
+                cpu[i] = ((wall ? System.nanoTime() : mx.getCurrentThreadCpuTime()) - c0) / 1e6;
             }
             return cpu;
         }
