@@ -57,7 +57,10 @@ public final class Check implements Displayable {
     /** Passes when {@code answer} equals {@code expected} ({@link Objects#equals}). */
     public static Check equal(String exercise, Object answer, Object expected) {
         boolean ok = Objects.equals(answer, expected);
-        return new Check(exercise, ok, ok ? "" : "your answer is " + answer + "; look again at the cells above");
+        boolean empty = answer == null || (answer instanceof CharSequence c && c.toString().isBlank());
+        String hint = empty ? "fill in your answer (it is still " + (answer == null ? "null" : "empty") + ")"
+                : "your answer is " + answer + "; look again at the cells above";
+        return new Check(exercise, ok, ok ? "" : hint);
     }
 
     /** Passes when {@code |answer - expected| <= tolerance}; a NaN answer (not filled in yet) does not pass. */

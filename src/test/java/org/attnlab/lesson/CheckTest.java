@@ -117,6 +117,14 @@ class CheckTest {
     }
 
     @Test
+    void equalAsksForAnAnswerWhenItIsEmptyOrNull() {
+        assertTrue(Check.equal("Exercise 1", "", "x").toString().contains("fill in your answer (it is still empty)"));
+        assertTrue(Check.equal("Exercise 1", null, 3).toString().contains("fill in your answer (it is still null)"));
+        assertTrue(Check.equal("Exercise 1", 2, 3).toString().contains("your answer is 2; look again"));
+        assertFalse(Check.equal("Exercise 1", " ", "x").toString().contains("your answer is"));
+    }
+
+    @Test
     void choiceGradesTheLetterAndExplains() {
         Check right = Check.choice("Predict 1", " (B) ", "b", "think about the mask", "the mask ties keys to positions");
         assertTrue(right.passed());
