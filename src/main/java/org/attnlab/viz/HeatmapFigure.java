@@ -163,31 +163,29 @@ public final class HeatmapFigure extends Figure {
     static final double MIN_READABLE_FONT = 10;
 
     /**
-     * Row label size: token axes as {@link #labelFont()} (every token labelled); other axes (heads, layers, steps)
-     * about three quarters of a row, between {@value #MIN_READABLE_FONT} and 12 px, every {@link #rowStep()}-th row
-     * labelled when rows are thinner than that.
+     * Label size of the row axis ({@code rowsSide}) or the column axis: token axes as {@link #labelFont()} (every
+     * token labelled); other axes (heads, layers, steps) about three quarters of a row or column, between
+     * {@value #MIN_READABLE_FONT} and 12 px, every {@link #rowStep()}-th / {@link #colStep()}-th labelled when they
+     * are thinner than that.
      */
-    private double rowFont() {
+    private double axisFont(boolean rowsSide) {
         if (tokenAxes) {
             return labelFont();
         }
         int n = 1;
         for (Panel p : panels) {
-            n = Math.max(n, p.rowLabels().size());
+            n = Math.max(n, (rowsSide ? p.rowLabels() : p.colLabels()).size());
         }
-        return Math.max(MIN_READABLE_FONT, Math.min(12, 0.75 * (height - 140.0) / rows() / n));
+        double panel = rowsSide ? (height - 140.0) / rows() : (width - 180.0) / columns;
+        return Math.max(MIN_READABLE_FONT, Math.min(12, 0.75 * panel / n));
     }
 
-    /** Column label size: as {@link #rowFont()}, from the width of a column. */
+    private double rowFont() {
+        return axisFont(true);
+    }
+
     private double colFont() {
-        if (tokenAxes) {
-            return labelFont();
-        }
-        int n = 1;
-        for (Panel p : panels) {
-            n = Math.max(n, p.colLabels().size());
-        }
-        return Math.max(MIN_READABLE_FONT, Math.min(12, 0.75 * (width - 180.0) / columns / n));
+        return axisFont(false);
     }
 
     /** Every how many rows a label is drawn: 1 (all) unless rows are thinner than a label line. */
