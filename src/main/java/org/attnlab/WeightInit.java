@@ -93,6 +93,48 @@ public final class WeightInit {
         }
     }
 
+    /**
+     * Draws {@code block}'s random weights again, from the same seed and path as {@link #initialize}, at the scales
+     * of PyTorch's default initialisation, which the iteration-heads paper's code keeps (Cabannes et al. 2024):
+     * <pre>
+     *   embedding tables (token embedding, learned positions, registers)   N(0, 1)          (nn.Embedding)
+     *   the LM head [vocab, dModel]                                        U(+-1/sqrt(dModel))   (nn.Linear)
+     *   every other matrix [in, out] (y = x W)                             U(+-1/sqrt(in))       (nn.Linear)
+     * </pre>
+     * Norm gains and other constants are left as they are, and so is any parameter that is not a trainable matrix.
+     * Our default (N(0, 0.02) everywhere) starts attention near uniform; from this one a 2-layer parity model
+     * formed iteration heads, from ours it did not (bench/README.md, "parity-cot: what the paper's recipe needs").
+     * Call it right after {@link #initialize} (e.g. after {@code LearnedPositionsLM.create}).
+     *
+     * @return the number of parameters drawn again
+     */
+    public static int redrawPytorchDefaults(Block block, long seed) {
+        int n = 0;
+        for (Pair<String, Parameter> p : block.getParameters()) {
+            Parameter param = p.getValue();
+            if (!(param.getInitializer() instanceof Drawn) || param.getType() != Parameter.Type.WEIGHT
+                    || !param.requiresGradient()) {
+                continue;
+            }
+            NDArray a = param.getArray();
+            if (a.getShape().dimension() != 2) {
+                continue;
+            }
+            String name = param.getName();
+            Drawn rule;
+            if (name.equals("embedding") || name.equals("positions") || name.equals("register_embeddings")) {
+                rule = new Drawn("normal(1)", 1f, false);
+            } else {
+                long fanIn = name.equals("head") ? a.getShape().get(1) : a.getShape().get(0);
+                rule = new Drawn("uniform(1/sqrt(" + fanIn + "))", (float) (1 / Math.sqrt(fanIn)), true);
+            }
+            fill(a, rule.draw(new SplittableRandom(Seeds.derive(seed, "weights/" + p.getKey())),
+                    Math.toIntExact(a.size())));
+            n++;
+        }
+        return n;
+    }
+
     /** DJL's constant initializers: {@link ConstantInitializer} and the zeros/ones of {@link Initializer}. */
     private static boolean isConstant(Initializer init) {
         return init instanceof ConstantInitializer || init == Initializer.ZEROS || init == Initializer.ONES;

@@ -1,13 +1,10 @@
 package org.attnlab.attention;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Activation;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import org.attnlab.WeightInit;
 
 /**
@@ -16,7 +13,7 @@ import org.attnlab.WeightInit;
  * It lives in {@code attention/} because the MLP variant ({@link MlpInPlaceOfAttention}) is built from it; the
  * model's {@code TransformerBlock} uses it from here.
  */
-public final class SwiGLU extends AbstractBlock {
+public final class SwiGLU extends Mlp {
 
     private final int dModel;
     private final int width;
@@ -49,26 +46,17 @@ public final class SwiGLU extends AbstractBlock {
         return 3L * dModel * width;
     }
 
+    @Override
     public int width() {
         return width;
     }
 
     /** {@code [.., dModel] -> [.., dModel]}. */
+    @Override
     public NDArray forward(ParameterStore ps, NDArray x, boolean training) {
         NDArray g = x.matMul(ps.getValue(gate, x.getDevice(), training));        // (.., width)
         NDArray u = x.matMul(ps.getValue(up, x.getDevice(), training));
         return g.mul(Activation.sigmoid(g)).mul(u).matMul(ps.getValue(down, x.getDevice(), training));
-    }
-
-    @Override
-    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training,
-                                     PairList<String, Object> params) {
-        return new NDList(forward(ps, inputs.singletonOrThrow(), training));
-    }
-
-    @Override
-    public Shape[] getOutputShapes(Shape[] inputShapes) {
-        return new Shape[]{inputShapes[0]};
     }
 
     private Parameter weight(String name, long rows, long cols) {

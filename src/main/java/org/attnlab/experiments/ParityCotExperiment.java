@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.training.ParameterStore;
 import org.attnlab.Seeds;
 import org.attnlab.Settings;
+import org.attnlab.WeightInit;
 import org.attnlab.attention.AttentionKind;
 import org.attnlab.data.tasks.ParityTask;
 import org.attnlab.data.tasks.Split;
@@ -145,7 +146,7 @@ public final class ParityCotExperiment implements Experiment {
      * @param heatmapLength  bits of the sequence whose attention is drawn
      */
     record Sizes(int maxLength, int dModel, int steps, int batch, double lr, int evalEvery, int testPerLength,
-                 int probeSequences, int heatmapLength) {
+                 int probeSequences, int heatmapLength, boolean paperRecipe) {
 
         static Builder builder() {
             return new Builder();
@@ -162,6 +163,7 @@ public final class ParityCotExperiment implements Experiment {
             private int testPerLength;
             private int probeSequences;
             private int heatmapLength;
+            private boolean paperRecipe;
 
             Builder maxLength(int v) {
                 maxLength = v;
@@ -208,6 +210,17 @@ public final class ParityCotExperiment implements Experiment {
                 return this;
             }
 
+            /**
+             * Train with the parts of the paper's recipe its iteration heads need (see {@link #FULL}): a GELU MLP
+             * of width 4d, PyTorch's default initialisation, embedding dropout 0.1, the padding after each
+             * sequence graded as its end, and Adam (0.9, 0.999) at a constant rate without weight decay or
+             * clipping. Without it (default false): this toolkit's SwiGLU model and AdamW defaults.
+             */
+            Builder paperRecipe(boolean v) {
+                paperRecipe = v;
+                return this;
+            }
+
             Sizes build() {
                 SizeChecks.positive("parity-cot sizes", "maxLength", maxLength, "dModel", dModel, "steps", steps,
                         "batch", batch, "evalEvery", evalEvery, "testPerLength", testPerLength, "probeSequences",
@@ -218,7 +231,7 @@ public final class ParityCotExperiment implements Experiment {
                             + " must be at most maxLength " + maxLength);
                 }
                 return new Sizes(maxLength, dModel, steps, batch, lr, evalEvery, testPerLength, probeSequences,
-                        heatmapLength);
+                        heatmapLength, paperRecipe);
             }
         }
     }
@@ -279,6 +292,9 @@ public final class ParityCotExperiment implements Experiment {
     static final Sizes FULL = Sizes.builder().maxLength(ParityTask.PAPER_MAX_LENGTH).dModel(128).steps(12000)
             .batch(256).lr(3e-3).evalEvery(250).testPerLength(1000).probeSequences(256).heatmapLength(12).build();
 
+    /** The paper's embedding dropout (its code's {@code emb_dropout}). */
+    static final float PAPER_EMBEDDING_DROPOUT = 0.1f;
+
     /** A length counts as solved at this answer accuracy (and so do all shorter ones). */
     public static final double SOLVED = 0.9;
     /** The contrast shows when, at the longest length, with CoT reaches {@link #SOLVED} and without stays below this. */
@@ -329,8 +345,10 @@ public final class ParityCotExperiment implements Experiment {
     }
 
     static String scale(Sizes s) {
-        return String.format("1 head, d %d, learned positions + NoPE + SwiGLU MLP, lengths 1..%d mixed, at most %d "
-                + "steps of %d, lr %.0e", s.dModel(), s.maxLength(), s.steps(), s.batch(), s.lr());
+        return String.format("1 head, d %d, learned positions + NoPE + %s, lengths 1..%d mixed, at most %d "
+                + "steps of %d, lr %.0e", s.dModel(), s.paperRecipe()
+                        ? "GELU MLP, the paper's initialisation, embedding dropout and Adam" : "SwiGLU MLP",
+                s.maxLength(), s.steps(), s.batch(), s.lr());
     }
 
     @Override
@@ -381,20 +399,30 @@ public final class ParityCotExperiment implements Experiment {
         Table ablation = ablationTable();
         MetricsLog log = new MetricsLog();
         ParityTask task = run.task();
-        ModelConfig config = ModelConfig.builder(task.vocabulary().size(), s.dModel(), 1, run.layers())
-                .plan(LayerPlan.uniform(AttentionKind.NOPE, run.layers())).build();
+        ModelConfig.Builder cb = ModelConfig.builder(task.vocabulary().size(), s.dModel(), 1, run.layers())
+                .plan(LayerPlan.uniform(AttentionKind.NOPE, run.layers()));
+        if (s.paperRecipe()) {
+            cb.geluMlp(true).mlpWidth(4 * s.dModel());
+        }
+        ModelConfig config = cb.build();
         try (NDManager mm = NDManager.newBaseManager(settings.device())) {
-            LearnedPositionsLM lm = LearnedPositionsLM.create(config, task.inputLength(s.maxLength()), mm,
-                    Seeds.derive(settings.seed(), "parity model " + run.layers() + " layers"));
+            long modelSeed = Seeds.derive(settings.seed(), "parity model " + run.layers() + " layers");
+            LearnedPositionsLM lm = LearnedPositionsLM.create(config, task.inputLength(s.maxLength()), mm, modelSeed);
             TrainConfig.Builder tc = TrainConfig.builder(settings.seed(), settings.device()).steps(s.steps())
                     .batchSize(s.batch()).context(task.inputLength(s.maxLength())).lr(s.lr())
                     .evalEvery(s.evalEvery()).evalBatches(2);
+            if (s.paperRecipe()) {
+                WeightInit.redrawPytorchDefaults(lm, modelSeed);
+                lm.embeddingDropout(PAPER_EMBEDDING_DROPOUT, Seeds.derive(modelSeed, "embedding dropout"));
+                // Adam as the paper's code: constant rate, no decay, no clipping, beta2 0.999
+                tc.betas(0.9, 0.999).weightDecay(0).clipNorm(0).warmup(0).minLrRatio(1);
+            }
             if (run.chainOfThought()) {   // once every CoT step is right, more steps only cost time
                 tc.earlyStop(EarlyStop.atLeast("eval_accuracy", SOLVED_EVAL_ACCURACY));
             }
             try (Trainer trainer = Trainer.builder().model(lm).config(tc.build())
-                    .trainData(mixed(task, s.maxLength(), Split.TRAIN))
-                    .evalData(mixed(task, s.maxLength(), Split.TEST))
+                    .trainData(mixed(task, s.maxLength(), Split.TRAIN, s.paperRecipe()))
+                    .evalData(mixed(task, s.maxLength(), Split.TEST, false))
                     .runName(run.label()).listener(progress).metrics(log).build()) {
                 TrainResult trained = trainer.run();
                 ChainAccuracy longest = null;
@@ -760,9 +788,10 @@ public final class ParityCotExperiment implements Experiment {
     }
 
     /** Training or evaluation batches of lengths uniform in 1..maxLength, padded to the longest. */
-    static TrainingData mixed(ParityTask task, int maxLength, Split split) {
+    /** Mixed-length batches; with {@code gradeEnd} the padding after each sequence is graded as its end. */
+    static TrainingData mixed(ParityTask task, int maxLength, Split split, boolean gradeEnd) {
         return (manager, req) -> {
-            TaskBatch b = task.sampleMixedLengths(req.batchSize(), 1, maxLength, split, req.seed());
+            TaskBatch b = task.sampleMixedLengths(req.batchSize(), 1, maxLength, split, req.seed(), gradeEnd);
             return new TensorBatch(b.inputArray(manager), b.targetArray(manager), b.maskArray(manager));
         };
     }

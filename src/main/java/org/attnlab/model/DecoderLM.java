@@ -95,7 +95,8 @@ public final class DecoderLM extends AbstractBlock implements HookedModel {
         List<TransformerBlock> list = new ArrayList<>();
         for (int i = 0; i < config.layers(); i++) {
             list.add(addChildBlock(HookName.layer(i),
-                    new TransformerBlock(config.plan().kindAt(i), ac, config.mlpWidth(), config.normEps())));
+                    new TransformerBlock(config.plan().kindAt(i), ac, config.mlpWidth(), config.normEps(),
+                            config.geluMlp())));
         }
         blocks = Collections.unmodifiableList(list);
         finalNorm = addChildBlock("ln_final", new RMSNorm(d, config.normEps()));

@@ -1,5 +1,6 @@
 package org.attnlab.model;
 
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -10,6 +11,7 @@ import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import org.attnlab.Seeds;
 import org.attnlab.WeightInit;
 import org.attnlab.attention.Hooks;
 
@@ -28,12 +30,21 @@ import java.util.List;
  * are added, so {@code embed} is {@code Emb(tokens) + P}, the residual stream layer 0 reads. With register tokens
  * ({@link ModelConfig#registers()}) the decoder prepends them after {@code embed}: they get no position, and
  * {@code P[i]} stays with real token i.
+ *
+ * <p>Optionally ({@link #embeddingDropout}), in training, dropout on {@code Emb(tokens) + P} as GPT-2 and the
+ * iteration-heads paper's code do: each entry is zeroed with probability p and the rest scaled by {@code 1/(1-p)}.
+ * The mask is drawn from PyTorch's generator seeded, under one lock, from (the dropout seed, the number of training
+ * passes so far), so a run is the same every time even when other runs train in other threads.
  */
 public final class LearnedPositionsLM extends AbstractBlock implements HookedModel {
 
     private final DecoderLM decoder;
     private final Parameter positions;
     private final int maxLength;
+    private static final Object DROPOUT_LOCK = new Object();
+    private float embeddingDropout;
+    private long dropoutSeed;
+    private long trainingPasses;
 
     /** An uninitialised model; use {@link #create}. */
     public LearnedPositionsLM(ModelConfig config, int maxLength) {
@@ -52,6 +63,27 @@ public final class LearnedPositionsLM extends AbstractBlock implements HookedMod
         LearnedPositionsLM model = new LearnedPositionsLM(config, maxLength);
         WeightInit.initialize(model, manager, DataType.FLOAT32, new Shape(1, 1), seed);
         return model;
+    }
+
+    /**
+     * Dropout with rate {@code rate} on the embedded input in training passes (0 turns it off, the default); masks
+     * drawn from {@code seed} (see the class comment).
+     *
+     * @return this model
+     */
+    public LearnedPositionsLM embeddingDropout(float rate, long seed) {
+        if (!(rate >= 0 && rate < 1)) {
+            throw new IllegalArgumentException("embedding dropout must be in [0, 1); got " + rate);
+        }
+        embeddingDropout = rate;
+        dropoutSeed = seed;
+        trainingPasses = 0;
+        return this;
+    }
+
+    /** The embedding dropout rate (0: none). */
+    public float embeddingDropout() {
+        return embeddingDropout;
     }
 
     /** Logits {@code [B, L, vocab]} for tokens {@code [B, L]}, L at most {@link #maxLength()}. */
@@ -75,7 +107,22 @@ public final class LearnedPositionsLM extends AbstractBlock implements HookedMod
         NDArray p = len == maxLength ? table : table.get(new NDIndex(":{}, :", len));
         // added before the caller's hooks see embed, not as a hook of our own: with no hooks the decoder's layers
         // then free their intermediates early (a registered hook, even this one, keeps everything to the end)
+        if (training && embeddingDropout > 0) {
+            long pass = trainingPasses++;
+            return decoder.forward(ps, tokens, training, hooks, x -> dropout(x.add(p), pass));
+        }
         return decoder.forward(ps, tokens, training, hooks, x -> x.add(p));
+    }
+
+    /** {@code x * mask}, mask 0 with probability p, else {@code 1/(1-p)}; no gradient flows into the mask. */
+    private NDArray dropout(NDArray x, long pass) {
+        NDArray u;
+        synchronized (DROPOUT_LOCK) {
+            Engine.getInstance().setRandomSeed((int) Seeds.derive(dropoutSeed, pass));
+            u = x.getManager().randomUniform(0f, 1f, x.getShape(), DataType.FLOAT32, x.getDevice());
+        }
+        NDArray mask = u.gte(embeddingDropout).toType(x.getDataType(), false).mul(1f / (1f - embeddingDropout));
+        return x.mul(mask);
     }
 
     /** The decoder's hook names: the positions add no point of their own (they enter at {@code embed}). */

@@ -13,7 +13,7 @@ import java.util.List;
  * @param dModel        residual width
  * @param heads         attention heads; must divide dModel; headDim even when a layer uses RoPE
  * @param layers        depth
- * @param mlpWidth      SwiGLU hidden width
+ * @param mlpWidth      MLP hidden width (SwiGLU's, or GELU's with {@code geluMlp})
  * @param ropeBase      RoPE frequency base
  * @param tieEmbeddings LM head shares the token embedding matrix
  * @param plan          attention kind per layer; {@code plan.depth() == layers}
@@ -30,11 +30,12 @@ import java.util.List;
  *                      {@code -log(maxLength)} (Ramapuram et al.)
  * @param registers     k learnable register tokens prepended to every sequence (Darcet et al. 2024), 0 for none;
  *                      see {@link DecoderLM} for how hooks and logits are laid out with them
+ * @param geluMlp       blocks use GPT-2's MLP ({@link GeluMlp}, hidden width {@code mlpWidth}) instead of SwiGLU
  */
 public record ModelConfig(int vocabSize, int dModel, int heads, int layers, int mlpWidth, float ropeBase,
                           boolean tieEmbeddings, LayerPlan plan, int maxLength, float rndEmbStd,
                           List<Integer> fixedQkTokens, int pathRank, int pathChunkSize, boolean foxRope,
-                          float normEps, int window, float sigmoidBias, int registers) {
+                          float normEps, int window, float sigmoidBias, int registers, boolean geluMlp) {
 
     public ModelConfig {
         positive("vocabSize", vocabSize);
@@ -105,7 +106,8 @@ public record ModelConfig(int vocabSize, int dModel, int heads, int layers, int 
     /** The same config with another plan (same depth). */
     public ModelConfig withPlan(LayerPlan p) {
         return new ModelConfig(vocabSize, dModel, heads, layers, mlpWidth, ropeBase, tieEmbeddings, p, maxLength,
-                rndEmbStd, fixedQkTokens, pathRank, pathChunkSize, foxRope, normEps, window, sigmoidBias, registers);
+                rndEmbStd, fixedQkTokens, pathRank, pathChunkSize, foxRope, normEps, window, sigmoidBias, registers,
+                geluMlp);
     }
 
     /** LLaMA's SwiGLU width for a 4x MLP budget: {@code 8 dModel / 3}, rounded up to a multiple of 8. */
@@ -136,6 +138,7 @@ public record ModelConfig(int vocabSize, int dModel, int heads, int layers, int 
         b.window = window;
         b.sigmoidBias = sigmoidBias;
         b.registers = registers;
+        b.gelu = geluMlp;
         return b;
     }
 
@@ -165,6 +168,7 @@ public record ModelConfig(int vocabSize, int dModel, int heads, int layers, int 
         private int window = AttentionConfig.DEFAULT_WINDOW;
         private Float sigmoidBias;
         private int registers;
+        private boolean gelu;
 
         private Builder(int vocabSize, int dModel, int heads, int layers) {
             this.vocabSize = vocabSize;
@@ -174,7 +178,16 @@ public record ModelConfig(int vocabSize, int dModel, int heads, int layers, int 
             this.mlpWidth = dModel > 0 ? defaultMlpWidth(dModel) : 1;
         }
 
-        /** SwiGLU width; default {@link #defaultMlpWidth}. */
+        /**
+         * Blocks use GPT-2's MLP, {@code W2 GELU(W1 x)} ({@link GeluMlp}), instead of SwiGLU; default false. Set
+         * {@link #mlpWidth} with it (GPT-2's is {@code 4 dModel}).
+         */
+        public Builder geluMlp(boolean g) {
+            gelu = g;
+            return this;
+        }
+
+        /** MLP hidden width; default {@link #defaultMlpWidth} (SwiGLU's). */
         public Builder mlpWidth(int w) {
             mlpWidth = w;
             return this;
@@ -274,7 +287,7 @@ public record ModelConfig(int vocabSize, int dModel, int heads, int layers, int 
             return new ModelConfig(vocabSize, dModel, heads, layers, mlpWidth, ropeBase, tie, p, maxLength,
                     rndEmbStd, fixedQkTokens, pathRank, pathChunkSize, foxRope, normEps, window,
                     sigmoidBias != null ? sigmoidBias : AttentionConfig.sigmoidBiasFor(Math.max(1, maxLength)),
-                    registers);
+                    registers, gelu);
         }
     }
 }

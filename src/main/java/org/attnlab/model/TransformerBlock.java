@@ -13,6 +13,8 @@ import org.attnlab.attention.AttentionConfig;
 import org.attnlab.attention.AttentionInput;
 import org.attnlab.attention.AttentionKind;
 import org.attnlab.attention.Hooks;
+import org.attnlab.attention.GeluMlp;
+import org.attnlab.attention.Mlp;
 import org.attnlab.attention.SwiGLU;
 
 /**
@@ -30,13 +32,20 @@ public final class TransformerBlock extends AbstractBlock {
     private final RMSNorm attentionNorm;
     private final AttentionBlock attention;
     private final RMSNorm mlpNorm;
-    private final SwiGLU mlp;
+    private final Mlp mlp;
 
     public TransformerBlock(AttentionKind kind, AttentionConfig config, int mlpWidth, float normEps) {
+        this(kind, config, mlpWidth, normEps, false);
+    }
+
+    /** With {@code geluMlp}, the MLP is GPT-2's ({@link GeluMlp}) instead of SwiGLU. */
+    public TransformerBlock(AttentionKind kind, AttentionConfig config, int mlpWidth, float normEps,
+                            boolean geluMlp) {
         attentionNorm = addChildBlock("attn_norm", new RMSNorm(config.dModel(), normEps));
         attention = addChildBlock("attn", kind.newBlock(config));
         mlpNorm = addChildBlock("mlp_norm", new RMSNorm(config.dModel(), normEps));
-        mlp = addChildBlock("mlp", new SwiGLU(config.dModel(), mlpWidth));
+        mlp = addChildBlock("mlp", geluMlp ? new GeluMlp(config.dModel(), mlpWidth)
+                : new SwiGLU(config.dModel(), mlpWidth));
     }
 
     /**
@@ -95,7 +104,7 @@ public final class TransformerBlock extends AbstractBlock {
         return mlpNorm;
     }
 
-    public SwiGLU mlp() {
+    public Mlp mlp() {
         return mlp;
     }
 

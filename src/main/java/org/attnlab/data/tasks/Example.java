@@ -72,6 +72,14 @@ public record Example(int[] inputs, int[] targets, boolean[] lossMask, Map<Strin
 
     /** A copy padded on the right to {@code length} with {@code padId} inputs/targets and ungraded positions. */
     public Example padTo(int length, int padId) {
+        return padTo(length, padId, false);
+    }
+
+    /**
+     * {@link #padTo(int, int)}, and with {@code gradePadding} the added positions are graded: the model is asked to
+     * predict {@code padId} there, i.e. that the sequence has ended (the iteration-heads paper's loss does this).
+     */
+    public Example padTo(int length, int padId, boolean gradePadding) {
         if (length < inputs.length) {
             throw new IllegalArgumentException("Cannot pad an example of length " + inputs.length + " to " + length);
         }
@@ -79,7 +87,9 @@ public record Example(int[] inputs, int[] targets, boolean[] lossMask, Map<Strin
         int[] tg = Arrays.copyOf(targets, length);
         Arrays.fill(in, inputs.length, length, padId);
         Arrays.fill(tg, targets.length, length, padId);
-        return new Example(in, tg, Arrays.copyOf(lossMask, length), positions);
+        boolean[] mask = Arrays.copyOf(lossMask, length);
+        Arrays.fill(mask, lossMask.length, length, gradePadding);
+        return new Example(in, tg, mask, positions);
     }
 
     @Override

@@ -165,6 +165,17 @@ public final class ParityTask implements Task {
      * (ungraded) to {@link #inputLength}{@code (maxLength)}.
      */
     public TaskBatch sampleMixedLengths(int batchSize, int minLength, int maxLength, Split split, long seed) {
+        return sampleMixedLengths(batchSize, minLength, maxLength, split, seed, false);
+    }
+
+    /**
+     * {@link #sampleMixedLengths(int, int, int, Split, long)}; with {@code gradeEnd} every padding position after a
+     * sequence's end is graded too, with target {@code <pad>}: the model learns where the sequence ends, which
+     * takes knowing L (the paper's loss grades its end-of-sequence padding the same way; in its code this, the
+     * embedding dropout and the initialisation were what the iteration heads needed: bench/README.md).
+     */
+    public TaskBatch sampleMixedLengths(int batchSize, int minLength, int maxLength, Split split, long seed,
+                                        boolean gradeEnd) {
         if (batchSize <= 0) {
             throw new IllegalArgumentException("batchSize must be positive, got " + batchSize);
         }
@@ -177,7 +188,7 @@ public final class ParityTask implements Task {
         int full = inputLength(maxLength);
         for (int b = 0; b < batchSize; b++) {
             int l = minLength + rng.nextInt(maxLength - minLength + 1);
-            examples.add(generate(l, split, rng).padTo(full, PAD));
+            examples.add(generate(l, split, rng).padTo(full, PAD, gradeEnd));
         }
         return TaskBatch.of(name(), split, examples, PAD);
     }
