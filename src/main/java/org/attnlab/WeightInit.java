@@ -102,8 +102,9 @@ public final class WeightInit {
      *   every other matrix [in, out] (y = x W)                             U(+-1/sqrt(in))       (nn.Linear)
      * </pre>
      * Norm gains and other constants are left as they are, and so is any parameter that is not a trainable matrix.
-     * Our default (N(0, 0.02) everywhere) starts attention near uniform; from this one a 2-layer parity model
-     * formed iteration heads, from ours it did not (bench/README.md, "parity-cot: what the paper's recipe needs").
+     * Our default (N(0, 0.02) everywhere) starts attention near uniform; in the PyTorch reference of the paper's
+     * parity model, its recipe with our initialisation did not form iteration heads (bench/README.md, "parity-cot:
+     * the paper's recipe in PyTorch").
      * Call it right after {@link #initialize} (e.g. after {@code LearnedPositionsLM.create}).
      *
      * @return the number of parameters drawn again

@@ -10,8 +10,9 @@ import org.attnlab.WeightInit;
 /**
  * GPT-2's MLP, {@code y = GELU(x W1) W2}, no biases: {@code w1 [dModel, width]}, {@code w2 [width, dModel]}, GELU
  * the exact (erf) form, as PyTorch's default {@code F.gelu}. The iteration-heads paper's model (Cabannes et al.
- * 2024) uses it with {@code width = 4 dModel}; {@code ParityCotExperiment} does too, because with a SwiGLU MLP the
- * same model did not form iteration heads (bench/README.md, "parity-cot: what the paper's recipe needs").
+ * 2024) uses it with {@code width = 4 dModel}, and so does {@code ParityCotExperiment}'s paper recipe: in the PyTorch
+ * reference a SwiGLU MLP in its place stopped the model forming iteration heads (bench/README.md, "parity-cot: the
+ * paper's recipe in PyTorch").
  */
 public final class GeluMlp extends Mlp {
 

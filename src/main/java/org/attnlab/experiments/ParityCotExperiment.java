@@ -211,10 +211,11 @@ public final class ParityCotExperiment implements Experiment {
             }
 
             /**
-             * Train with the parts of the paper's recipe its iteration heads need (see {@link #FULL}): a GELU MLP
-             * of width 4d, PyTorch's default initialisation, embedding dropout 0.1, the padding after each
-             * sequence graded as its end, and Adam (0.9, 0.999) at a constant rate without weight decay or
-             * clipping. Without it (default false): this toolkit's SwiGLU model and AdamW defaults.
+             * Train with the paper's recipe (its code, facebookresearch/pal, src/cot): a GELU MLP of width 4d,
+             * LayerNorm without bias, blocks that normalise the stream itself, PyTorch's default initialisation,
+             * embedding dropout 0.1, the padding after each sequence graded as its end, and Adam (0.9, 0.999)
+             * at a constant rate without weight decay or clipping. Without it (default false): this toolkit's
+             * SwiGLU model and AdamW defaults. See bench/README.md, "parity-cot: the paper's recipe in PyTorch".
              */
             Builder paperRecipe(boolean v) {
                 paperRecipe = v;
@@ -402,7 +403,7 @@ public final class ParityCotExperiment implements Experiment {
         ModelConfig.Builder cb = ModelConfig.builder(task.vocabulary().size(), s.dModel(), 1, run.layers())
                 .plan(LayerPlan.uniform(AttentionKind.NOPE, run.layers()));
         if (s.paperRecipe()) {
-            cb.geluMlp(true).mlpWidth(4 * s.dModel());
+            cb.geluMlp(true).mlpWidth(4 * s.dModel()).layerNorm(true).normalizedResidual(true);
         }
         ModelConfig config = cb.build();
         try (NDManager mm = NDManager.newBaseManager(settings.device())) {

@@ -96,10 +96,10 @@ public final class DecoderLM extends AbstractBlock implements HookedModel {
         for (int i = 0; i < config.layers(); i++) {
             list.add(addChildBlock(HookName.layer(i),
                     new TransformerBlock(config.plan().kindAt(i), ac, config.mlpWidth(), config.normEps(),
-                            config.geluMlp())));
+                            config.geluMlp(), config.layerNorm(), config.normalizedResidual())));
         }
         blocks = Collections.unmodifiableList(list);
-        finalNorm = addChildBlock("ln_final", new RMSNorm(d, config.normEps()));
+        finalNorm = addChildBlock("ln_final", new RMSNorm(d, config.normEps(), config.layerNorm()));
     }
 
     /**

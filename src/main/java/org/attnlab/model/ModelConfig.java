@@ -30,12 +30,18 @@ import java.util.List;
  *                      {@code -log(maxLength)} (Ramapuram et al.)
  * @param registers     k learnable register tokens prepended to every sequence (Darcet et al. 2024), 0 for none;
  *                      see {@link DecoderLM} for how hooks and logits are laid out with them
- * @param geluMlp       blocks use GPT-2's MLP ({@link GeluMlp}, hidden width {@code mlpWidth}) instead of SwiGLU
+ * @param geluMlp       blocks use GPT-2's MLP ({@link org.attnlab.attention.GeluMlp}, hidden width
+ *                      {@code mlpWidth}) instead of SwiGLU
+ * @param layerNorm     every norm is LayerNorm without a bias (a {@linkplain RMSNorm#centered centered} RMSNorm)
+ * @param normalizedResidual blocks normalise the residual stream itself before attention, as the iteration-heads
+ *                      paper's code does: {@code x = norm1(x); x = x + attn(x); x = x + mlp(norm2(x))}
+ *                      ({@link TransformerBlock})
  */
 public record ModelConfig(int vocabSize, int dModel, int heads, int layers, int mlpWidth, float ropeBase,
                           boolean tieEmbeddings, LayerPlan plan, int maxLength, float rndEmbStd,
                           List<Integer> fixedQkTokens, int pathRank, int pathChunkSize, boolean foxRope,
-                          float normEps, int window, float sigmoidBias, int registers, boolean geluMlp) {
+                          float normEps, int window, float sigmoidBias, int registers, boolean geluMlp,
+                          boolean layerNorm, boolean normalizedResidual) {
 
     public ModelConfig {
         positive("vocabSize", vocabSize);
@@ -107,7 +113,7 @@ public record ModelConfig(int vocabSize, int dModel, int heads, int layers, int 
     public ModelConfig withPlan(LayerPlan p) {
         return new ModelConfig(vocabSize, dModel, heads, layers, mlpWidth, ropeBase, tieEmbeddings, p, maxLength,
                 rndEmbStd, fixedQkTokens, pathRank, pathChunkSize, foxRope, normEps, window, sigmoidBias, registers,
-                geluMlp);
+                geluMlp, layerNorm, normalizedResidual);
     }
 
     /** LLaMA's SwiGLU width for a 4x MLP budget: {@code 8 dModel / 3}, rounded up to a multiple of 8. */
@@ -139,6 +145,8 @@ public record ModelConfig(int vocabSize, int dModel, int heads, int layers, int 
         b.sigmoidBias = sigmoidBias;
         b.registers = registers;
         b.gelu = geluMlp;
+        b.layerNorm = layerNorm;
+        b.normalizedResidual = normalizedResidual;
         return b;
     }
 
@@ -169,6 +177,8 @@ public record ModelConfig(int vocabSize, int dModel, int heads, int layers, int 
         private Float sigmoidBias;
         private int registers;
         private boolean gelu;
+        private boolean layerNorm;
+        private boolean normalizedResidual;
 
         private Builder(int vocabSize, int dModel, int heads, int layers) {
             this.vocabSize = vocabSize;
@@ -184,6 +194,21 @@ public record ModelConfig(int vocabSize, int dModel, int heads, int layers, int 
          */
         public Builder geluMlp(boolean g) {
             gelu = g;
+            return this;
+        }
+
+        /** Every norm is LayerNorm without a bias instead of RMSNorm; default false. */
+        public Builder layerNorm(boolean l) {
+            layerNorm = l;
+            return this;
+        }
+
+        /**
+         * Blocks normalise the residual stream itself before attention ({@code x = norm1(x); x = x + attn(x);
+         * x = x + mlp(norm2(x))}), as the iteration-heads paper's code does; default false (pre-norm, LLaMA).
+         */
+        public Builder normalizedResidual(boolean n) {
+            normalizedResidual = n;
             return this;
         }
 
@@ -287,7 +312,7 @@ public record ModelConfig(int vocabSize, int dModel, int heads, int layers, int 
             return new ModelConfig(vocabSize, dModel, heads, layers, mlpWidth, ropeBase, tie, p, maxLength,
                     rndEmbStd, fixedQkTokens, pathRank, pathChunkSize, foxRope, normEps, window,
                     sigmoidBias != null ? sigmoidBias : AttentionConfig.sigmoidBiasFor(Math.max(1, maxLength)),
-                    registers, gelu);
+                    registers, gelu, layerNorm, normalizedResidual);
         }
     }
 }

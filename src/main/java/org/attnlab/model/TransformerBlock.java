@@ -26,24 +26,34 @@ import org.attnlab.attention.SwiGLU;
  * Hook points (local names; the model prefixes {@code blocks.N.}): {@code resid_pre}, {@code attn.X} for X in
  * {@link AttentionKind#hookNames()}, {@code attn_out}, {@code resid_mid}, {@code mlp_out}, {@code resid_post}, all
  * {@code [B,L,dModel]} except the attention ones (see {@link AttentionBlock}).
+ * Options ({@link ModelConfig}): a GELU MLP, LayerNorm, and the iteration-heads paper's form that normalises the
+ * stream itself ({@code x = norm1(x)} before {@code x = x + attn(x)}); with that form {@code resid_mid} is
+ * {@code norm1(resid_pre) + attn_out}, not {@code resid_pre + attn_out}.
  */
 public final class TransformerBlock extends AbstractBlock {
 
     private final RMSNorm attentionNorm;
     private final AttentionBlock attention;
     private final RMSNorm mlpNorm;
+    private final boolean normalizedResidual;
     private final Mlp mlp;
 
     public TransformerBlock(AttentionKind kind, AttentionConfig config, int mlpWidth, float normEps) {
-        this(kind, config, mlpWidth, normEps, false);
+        this(kind, config, mlpWidth, normEps, false, false, false);
     }
 
-    /** With {@code geluMlp}, the MLP is GPT-2's ({@link GeluMlp}) instead of SwiGLU. */
+    /**
+     * With {@code geluMlp}, the MLP is GPT-2's ({@link GeluMlp}) instead of SwiGLU; with {@code layerNorm} both norms
+     * are LayerNorm without a bias; with {@code normalizedResidual} the layer normalises the residual stream itself
+     * before attention: {@code x = norm1(x); x = x + attn(x); x = x + mlp(norm2(x))} (the iteration-heads paper's
+     * code), so {@code resid_pre} is the stream before that norm.
+     */
     public TransformerBlock(AttentionKind kind, AttentionConfig config, int mlpWidth, float normEps,
-                            boolean geluMlp) {
-        attentionNorm = addChildBlock("attn_norm", new RMSNorm(config.dModel(), normEps));
+                            boolean geluMlp, boolean layerNorm, boolean normalizedResidual) {
+        this.normalizedResidual = normalizedResidual;
+        attentionNorm = addChildBlock("attn_norm", new RMSNorm(config.dModel(), normEps, layerNorm));
         attention = addChildBlock("attn", kind.newBlock(config));
-        mlpNorm = addChildBlock("mlp_norm", new RMSNorm(config.dModel(), normEps));
+        mlpNorm = addChildBlock("mlp_norm", new RMSNorm(config.dModel(), normEps, layerNorm));
         mlp = addChildBlock("mlp", geluMlp ? new GeluMlp(config.dModel(), mlpWidth)
                 : new SwiGLU(config.dModel(), mlpWidth));
     }
@@ -81,6 +91,9 @@ public final class TransformerBlock extends AbstractBlock {
         NDArray qk = qkResidual == null ? null
                 : qkResidual == x ? h : attentionNorm.forward(ps, qkResidual, training);
         NDArray a = attention.forward(ps, new AttentionInput(h, qk), training, hooks.scope(HookName.ATTN));
+        if (normalizedResidual) {
+            x = h;
+        }
         x = x.add(hooks.apply(HookName.ATTN_OUT, a));
         x = hooks.apply(HookName.RESID_MID, x);
         NDArray m = mlp.forward(ps, mlpNorm.forward(ps, x, training), training);

@@ -107,6 +107,71 @@ class PaperRecipePartsTest {
     }
 
     @Test
+    void centeredRmsNormIsLayerNormWithoutBias() {
+        int d = 7;
+        RMSNorm norm = new RMSNorm(d, 1e-5f, true);
+        WeightInit.initialize(norm, m, ai.djl.ndarray.types.DataType.FLOAT32, new Shape(1, d), 1);
+        float[] g = new float[d];
+        Random r = new Random(3);
+        for (int i = 0; i < d; i++) {
+            g[i] = (float) (1 + r.nextGaussian());
+        }
+        norm.getParameters().get("gain").getArray().set(g);
+        float[] x = new float[4 * d];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) (5 + 3 * r.nextGaussian());   // a large mean: centering matters
+        }
+        float[] got = norm.forward(new ParameterStore(m, false), m.create(x, new Shape(4, d)), false).toFloatArray();
+        for (int row = 0; row < 4; row++) {
+            double mean = 0;
+            for (int i = 0; i < d; i++) {
+                mean += x[row * d + i] / (double) d;
+            }
+            double var = 0;
+            for (int i = 0; i < d; i++) {
+                var += Math.pow(x[row * d + i] - mean, 2) / d;
+            }
+            for (int i = 0; i < d; i++) {
+                double want = (x[row * d + i] - mean) / Math.sqrt(var + 1e-5) * g[i];
+                assertEquals(want, got[row * d + i], 1e-4, "row " + row + ", feature " + i);
+            }
+        }
+        assertTrue(norm.centered());
+        assertFalse(new RMSNorm(d).centered());
+    }
+
+    @Test
+    void normalizedResidualBlockNormalisesTheStreamFirst() {
+        ModelConfig plain = ModelConfig.builder(5, 8, 1, 1).plan(LayerPlan.uniform(AttentionKind.NOPE, 1))
+                .geluMlp(true).mlpWidth(16).layerNorm(true).build();
+        ModelConfig paper = plain.toBuilder().normalizedResidual(true).build();
+        assertTrue(paper.normalizedResidual() && paper.layerNorm());
+        DecoderLM a = DecoderLM.create(plain, m, 4);
+        DecoderLM b = DecoderLM.create(paper, m, 4);
+        ParameterStore ps = new ParameterStore(m, false);
+        Random r = new Random(8);
+        float[] xs = new float[2 * 3 * 8];
+        for (int i = 0; i < xs.length; i++) {
+            xs[i] = (float) (2 + r.nextGaussian());
+        }
+        NDArray x = m.create(xs, new Shape(2, 3, 8));
+        TransformerBlock pa = a.blocks().get(0);
+        TransformerBlock pb = b.blocks().get(0);
+        assertTrue(pb.attentionNorm().centered(), "layerNorm makes the norms centered");
+        // same weights (same seed and paths): the paper form is the plain form applied to norm1(x), whose own
+        // attention norm then sees an already normalised stream; by hand:
+        NDArray h = pb.attentionNorm().forward(ps, x, false);
+        NDArray attn = pb.attention().forward(ps, new org.attnlab.attention.AttentionInput(h, null), false,
+                org.attnlab.attention.Hooks.none());
+        NDArray mid = h.add(attn);
+        NDArray want = mid.add(pb.mlp().forward(ps, pb.mlpNorm().forward(ps, mid, false), false));
+        NDArray got = pb.forward(ps, x, null, false, org.attnlab.attention.Hooks.none());
+        assertArrayEquals(want.toFloatArray(), got.toFloatArray(), 1e-5f);
+        float[] plainOut = pa.forward(ps, x, null, false, org.attnlab.attention.Hooks.none()).toFloatArray();
+        assertFalse(java.util.Arrays.equals(plainOut, got.toFloatArray()), "the two forms differ");
+    }
+
+    @Test
     void pytorchDefaultsHaveTheirScalesAndAreSeeded() {
         int d = 64;
         ModelConfig config = ModelConfig.builder(5, d, 1, 2).plan(LayerPlan.uniform(AttentionKind.NOPE, 2))

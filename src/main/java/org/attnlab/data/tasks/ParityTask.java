@@ -171,8 +171,8 @@ public final class ParityTask implements Task {
     /**
      * {@link #sampleMixedLengths(int, int, int, Split, long)}; with {@code gradeEnd} every padding position after a
      * sequence's end is graded too, with target {@code <pad>}: the model learns where the sequence ends, which
-     * takes knowing L (the paper's loss grades its end-of-sequence padding the same way; in its code this, the
-     * embedding dropout and the initialisation were what the iteration heads needed: bench/README.md).
+     * takes knowing L (the paper's loss grades its end-of-sequence padding the same way; see bench/README.md,
+     * "parity-cot: the paper's recipe in PyTorch", for what it changed there).
      */
     public TaskBatch sampleMixedLengths(int batchSize, int minLength, int maxLength, Split split, long seed,
                                         boolean gradeEnd) {
