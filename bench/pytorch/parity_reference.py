@@ -21,6 +21,11 @@ same as greedy decoding writing the whole chain right. "solved" is the longest L
 at or above 0.9. Prints one CSV line per evaluation; --json writes the whole curve.
 
 Usage: python parity_reference.py --recipe paper --seed 0 --steps 20000 [--device cuda] [switches]
+       python parity_reference.py --crosscheck DIR     (DIR written by org.attnlab.bench.ParityCrossCheck)
+
+--crosscheck loads the DJL model's initial weights and fixed batches, trains the paper recipe (LayerNorm, the paper's
+block, GELU MLP; Adam at a constant rate; dropout off) on them and compares its loss curve with DJL's; exit status 1
+when a step differs by more than --tol.
 """
 from __future__ import annotations
 
@@ -155,6 +160,53 @@ class Model(nn.Module):
         return self.head(self.nf(h)), attns
 
 
+# ------------------------------------------------------------------------------------------------ crosscheck
+
+def crosscheck(directory: str, tol: float) -> bool:
+    import os
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import attnlab_ref as ref
+    weights, windex = ref.read_tensors(os.path.join(directory, "weights"))
+    batches, bindex = ref.read_tensors(os.path.join(directory, "batches"))
+    with open(os.path.join(directory, "djl_curve.json")) as f:
+        djl = json.load(f)["loss"]
+    meta, train = windex["meta"]["model"], windex["meta"]["train"]
+    a = argparse.Namespace(d=meta["d"], layers=2, norm="layer", mlp="gelu", block="paper", init="torch", dropout=0.0)
+    model = Model(a, meta["context"])
+    for m in model.modules():
+        if isinstance(m, nn.LayerNorm):
+            m.eps = meta["norm_eps"]
+    with torch.no_grad():
+        model.tok.weight.copy_(weights["embed"])
+        model.pos.weight.copy_(weights["positions"])
+        model.head.weight.copy_(weights["head"])                    # [vocab, d] on both sides
+        model.nf.weight.copy_(weights["ln_final.gain"])
+        for i, b in enumerate(model.blocks):
+            p = f"blocks.{i}."
+            b.n1.weight.copy_(weights[p + "attn_norm.gain"])
+            b.n2.weight.copy_(weights[p + "mlp_norm.gain"])
+            for name in ("q", "k", "v", "o"):                       # Java [in, out], torch [out, in]
+                getattr(b, name).weight.copy_(weights[p + "attn.w" + name].T)
+            b.fc1.weight.copy_(weights[p + "mlp.w1"].T)
+            b.fc2.weight.copy_(weights[p + "mlp.w2"].T)
+    opt = torch.optim.Adam(model.parameters(), lr=train["lr"], betas=(0.9, 0.999), eps=1e-8)
+    worst = 0.0
+    for t in range(train["steps"]):
+        i = t % bindex["meta"]["count"]
+        x, y = batches[f"tokens.{i}"].long(), batches[f"targets.{i}"].long()
+        mask = batches[f"mask.{i}"].bool()
+        logits, _ = model(x)
+        loss = F.cross_entropy(logits[mask], y[mask])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        diff = abs(loss.item() - djl[t])
+        worst = max(worst, diff)
+        print(f"step {t + 1:3d}  djl {djl[t]:.6f}  torch {loss.item():.6f}  |diff| {diff:.2e}")
+    print(f"max |diff| {worst:.2e} over {train['steps']} steps (tolerance {tol:g})")
+    return worst <= tol
+
+
 # ------------------------------------------------------------------------------------------------ train
 
 def main(argv=None):
@@ -172,10 +224,14 @@ def main(argv=None):
     p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     p.add_argument("--label", default=None)
     p.add_argument("--json", default=None)
+    p.add_argument("--crosscheck", default=None, help="compare with the DJL run written in this folder")
+    p.add_argument("--tol", type=float, default=1e-3)
     for k, v in RECIPES["house"].items():
         p.add_argument("--" + k.replace("_", "-"), type=type(v) if not isinstance(v, bool) else (lambda s: s == "1"),
                        default=None)
     a = p.parse_args(argv)
+    if a.crosscheck:
+        return crosscheck(a.crosscheck, a.tol)
     for k, v in RECIPES[a.recipe].items():
         if getattr(a, k) is None:
             setattr(a, k, v)

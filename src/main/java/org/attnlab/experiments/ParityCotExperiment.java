@@ -403,7 +403,7 @@ public final class ParityCotExperiment implements Experiment {
         ModelConfig.Builder cb = ModelConfig.builder(task.vocabulary().size(), s.dModel(), 1, run.layers())
                 .plan(LayerPlan.uniform(AttentionKind.NOPE, run.layers()));
         if (s.paperRecipe()) {
-            cb.geluMlp(true).mlpWidth(4 * s.dModel()).layerNorm(true).normalizedResidual(true);
+            cb.geluMlp(true).mlpWidth(4 * s.dModel()).layerNorm(true).normalizedResidual(true).normEps(1e-5f);
         }
         ModelConfig config = cb.build();
         try (NDManager mm = NDManager.newBaseManager(settings.device())) {
