@@ -84,4 +84,32 @@ class ParityCotExperimentTest {
             JniUtils.setNumThreads(threads);
         }
     }
+    @Test
+    void thePaperRecipeRunsAndRepeatsItself() {
+        Engine.getInstance();
+        int threads = JniUtils.getNumThreads();
+        JniUtils.setNumThreads(1);
+        try {
+            ParityCotExperiment.Sizes s = ParityCotExperiment.Sizes.builder().maxLength(4).dModel(16).steps(12)
+                    .batch(8).lr(1e-3).evalEvery(6).testPerLength(8).probeSequences(4).heatmapLength(3)
+                    .paperRecipe(true).build();
+            Settings settings = new Settings(Device.cpu(), Preset.SMOKE, 5);
+            ExperimentResult a = new ParityCotExperiment().run(settings, new ProgressListener() { }, s);
+            ExperimentResult b = new ParityCotExperiment().run(settings, new ProgressListener() { }, s);
+            Table sa = a.table("summary");
+            assertEquals(3, sa.rowCount());
+            // dropout masks are seeded: the same seed gives the same numbers
+            for (String c : List.of("accuracy_mean", "step_forced_longest", "iteration_score_layer0")) {
+                double[] x = sa.doubleColumn(c).asDoubleArray();
+                double[] y = b.table("summary").doubleColumn(c).asDoubleArray();
+                assertEquals(x.length, y.length);
+                for (int i = 0; i < x.length; i++) {
+                    assertEquals(Double.doubleToLongBits(x[i]), Double.doubleToLongBits(y[i]), c + " row " + i);
+                }
+            }
+            assertTrue(ParityCotExperiment.scale(s).contains("GELU MLP"), ParityCotExperiment.scale(s));
+        } finally {
+            JniUtils.setNumThreads(threads);
+        }
+    }
 }
