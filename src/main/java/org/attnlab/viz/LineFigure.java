@@ -140,7 +140,9 @@ public final class LineFigure extends Figure {
             x.put("dtick", Svg.integerTickStep(range[0], range[1], 6));
         }
         if (verticalMark != null) { // plotly widens its autorange to fit the mark's label: the axis ends at the data
-            x.put("range", range[0] == range[1] ? List.of(range[0] - 1, range[1] + 1) : List.of(range[0], range[1]));
+            double lo = range[0] == range[1] ? range[0] - 1 : range[0], hi = range[0] == range[1] ? range[1] + 1 : range[1];
+            double pad = markers ? 0.02 * (hi - lo) : 0; // room for a marker at either end, as plotly's autorange leaves
+            x.put("range", List.of(lo - pad, hi + pad));
         }
         m.put("xaxis", x);
         Map<String, Object> y = new LinkedHashMap<>();
@@ -175,9 +177,6 @@ public final class LineFigure extends Figure {
         for (Series s : series) {
             Map<String, Object> p = new LinkedHashMap<>();
             p.put("name", plotlyText(s.name())); // exact text (jsplot HTML-escapes names; plotly reads tags)
-            if (verticalMark != null) {
-                p.put("cliponaxis", false); // the x range ends at the data: a marker at either end is drawn whole
-            }
             out.add(p);
         }
         return out;
