@@ -61,6 +61,14 @@ public final class GrammarRelations {
             return label;
         }
 
+        /**
+         * Its name as a reader reads it, the same in every figure and line of prose: {@code determiner},
+         * {@code direct object} (the label with spaces).
+         */
+        public String words() {
+            return label.replace('_', ' ');
+        }
+
         /** In words: "a noun attends to its determiner". */
         public String meaning() {
             return meaning;

@@ -683,11 +683,18 @@ public final class DesignPrinciplesExperiment implements Experiment {
                 .title("Placement: which layers keep standard attention (" + variant.label() + " in the rest)");
     }
 
-    /** One diagnostic per layer (mean over heads) for every trained model, from {@code diagnostics_per_layer}. */
+    /**
+     * One diagnostic per layer (mean over heads) for every trained model, from {@code diagnostics_per_layer}; titled
+     * and labelled in words ({@link AttentionDiagnostics#describe}), not by the metric's id.
+     */
     public static BarFigure diagnosticBars(Table perLayer, String metric) {
         Table m = perLayer.where(perLayer.stringColumn("metric").isEqualTo(metric));
-        Table named = renameValue(m, metric);
-        return Plots.bars(named, "run", metric, "layer").title(metric + " per layer (mean over heads)").size(900, 440);
+        String name = AttentionDiagnostics.name(metric);
+        Table named = renameValue(m, name);
+        String what = AttentionDiagnostics.describe(metric);
+        return Plots.bars(named, "run", name, "layer")
+                .title(Character.toUpperCase(what.charAt(0)) + what.substring(1) + " per layer, mean over heads")
+                .size(900, 440);
     }
 
     /**
@@ -799,7 +806,8 @@ public final class DesignPrinciplesExperiment implements Experiment {
      * {@code the direction only} (a uniform variant worse than standard beyond the spread, but by less than half the
      * paper's gap), {@code does not show at this scale}, or {@code inside the run-to-run spread} when the gap is
      * smaller than {@link #seedSpread} (with no second seed no comparison is drawn at all). Columns: finding, paper (500M),
-     * here, verdict. Ratios are perplexity over standard's, written {@code x1.23}.
+     * here, verdict. Ratios are perplexity over standard's, written {@code x1.234}: this run's with
+     * {@link #ratioDecimals} decimals, the paper's with 3.
      */
     public static Table verdicts(ExperimentResult result) {
         Table t = Table.create("verdicts", StringColumn.create("finding"), StringColumn.create("paper (500M)"),
@@ -807,8 +815,10 @@ public final class DesignPrinciplesExperiment implements Experiment {
         double spread = seedSpread(result);
         double std = perplexity(result, AttentionKind.STANDARD, STANDARD);
         boolean noSpread = Double.isNaN(spread);
+        int decimals = ratioDecimals(result);
+        java.util.function.DoubleFunction<String> x = ratio -> times(ratio, decimals);
         String noise = noSpread ? "no second seed in this result: no comparison drawn"
-                : "inside the run-to-run spread (" + x(1 + spread) + ")";
+                : "inside the run-to-run spread (" + x.apply(1 + spread) + ")";
 
         // uniform variants: worse than standard?
         for (AttentionKind v : VARIANTS) {
@@ -822,7 +832,7 @@ public final class DesignPrinciplesExperiment implements Experiment {
                 here = divergedAt(status);
                 verdict = v == AttentionKind.NON_APPROXIMATE ? "shows (diverged)" : "diverged here (the paper's trained)";
             } else {
-                here = x(r);
+                here = x.apply(r);
                 if (noSpread || Math.abs(r - 1) <= spread) {
                     verdict = noise;
                 } else if (r < 1) {
@@ -835,7 +845,7 @@ public final class DesignPrinciplesExperiment implements Experiment {
                     verdict = "the direction only (worse, by less than half the paper's gap)";
                 }
             }
-            String paperText = v == AttentionKind.NON_APPROXIMATE ? "diverged (9E+4 ppl, logits > 1e3)" : x(paper);
+            String paperText = v == AttentionKind.NON_APPROXIMATE ? "diverged (9E+4 ppl, logits > 1e3)" : times(paper, 3);
             t.stringColumn(0).append("uniform " + v.label() + " is worse than standard");
             t.stringColumn(1).append(paperText);
             t.stringColumn(2).append(here);
@@ -883,9 +893,9 @@ public final class DesignPrinciplesExperiment implements Experiment {
         t.stringColumn(3).append(noSpread ? noise : better == counted ? "shows" : better > 0 ? "shows for " + better
                 + " of " + counted : "does not show at this scale");
         t.stringColumn(0).append("hybrids stay close to standard");
-        t.stringColumn(1).append("worst " + x(paperWorstHybrid) + " (mlp), others <= "
-                + x(PAPER_WIKITEXT_PPL.get(AttentionKind.APPROXIMATE)[1] / PAPER_STANDARD_PPL));
-        t.stringColumn(2).append("worst " + x(worstHybrid) + " (" + worstHybridName + "); " + withinNoise + " of "
+        t.stringColumn(1).append("worst " + times(paperWorstHybrid, 3) + " (mlp), others <= "
+                + times(PAPER_WIKITEXT_PPL.get(AttentionKind.APPROXIMATE)[1] / PAPER_STANDARD_PPL, 3));
+        t.stringColumn(2).append("worst " + x.apply(worstHybrid) + " (" + worstHybridName + "); " + withinNoise + " of "
                 + counted + " inside the spread");
         t.stringColumn(3).append(counted == 0 ? "not run" : worstHybrid <= paperWorstHybrid ? "shows"
                 : "does not show at this scale");
@@ -900,7 +910,7 @@ public final class DesignPrinciplesExperiment implements Experiment {
         t.stringColumn(0).append("a hybrid without its variant layers collapses");
         t.stringColumn(1).append("LAMBADA acc 0.0, every variant");
         t.stringColumn(2).append(Double.isInfinite(minSkip) ? "no hybrid completed"
-                : "perplexity " + x(minSkip) + " or more of the hybrid's");
+                : "perplexity " + x.apply(minSkip) + " or more of the hybrid's");
         t.stringColumn(3).append(Double.isInfinite(minSkip) ? "not run" : minSkip >= 2 ? "shows (perplexity at least doubles)"
                 : "does not show at this scale");
         // sinks
@@ -916,9 +926,42 @@ public final class DesignPrinciplesExperiment implements Experiment {
         return t;
     }
 
-    /** A perplexity ratio as the tables write it, always 3 decimals: {@code x1.234}; {@code -} for NaN. */
-    static String x(double ratio) {
-        return Double.isNaN(ratio) ? "-" : String.format(Locale.ROOT, "x%.3f", ratio);
+    /** A perplexity ratio as the tables write it, with {@code decimals} decimals: {@code x1.234}; {@code -} for NaN. */
+    public static String times(double ratio, int decimals) {
+        return Double.isNaN(ratio) ? "-" : String.format(Locale.ROOT, "x%." + decimals + "f", ratio);
+    }
+
+    /**
+     * Decimals for the ratios of {@code result}: 3, or more (at most 6) until every ratio to standard that the
+     * verdicts hold against the seed spread (uniform and hybrid models) reads differently from the spread's bounds
+     * {@code x(1 - spread)} and {@code x(1 + spread)}, so a ratio just outside the spread does not print as equal to it
+     * (x1.0334 beside a spread of x1.0327, not x1.033 beside x1.033). 3 when there is no second seed.
+     */
+    public static int ratioDecimals(ExperimentResult result) {
+        double spread = seedSpread(result);
+        if (Double.isNaN(spread)) {
+            return 3;
+        }
+        double std = perplexity(result, AttentionKind.STANDARD, STANDARD);
+        List<Double> ratios = new ArrayList<>();
+        for (AttentionKind v : VARIANTS) {
+            for (String config : List.of(UNIFORM, HYBRID)) {
+                double r = perplexity(result, v, config) / std;
+                if (Double.isFinite(r)) {
+                    ratios.add(r);
+                }
+            }
+        }
+        int d = 3;
+        for (; d < 6; d++) {
+            final int dd = d;
+            boolean apart = ratios.stream().allMatch(r -> !times(r, dd).equals(times(1 + spread, dd))
+                    && !times(r, dd).equals(times(1 - spread, dd)));
+            if (apart) {
+                break;
+            }
+        }
+        return d;
     }
 
     /**
@@ -962,7 +1005,8 @@ public final class DesignPrinciplesExperiment implements Experiment {
         for (int h = 1; h <= heads; h++) {
             cols.add("head " + h);
         }
-        return Plots.grid(run + " model: " + metric + " per head", z, rows, "layer", cols, "head", metric)
+        return Plots.grid(run + " model: " + AttentionDiagnostics.describe(metric) + " per head", z, rows, "layer", cols,
+                        "head", AttentionDiagnostics.name(metric))
                 .showValues().size(620, 120 + 70 * layers);
     }
 

@@ -100,7 +100,7 @@ public final class GrammarHeadsExperiment implements Experiment {
 
     /** The best head's score series of a relation: {@code best determiner head}. */
     public static String bestHeadSeries(Relation r) {
-        return "best " + r.label().replace('_', ' ') + " head";
+        return "best " + r.words() + " head";
     }
 
     /**
@@ -651,11 +651,12 @@ public final class GrammarHeadsExperiment implements Experiment {
 
     /**
      * When each series rose: the first evaluated steps at which it covered 10%, 50% and 90% of the way from its first
-     * to its largest value (NaN when it rose by less than 0.05); eval loss is left out.
+     * to its largest value, as whole steps (missing when it rose by less than 0.05: "no rise"; read them with
+     * {@code numberColumn(..).getDouble}, NaN when missing); eval loss is left out.
      */
     static Table timing(Table overTraining, long[] seeds) {
         Table t = Table.create(TIMING, LongColumn.create("seed"), StringColumn.create("series"),
-                DoubleColumn.create("step10"), DoubleColumn.create("step50"), DoubleColumn.create("step90"),
+                LongColumn.create("step10"), LongColumn.create("step50"), LongColumn.create("step90"),
                 DoubleColumn.create("first"), DoubleColumn.create("last"));
         for (long seed : seeds) {
             Table mine = overTraining.where(overTraining.longColumn("seed").isEqualTo(seed));
@@ -671,9 +672,14 @@ public final class GrammarHeadsExperiment implements Experiment {
                 double[] steps = riseSteps(curve, 0.05);
                 t.longColumn("seed").append(seed);
                 t.stringColumn("series").append(series);
-                t.doubleColumn("step10").append(steps[0]);
-                t.doubleColumn("step50").append(steps[1]);
-                t.doubleColumn("step90").append(steps[2]);
+                for (int k = 0; k < 3; k++) {
+                    LongColumn step = t.longColumn(k + 2);
+                    if (Double.isNaN(steps[k])) {
+                        step.appendMissing();
+                    } else {
+                        step.append((long) steps[k]);
+                    }
+                }
                 t.doubleColumn("first").append(curve.firstEntry().getValue());
                 t.doubleColumn("last").append(curve.lastEntry().getValue());
             }
@@ -712,12 +718,12 @@ public final class GrammarHeadsExperiment implements Experiment {
         Table bars = Table.create("best vs baseline", StringColumn.create("relation"), StringColumn.create("what"),
                 DoubleColumn.create("accuracy"));
         for (int r = 0; r < summary.rowCount(); r++) {
-            bars.stringColumn("relation").append(summary.stringColumn("relation").get(r));
+            bars.stringColumn("relation").append(relation(summary.stringColumn("relation").get(r)).words());
             bars.stringColumn("what").append("best head, " + Seeds.label(summary.longColumn("seed").getLong(r), seeds[0]));
             bars.doubleColumn("accuracy").append(summary.doubleColumn("best_accuracy").getDouble(r));
         }
         for (Relation r : Relation.values()) {
-            bars.stringColumn("relation").append(r.label());
+            bars.stringColumn("relation").append(r.words());
             bars.stringColumn("what").append("best fixed offset");
             bars.doubleColumn("accuracy").append(baselines.get(r).accuracy());
         }
@@ -725,10 +731,6 @@ public final class GrammarHeadsExperiment implements Experiment {
                 .title("Best head per relation vs the best fixed offset (held-out Brown windows)"));
         result.figure(OVER_TRAINING_FIGURE, overTrainingFigure(overTraining, seeds[0], Relation.DETERMINER));
     }
-
-    private static final Map<Relation, String> SHORT_NAMES = Map.of(Relation.DETERMINER, "determiner",
-            Relation.SUBJECT, "subject", Relation.PREPOSITION_OBJECT, "prep. object", Relation.DIRECT_OBJECT,
-            "dir. object");
 
     /** Every head's accuracy (columns L0.H0 ...) per relation (rows) at one seed; baselines in the row labels. */
     public static org.attnlab.viz.HeatmapFigure relationHeatmap(Table headScores,
@@ -748,7 +750,7 @@ public final class GrammarHeadsExperiment implements Experiment {
         List<String> rows = new ArrayList<>();
         for (int i = 0; i < rels.length; i++) {
             RelationScores.Baseline b = baselines.get(rels[i]);
-            rows.add(String.format(Locale.ROOT, "%s (%d: %.2f)", SHORT_NAMES.get(rels[i]), b.offset(), b.accuracy()));
+            rows.add(String.format(Locale.ROOT, "%s (%d: %.2f)", rels[i].words(), b.offset(), b.accuracy()));
             Arrays.fill(z[i], Double.NaN);
         }
         for (int r = 0; r < mine.rowCount(); r++) {
@@ -776,7 +778,7 @@ public final class GrammarHeadsExperiment implements Experiment {
         mine.column("step").setName("training step");
         mine.column("value").setName("score or accuracy");
         return Plots.lines(mine, "training step", "score or accuracy", "series").yRange(0, 1)
-                .title("The " + relation.label().replace('_', ' ') + " head and agreement over training ("
+                .title("The " + relation.words() + " head and agreement over training ("
                         + Seeds.label(seed, firstSeed(overTraining)) + ")");
     }
 

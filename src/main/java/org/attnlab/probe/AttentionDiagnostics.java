@@ -74,6 +74,40 @@ public final class AttentionDiagnostics {
     public static final String REGISTER_MASS = "register_mass";
     public static final String SLOT_MASS = "slot_mass";
 
+    /** Each metric's name as a reader reads it (axes, colour bars) and what it measures (titles). */
+    private static final Map<String, String[]> IN_WORDS = Map.of(
+            ENTROPY, new String[] {"entropy", "entropy of the attention (nats)"},
+            NORMALISED_ENTROPY, new String[] {"normalised entropy",
+                    "normalised entropy (1 = spread evenly over the prefix, 0 = on one token)"},
+            SINK_MASS, new String[] {"sink mass", "sink mass (attention on the first token)"},
+            LOCAL_FOCUS, new String[] {"local focus", "local focus (attention on the current token and the "
+                    + AttentionDiagnostics.LOCAL_WINDOW + " before it)"},
+            CONCENTRATION, new String[] {"concentration", "concentration (Frobenius norm of the attention map)"},
+            HEAD_DIVERSITY, new String[] {"head diversity",
+                    "head diversity (mean Jensen-Shannon distance to the layer's other heads)"},
+            MAX_LOGIT, new String[] {"largest logit", "largest pre-softmax logit |s_ij|"},
+            REGISTER_MASS, new String[] {"register mass", "register mass (attention on the registers)"},
+            SLOT_MASS, new String[] {"sink-slot mass", "sink-slot mass (attention on the sink slot or zero logit)"});
+
+    /** A metric's short name in words for an axis or colour bar: {@code sink_mass} -> "sink mass". */
+    public static String name(String metric) {
+        return inWords(metric)[0];
+    }
+
+    /** What a metric measures, for a title: {@code sink_mass} -> "sink mass (attention on the first token)". */
+    public static String describe(String metric) {
+        return inWords(metric)[1];
+    }
+
+    private static String[] inWords(String metric) {
+        String[] w = IN_WORDS.get(metric);
+        if (w == null) {
+            throw new IllegalArgumentException("no diagnostic '" + metric + "'; known: " + new java.util.TreeSet<>(
+                    IN_WORDS.keySet()));
+        }
+        return w;
+    }
+
     /** A row whose sum is this far from 1 or more is renormalised before its entropy is taken. */
     public static final double NOT_A_DISTRIBUTION = 1e-4;
 

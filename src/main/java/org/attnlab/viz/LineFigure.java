@@ -134,10 +134,15 @@ public final class LineFigure extends Figure {
         m.put("margin", Map.of("l", 70, "r", 20, "t", 50, "b", 55));
         Map<String, Object> x = new LinkedHashMap<>();
         x.put("title", Map.of("text", plotlyText(xTitle)));
+        double[] range = xRange();
         if (integerX) { // plotly's own ticks go to 0.5 on a short axis: whole steps from 0, as the static image's
-            double[] range = xRange();
             x.put("tick0", 0);
             x.put("dtick", Svg.integerTickStep(range[0], range[1], 6));
+        }
+        if (verticalMark != null) { // plotly widens its autorange to fit the mark's label: the axis ends at the data
+            double lo = range[0] == range[1] ? range[0] - 1 : range[0], hi = range[0] == range[1] ? range[1] + 1 : range[1];
+            double pad = markers ? 0.02 * (hi - lo) : 0; // room for a marker at either end, as plotly's autorange leaves
+            x.put("range", List.of(lo - pad, hi + pad));
         }
         m.put("xaxis", x);
         Map<String, Object> y = new LinkedHashMap<>();
@@ -154,9 +159,16 @@ public final class LineFigure extends Figure {
             m.put("shapes", List.of(Map.of("type", "line", "x0", verticalMark, "x1", verticalMark, "yref", "paper",
                     "y0", 0, "y1", 1, "line", Map.of("dash", "dash", "color", "#888", "width", 1.5))));
             m.put("annotations", List.of(Map.of("x", verticalMark, "yref", "paper", "y", 1, "text", plotlyText(verticalMarkLabel),
-                    "showarrow", false, "xanchor", "left", "yanchor", "bottom", "font", Map.of("color", "#666"))));
+                    "showarrow", false, "xanchor", markOnRight() ? "right" : "left", "yanchor", "bottom",
+                    "font", Map.of("color", "#666"))));
         }
         return m;
+    }
+
+    /** Whether the vertical mark stands in the right half of the x range: its label then reads leftwards. */
+    private boolean markOnRight() {
+        double[] range = xRange();
+        return verticalMark != null && verticalMark > (range[0] + range[1]) / 2;
     }
 
     @Override
@@ -261,7 +273,8 @@ public final class LineFigure extends Figure {
             sb.append("<line x1=\"").append(Svg.f(px)).append("\" y1=\"").append(Svg.f(top)).append("\" x2=\"")
                     .append(Svg.f(px)).append("\" y2=\"").append(Svg.f(top + ph))
                     .append("\" stroke=\"#888\" stroke-width=\"1.5\" stroke-dasharray=\"6,4\"/>");
-            Svg.text(sb, px + 3, top - 4, "start", verticalMarkLabel, "fill=\"#666\"");
+            boolean leftwards = markOnRight();
+            Svg.text(sb, leftwards ? px - 3 : px + 3, top - 4, leftwards ? "end" : "start", verticalMarkLabel, "fill=\"#666\"");
         }
         for (int k = 0; k < series.size(); k++) {
             Series s = series.get(k);

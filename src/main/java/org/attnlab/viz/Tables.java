@@ -14,8 +14,8 @@ import tech.tablesaw.columns.Column;
 /**
  * Tablesaw tables as readable HTML. Numbers are rounded per column: the column's largest magnitude
  * decides the decimals (about four significant digits, at most six decimals), integers stay whole,
- * and a value that would round to zero is shown in scientific notation instead. Long tables show
- * their head and tail.
+ * and a value that would round to zero is shown in scientific notation instead. A missing number (NaN
+ * in a double column, a missing integer) reads as a dash. Long tables show their head and tail.
  */
 public final class Tables {
 
@@ -48,12 +48,29 @@ public final class Tables {
 
     /** A displayable view of the table (its MIME bundle is HTML plus a plain-text rendering). */
     public static Displayable view(Table table) {
+        return display(table, -1);
+    }
+
+    /**
+     * A displayable view with {@code decimals} decimals in every floating-point column, for columns on one scale
+     * (losses and their differences) that the prose around prints at that precision; the table keeps its raw values.
+     * A value smaller than the last decimal reads as zero ({@code 0.000}), as in that prose.
+     */
+    public static Displayable view(Table table, int decimals) {
+        if (decimals < 0 || decimals > 12) {
+            throw new IllegalArgumentException("decimals must be 0..12, got " + decimals);
+        }
+        return display(table, decimals);
+    }
+
+    /** The view, with {@code decimals} in every floating-point column or, when -1, per column. */
+    private static Displayable display(Table table, int decimals) {
         return new Displayable() {
             @Override
             public Map<String, String> mimeBundle() {
                 Map<String, String> m = new LinkedHashMap<>();
-                m.put("text/html", html(table));
-                m.put("text/plain", plain(table));
+                m.put("text/html", html(table, decimals));
+                m.put("text/plain", plain(table, decimals));
                 return m;
             }
 
@@ -66,10 +83,15 @@ public final class Tables {
 
     /** The table as an HTML {@code <table>} with a caption naming it and its shape. */
     public static String html(Table table) {
+        return html(table, -1);
+    }
+
+    /** {@link #html(Table)} with {@code fixed} decimals in every floating-point column (-1: per column). */
+    static String html(Table table, int fixed) {
         List<Column<?>> cols = table.columns();
         List<Integer> decimals = new ArrayList<>();
         for (Column<?> c : cols) {
-            decimals.add(decimalsFor(c));
+            decimals.add(decimalsFor(c, fixed));
         }
         StringBuilder sb = new StringBuilder();
         sb.append("<table class=\"attnlab-table\" style=\"border-collapse:collapse;font-size:13px;font-variant-numeric:tabular-nums\">");
@@ -95,7 +117,7 @@ public final class Tables {
                 Column<?> col = cols.get(c);
                 boolean num = col instanceof NumericColumn;
                 sb.append("<td style=\"padding:3px 10px;border-bottom:1px solid #e5e5e5;text-align:").append(num ? "right" : "left")
-                        .append("\">").append(Svg.esc(cell(col, r, decimals.get(c)))).append("</td>");
+                        .append("\">").append(Svg.esc(cell(col, r, decimals.get(c), fixed >= 0))).append("</td>");
             }
             sb.append("</tr>");
         }
@@ -108,6 +130,11 @@ public final class Tables {
      * and rows (head and tail when long). Numbers are right-aligned, text left-aligned.
      */
     public static String plain(Table table) {
+        return plain(table, -1);
+    }
+
+    /** {@link #plain(Table)} with {@code fixed} decimals in every floating-point column (-1: per column). */
+    static String plain(Table table, int fixed) {
         List<Column<?>> cols = table.columns();
         int n = table.rowCount();
         boolean cut = n > MAX_ROWS;
@@ -123,10 +150,10 @@ public final class Tables {
         int[] widths = new int[cols.size()];
         for (int c = 0; c < cols.size(); c++) {
             Column<?> col = cols.get(c);
-            int decimals = decimalsFor(col);
+            int decimals = decimalsFor(col, fixed);
             cells[0][c] = col.name();
             for (int i = 0; i < rows.size(); i++) {
-                cells[i + 1][c] = rows.get(i) < 0 ? "\u2026" : cell(col, rows.get(i), decimals);
+                cells[i + 1][c] = rows.get(i) < 0 ? "\u2026" : cell(col, rows.get(i), decimals, fixed >= 0);
             }
             for (String[] row : cells) {
                 widths[c] = Math.max(widths[c], row[c].length());
@@ -151,22 +178,38 @@ public final class Tables {
         return sb.toString();
     }
 
-    /** How one cell reads: rounded numbers, "" for missing. */
+    /** Shown for a missing number: NaN in a double column ("no rise", "not quoted"), a missing integer. */
+    static final String MISSING_NUMBER = "\u2014";
+
+    /** How one cell reads: rounded numbers, a dash for a missing number, "" for missing text. */
     static String cell(Column<?> col, int row, int decimals) {
+        return cell(col, row, decimals, false);
+    }
+
+    /** {@link #cell(Column, int, int)}; {@code fixedDecimals}: the caller chose the decimals, so small values round. */
+    static String cell(Column<?> col, int row, int decimals, boolean fixedDecimals) {
         if (col.isMissing(row)) {
-            return "";
+            return col instanceof NumericColumn ? MISSING_NUMBER : "";
         }
         if (col instanceof NumericColumn<?> n && decimals >= 0) {
-            return format(n.getDouble(row), decimals);
+            return fixedDecimals ? formatFixed(n.getDouble(row), decimals) : format(n.getDouble(row), decimals);
         }
         return col.getString(row);
     }
 
     /** Decimals for a floating-point column (-1: leave as is, e.g. integer or text columns). */
     static int decimalsFor(Column<?> col) {
+        return decimalsFor(col, -1);
+    }
+
+    /** {@link #decimalsFor(Column)}, or {@code fixed} for a floating-point column when {@code fixed >= 0}. */
+    static int decimalsFor(Column<?> col, int fixed) {
         String type = col.type().name();
         if (!(col instanceof NumericColumn<?> n) || !(type.equals("DOUBLE") || type.equals("FLOAT"))) {
             return -1;
+        }
+        if (fixed >= 0) {
+            return fixed;
         }
         double maxAbs = 0;
         for (int i = 0; i < n.size(); i++) {
@@ -185,6 +228,15 @@ public final class Tables {
         }
         int exp = (int) Math.floor(Math.log10(maxAbs));
         return Math.max(0, Math.min(6, 3 - exp));
+    }
+
+    /** {@code v} with exactly {@code decimals} decimals, rounding small values to zero (shown without a sign). */
+    static String formatFixed(double v, int decimals) {
+        String s = format(v, decimals);
+        if (s.contains("e")) {
+            s = String.format(Locale.ROOT, "%." + decimals + "f", v);
+        }
+        return Double.parseDouble(s) == 0 && s.startsWith("-") ? s.substring(1) : s;
     }
 
     /** {@code v} with {@code decimals} decimals; NaN and infinities by name; tiny non-zero values in %.2e. */

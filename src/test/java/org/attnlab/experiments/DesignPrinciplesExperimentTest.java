@@ -20,6 +20,7 @@ import java.util.Set;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The smoke preset runs and returns the tables and figures the notebook reads (structure, not findings). */
@@ -212,6 +213,39 @@ class DesignPrinciplesExperimentTest {
         Table summary = DesignPrinciplesExperiment.runSummary(r);
         assertEquals("diverged at step 140", summary.stringColumn("outcome").get(4));
         assertEquals(12, summary.intColumn("train seconds").getInt(0));
+    }
+
+    @Test
+    void aRatioJustOutsideTheSpreadPrintsWithTheDecimalsThatShowIt() {
+        // spread x1.020; uniform mlp x1.02003: outside it, but both read x1.020 at 3 decimals
+        ExperimentResult r = handMade(10.2, "mlp", "uniform", 10.2003, "ok", "approximate", "uniform", 10.1, "ok");
+        assertEquals(5, DesignPrinciplesExperiment.ratioDecimals(r));
+        Table v = DesignPrinciplesExperiment.verdicts(r);
+        assertEquals("x1.02003 | the direction only (worse, by less than half the paper's gap)",
+                verdict(v, "uniform mlp is worse than standard"));
+        assertEquals("x1.01000 | inside the run-to-run spread (x1.02000)",
+                verdict(v, "uniform approximate is worse than standard"));
+        assertEquals("x26.076", v.stringColumn("paper (500M)").get(0), "the paper's ratios keep 3 decimals");
+        assertEquals(3, DesignPrinciplesExperiment.ratioDecimals(handMade(10.2, "mlp", "uniform", 14.0, "ok")));
+        assertEquals(3, DesignPrinciplesExperiment.ratioDecimals(handMade(Double.NaN, "mlp", "uniform", 10.2003, "ok")));
+    }
+
+    @Test
+    void diagnosticFiguresNameTheMetricInWords() {
+        ExperimentResult r = handMade(10.2);
+        org.attnlab.viz.HeatmapFigure g = DesignPrinciplesExperiment.headGrid(r, "standard", AttentionDiagnostics.SINK_MASS);
+        assertEquals("standard model: sink mass (attention on the first token) per head", g.title());
+        Table perLayer = DesignPrinciplesExperiment.diagnosticsPerLayer(r.table("diagnostics"));
+        for (String metric : List.of(AttentionDiagnostics.SINK_MASS, AttentionDiagnostics.LOCAL_FOCUS,
+                AttentionDiagnostics.NORMALISED_ENTROPY)) {
+            String words = AttentionDiagnostics.describe(metric) + " / " + AttentionDiagnostics.name(metric);
+            assertFalse(words.contains("_"), words);
+        }
+        assertEquals("Sink mass (attention on the first token) per layer, mean over heads",
+                DesignPrinciplesExperiment.diagnosticBars(perLayer, AttentionDiagnostics.SINK_MASS).title());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> AttentionDiagnostics.describe("sink_mas"));
+        assertTrue(e.getMessage().contains("sink_mas") && e.getMessage().contains("sink_mass"), e.getMessage());
     }
 
     @Test

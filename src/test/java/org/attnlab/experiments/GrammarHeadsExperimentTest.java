@@ -66,6 +66,16 @@ class GrammarHeadsExperimentTest {
             assertEquals(0L, over.longColumn("step").min(), 0, "the untrained model is scored at step 0");
             assertEquals(List.of(GrammarHeadsExperiment.RELATION_HEATMAP, GrammarHeadsExperiment.BEST_VS_BASELINE,
                     GrammarHeadsExperiment.OVER_TRAINING_FIGURE), List.copyOf(r.namedFigures().keySet()));
+            // the relations read the same in the heatmap's rows and the bar chart's categories: "direct object"
+            List<String> words = java.util.Arrays.stream(Relation.values()).map(Relation::words).toList();
+            assertEquals(List.of("determiner", "subject", "preposition object", "direct object"), words);
+            org.attnlab.viz.BarFigure bars = (org.attnlab.viz.BarFigure) r.namedFigures().get(GrammarHeadsExperiment.BEST_VS_BASELINE);
+            assertEquals(words, bars.categories());
+            List<String> rows = ((org.attnlab.viz.HeatmapFigure) r.namedFigures().get(GrammarHeadsExperiment.RELATION_HEATMAP))
+                    .panels().get(0).rowLabels();
+            for (int i = 0; i < words.size(); i++) {
+                assertTrue(rows.get(i).startsWith(words.get(i) + " ("), rows.get(i) + " names " + words.get(i));
+            }
             AttentionViewer viewer = GrammarHeadsExperiment.viewer(r, 1, 0);
             assertTrue(viewer.mimeBundle().get("text/html").contains("/at"), "tokens carry their tags");
 
@@ -96,6 +106,33 @@ class GrammarHeadsExperimentTest {
         assertArrayEquals(new double[] {100, 100, 150}, GrammarHeadsExperiment.riseSteps(curve, 0.05), 0);
         TreeMap<Long, Double> flat = new TreeMap<>(Map.of(0L, 0.5, 50L, 0.52));
         assertTrue(Double.isNaN(GrammarHeadsExperiment.riseSteps(flat, 0.05)[1]));
+    }
+
+    @Test
+    void timingStepsAreWholeStepsAndACurveWithoutARiseHasNone() {
+        Table over = Table.create(GrammarHeadsExperiment.OVER_TRAINING, tech.tablesaw.api.LongColumn.create("seed"),
+                tech.tablesaw.api.LongColumn.create("step"), tech.tablesaw.api.StringColumn.create("series"),
+                tech.tablesaw.api.DoubleColumn.create("value"));
+        long[] steps = {0, 10, 20, 30};
+        double[] rising = {0.2, 0.3, 0.9, 1.0};
+        for (int i = 0; i < steps.length; i++) {
+            for (String series : List.of("rising", "flat")) {
+                over.longColumn("seed").append(7);
+                over.longColumn("step").append(steps[i]);
+                over.stringColumn("series").append(series);
+                over.doubleColumn("value").append(series.equals("rising") ? rising[i] : 0.5);
+            }
+        }
+        Table timing = GrammarHeadsExperiment.timing(over, new long[] {7});
+        assertEquals(List.of(10L, 20L, 30L), List.of(timing.longColumn("step10").get(0), timing.longColumn("step50").get(0),
+                timing.longColumn("step90").get(0)));
+        for (String c : List.of("step10", "step50", "step90")) {
+            assertTrue(timing.column(c).isMissing(1), "no rise: no " + c);
+            assertTrue(Double.isNaN(timing.numberColumn(c).getDouble(1)), "read as a number, no rise is NaN");
+        }
+        String[] lines = org.attnlab.viz.Tables.plain(timing).split("\n");
+        assertEquals("   7  rising      10      20      30  0.2000  1.000", lines[3], "steps print as whole numbers");
+        assertEquals("   7  flat         \u2014       \u2014       \u2014  0.5000  0.500", lines[4], "no rise reads as a dash");
     }
 
     @Test

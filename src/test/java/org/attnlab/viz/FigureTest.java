@@ -219,6 +219,23 @@ class FigureTest {
     }
 
     @Test
+    void anAxisWithAMarkAtTheLastLayerEndsThereAndItsLabelReadsLeftwards() {
+        Table t = Table.create("by layer", IntColumn.create("layer", 0, 1, 2, 3),
+                DoubleColumn.create("accuracy", 0.2, 0.6, 0.3, 0.4));
+        LineFigure f = Plots.lines(t, "layer", "accuracy").markers().markX(3, "paper layer");
+        Map<String, Object> layout = f.layoutPatch();
+        // plotly widens its autorange to fit the label: the range is set to the data's, with room for end markers
+        List<?> range = (List<?>) ((Map<?, ?>) layout.get("xaxis")).get("range");
+        assertEquals(-0.06, (Double) range.get(0), 1e-12);
+        assertEquals(3.06, (Double) range.get(1), 1e-12);
+        assertEquals("right", ((Map<?, ?>) ((List<?>) layout.get("annotations")).get(0)).get("xanchor"));
+        assertTrue(f.svg().contains("text-anchor=\"end\" fill=\"#666\">paper layer</text>"), "the static label too");
+        LineFigure early = Plots.lines(t, "layer", "accuracy").markX(1, "early");
+        assertEquals("left", ((Map<?, ?>) ((List<?>) early.layoutPatch().get("annotations")).get(0)).get("xanchor"));
+        assertEquals(List.of(0.0, 3.0), ((Map<?, ?>) early.layoutPatch().get("xaxis")).get("range"));
+    }
+
+    @Test
     void anIntegerAxisOfLayersHasNoHalfLayerTicks() {
         Table t = Table.create("by layer", IntColumn.create("layer", 0, 1, 0, 1),
                 DoubleColumn.create("accuracy", 0.2, 0.6, 0.3, 0.4), StringColumn.create("vector", "fv", "fv", "none", "none"));

@@ -50,6 +50,38 @@ class TablesTest {
     }
 
     @Test
+    void aMissingNumberReadsAsADashAndMissingTextStaysEmpty() {
+        tech.tablesaw.api.LongColumn step = tech.tablesaw.api.LongColumn.create("step50");
+        step.append(10L);
+        step.appendMissing();
+        Table t = Table.create("timing", StringColumn.create("series", "head", ""), step,
+                DoubleColumn.create("paper", Double.NaN, 0.5));
+        String html = Tables.html(t);
+        assertTrue(html.contains(">10<") && !html.contains(">10.00<"), "a long column of steps stays whole: " + html);
+        assertEquals(2, html.split(">\u2014<", -1).length - 1, "NaN and a missing step read as a dash: " + html);
+        String[] lines = Tables.plain(t).split("\n");
+        assertEquals("head        10       \u2014", lines[3]);
+        assertEquals("             \u2014  0.5000", lines[4]);
+    }
+
+    @Test
+    void aViewWithFixedDecimalsRoundsEveryDoubleColumnAndKeepsTheRawValues() {
+        Table t = Table.create("variants", StringColumn.create("variant", "standard", "mlp"),
+                tech.tablesaw.api.LongColumn.create("params", 16384, 16320),
+                DoubleColumn.create("loss - standard", -0.0001, -0.0048731), DoubleColumn.create("seed spread", 0.0287311, 0.0287311),
+                DoubleColumn.create("input dependence", 0.0204, 3.1e-8));
+        assertTrue(Tables.plain(t).contains("-0.004873"), "per column: the largest magnitude gives 6 decimals");
+        String plain = Tables.view(t, 3).mimeBundle().get("text/plain");
+        String[] lines = plain.split("\n");
+        assertEquals("standard   16384            0.000        0.029             0.020", lines[3]);
+        assertEquals("mlp        16320           -0.005        0.029             0.000", lines[4],
+                "3 decimals, as the prose prints them: below the last decimal reads as zero, without a sign");
+        assertTrue(Tables.view(t, 3).mimeBundle().get("text/html").contains(">-0.005<"));
+        assertEquals(-0.0048731, t.doubleColumn("loss - standard").getDouble(1), 0, "the table keeps its raw values");
+        assertThrows(IllegalArgumentException.class, () -> Tables.view(t, -1));
+    }
+
+    @Test
     void seedsAreNamedAsTheReaderKnowsThemAndTheNumbersStayInTheOriginal() {
         long derived = org.attnlab.Seeds.derive(42, "second seed");
         Table t = Table.create("runs", tech.tablesaw.api.LongColumn.create("seed", new long[] {42, derived}),
