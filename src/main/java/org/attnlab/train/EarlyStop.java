@@ -7,12 +7,15 @@ import java.util.Objects;
  * {@code eval_loss AT_MOST 0.01}. Checked after every evaluation; the metric name is one the trainer's
  * evaluation produces ({@code eval_loss}, {@code eval_accuracy}, {@code eval_<batchMetric>}) or one an
  * {@link EvalHook} returns. An unknown name fails at the first evaluation, listing the names there are.
+ * {@link #heldFor} asks for the target at several evaluations in a row, so a run that touches it once (a small eval
+ * set can read 0.999 while some inputs still fail) trains on until it holds.
  *
- * @param metric    the metric's name, as in the {@link MetricsLog}
- * @param threshold the target value
- * @param direction whether the metric must fall to the target or rise to it
+ * @param metric      the metric's name, as in the {@link MetricsLog}
+ * @param threshold   the target value
+ * @param direction   whether the metric must fall to the target or rise to it
+ * @param evaluations how many evaluations in a row must reach the target (1: the first one that does stops)
  */
-public record EarlyStop(String metric, double threshold, Direction direction) {
+public record EarlyStop(String metric, double threshold, Direction direction, int evaluations) {
 
     /** Which side of the threshold ends the run. */
     public enum Direction {
@@ -30,6 +33,20 @@ public record EarlyStop(String metric, double threshold, Direction direction) {
         if (!Double.isFinite(threshold)) {
             throw new IllegalArgumentException("EarlyStop threshold for '" + metric + "' is " + threshold + "; it must be finite");
         }
+        if (evaluations < 1) {
+            throw new IllegalArgumentException("EarlyStop on '" + metric + "' held for " + evaluations
+                    + " evaluations; it must be at least 1 (1: stop at the first evaluation that reaches it)");
+        }
+    }
+
+    /** The target reached at one evaluation stops the run. */
+    public EarlyStop(String metric, double threshold, Direction direction) {
+        this(metric, threshold, direction, 1);
+    }
+
+    /** The same target, which must hold at {@code n} evaluations in a row before the run stops. */
+    public EarlyStop heldFor(int n) {
+        return new EarlyStop(metric, threshold, direction, n);
     }
 
     /** Stop when {@code metric <= threshold}. */
@@ -49,6 +66,7 @@ public record EarlyStop(String metric, double threshold, Direction direction) {
 
     @Override
     public String toString() {
-        return metric + (direction == Direction.AT_MOST ? " <= " : " >= ") + threshold;
+        return metric + (direction == Direction.AT_MOST ? " <= " : " >= ") + threshold
+                + (evaluations > 1 ? " at " + evaluations + " evaluations in a row" : "");
     }
 }

@@ -87,6 +87,8 @@ public final class Trainer implements AutoCloseable {
     private final MetricsLog log;
     private long step;
     private Map<String, Double> lastEval = Map.of();
+    /** Evaluations in a row, up to the last, that reached the early-stop target. */
+    private int evaluationsAtTarget;
 
     private Trainer(Builder b) {
         this.model = b.model;
@@ -261,7 +263,8 @@ public final class Trainer implements AutoCloseable {
             throw new IllegalArgumentException("early-stop metric '" + es.metric() + "' is not among the eval metrics "
                     + m.keySet());
         }
-        return es.reached(v);
+        evaluationsAtTarget = es.reached(v) ? evaluationsAtTarget + 1 : 0;
+        return evaluationsAtTarget >= es.evaluations();
     }
 
     // ---------------------------------------------------------------- evaluation

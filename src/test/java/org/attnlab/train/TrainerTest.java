@@ -88,6 +88,41 @@ class TrainerTest {
     }
 
     @Test
+    void earlyStopHeldForSeveralEvaluationsStopsAtTheFirstRunOfThatLength() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            TinyLM model = Fixtures.model(m, 3, V, 16, 0f, 8, 8);
+            TrainConfig cfg = Fixtures.config(3).steps(400).evalEvery(10)
+                    .earlyStop(EarlyStop.atLeast("eval_accuracy", 0.999).heldFor(3)).build();
+            try (Trainer t = Trainer.builder().model(model).config(cfg).trainData(Fixtures.affineTask(V))
+                    .evalData(Fixtures.affineTask(V)).build()) {
+                TrainResult r = t.run();
+                assertTrue(r.stoppedEarly());
+                double[] acc = r.metrics().values("eval_accuracy");
+                int n = acc.length;
+                assertTrue(n >= 3, "evaluations: " + n);
+                for (int i = n - 3; i < n; i++) {
+                    assertTrue(acc[i] >= 0.999, "evaluation " + i + ": " + acc[i]);
+                }
+                // no earlier three in a row reached it, or the run would have stopped there
+                for (int i = 0; i + 3 < n; i++) {
+                    assertFalse(acc[i] >= 0.999 && acc[i + 1] >= 0.999 && acc[i + 2] >= 0.999, "stopped late at " + i);
+                }
+                // it ends at the evaluation that completes the run of three
+                assertEquals(n * 10L, r.steps());
+            }
+        }
+    }
+
+    @Test
+    void earlyStopHeldForFewerThanOneEvaluationIsRefused() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> EarlyStop.atLeast("eval_accuracy", 0.9).heldFor(0));
+        assertTrue(e.getMessage().contains("eval_accuracy") && e.getMessage().contains("at least 1"), e.getMessage());
+        assertEquals("eval_accuracy >= 0.9 at 2 evaluations in a row",
+                EarlyStop.atLeast("eval_accuracy", 0.9).heldFor(2).toString());
+    }
+
+    @Test
     void unknownEarlyStopMetricFailsNamingTheMetrics() {
         try (NDManager m = NDManager.newBaseManager()) {
             TinyLM model = Fixtures.model(m, 3, V, 8, 0f, 8, 8);
