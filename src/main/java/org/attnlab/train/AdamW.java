@@ -78,9 +78,19 @@ public final class AdamW implements AutoCloseable {
      * true}), 2^18 against 2^20: small 52.2 against 58.0 ms, mid 284.6-285.5 against 287.0-291.5 ms (three runs), large the
      * same within its spread (1662 against 1685 ms); the update alone at mid 25.4 against 32.6-35.1 ms. The update
      * is element-wise, so the group size changes no number. A model of 3.7M parameters gets about 15 groups, 12M
-     * about 50 (12 ops each).
+     * about 50 (12 ops each). On a GPU there is no such cache to fit and every op costs host time the device waits
+     * for, so there a group holds every parameter of its data type ({@link #groupLimit}).
      */
     static final long DEFAULT_GROUP_ELEMENTS = 1L << 18;
+
+    /**
+     * Elements per flat group on a device, unless the builder set a size: {@link #DEFAULT_GROUP_ELEMENTS} on the
+     * CPU (the cache), no limit on a GPU (one group per data type: fewest ops; on one H200 the mid and large models'
+     * CPU-sized groups cost 1155 and 2038 ops per step against PyTorch's 905 and 1311).
+     */
+    static long groupLimit(ai.djl.Device device) {
+        return device.isGpu() ? Long.MAX_VALUE : DEFAULT_GROUP_ELEMENTS;
+    }
 
     private static final NDIndex ALL = new NDIndex(":");
 
@@ -98,8 +108,8 @@ public final class AdamW implements AutoCloseable {
     private long step;
 
     /**
-     * Parameters of one data type and device, at most {@link #DEFAULT_GROUP_ELEMENTS} elements together (or one
-     * larger array), whose moments live in one flat buffer each: the moment math of an update is a dozen ops per
+     * Parameters of one data type and device, at most {@link #groupLimit} elements together (or one larger
+     * array), whose moments live in one flat buffer each: the moment math of an update is a dozen ops per
      * group whatever the number of arrays in it (PyTorch's multi-tensor idea).
      * {@code firstMoments}/{@code secondMoments} hold views into {@code m}/{@code v}, one per parameter, and the
      * update is written into {@code update} whose per-parameter views {@code updateViews} the parameters subtract.
@@ -161,7 +171,8 @@ public final class AdamW implements AutoCloseable {
             NDArray a = parameters.get(i).getArray();
             String key = a.getDataType() + "@" + a.getDevice();
             Group g = open.get(key);
-            if (g == null || sizes.get(g) + a.size() > b.groupElements) {
+            long limit = b.groupElements > 0 ? b.groupElements : groupLimit(a.getDevice());
+            if (g == null || sizes.get(g) + a.size() > limit) {
                 g = new Group();
                 open.put(key, g);
                 sizes.put(g, 0L);
@@ -488,7 +499,7 @@ public final class AdamW implements AutoCloseable {
         private double eps = 1e-8;
         private double weightDecay = 0.01;
         private DecayRule decayRule = DecayRule.MATRICES_ONLY;
-        private long groupElements = DEFAULT_GROUP_ELEMENTS;
+        private long groupElements;  // 0: groupLimit(device)
 
         private Builder() {
         }

@@ -172,7 +172,7 @@ class AdamWTest {
         // summation block, in one group and in several
         long[][] shapes = {{37, 53}, {129}, {1}, {3, 7, 11}, {4099}, {64, 64}, {5, 1}, {1031}};
         try (NDManager m = NDManager.newBaseManager()) {
-            for (long group : new long[] {AdamW.DEFAULT_GROUP_ELEMENTS, 3000, 1}) {
+            for (long group : new long[] {Long.MAX_VALUE, AdamW.DEFAULT_GROUP_ELEMENTS, 3000, 1}) {
                 for (long seed = 1; seed <= 3; seed++) {
                     PairList<String, Parameter> params = shaped(m, shapes, seed);
                     try (AdamW opt = AdamW.builder().groupElements(group).build(params, m)) {
@@ -186,6 +186,12 @@ class AdamWTest {
                 }
             }
         }
+    }
+
+    @Test
+    void groupsFitTheCacheOnTheCpuAndHoldEverythingOnAGpu() {
+        assertEquals(AdamW.DEFAULT_GROUP_ELEMENTS, AdamW.groupLimit(ai.djl.Device.cpu()));
+        assertEquals(Long.MAX_VALUE, AdamW.groupLimit(ai.djl.Device.gpu()));
     }
 
     @Test
