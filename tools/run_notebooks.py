@@ -15,6 +15,8 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 from nbconvert import HTMLExporter
 
+import notebook_names
+
 KERNEL = "java"
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TEMPLATES = os.path.join(ROOT, "environment", "nbconvert")
@@ -111,9 +113,10 @@ def main():
                     help="fail a notebook whose exercise checks say 'not yet' (for notebooks/solutions)")
     a = ap.parse_args()
 
-    missing = [n for n in a.notebooks if not os.path.isfile(n)]
-    if missing:
-        sys.exit("run_notebooks: no such notebook: " + ", ".join(missing))
+    try:
+        a.notebooks = notebook_names.resolve(a.notebooks, os.path.join(ROOT, "notebooks"))
+    except ValueError as e:
+        sys.exit(f"run_notebooks: {e}")
     os.makedirs(a.out, exist_ok=True)
     preset = os.environ.get("ATTNLAB_PRESET", "quick")
     rows = []
