@@ -21,6 +21,8 @@ import time
 
 from jupyter_client.manager import start_new_kernel
 
+import kernel_signals
+
 SETUP = """
 import org.attnlab.data.*;
 import org.attnlab.model.*;
@@ -134,6 +136,7 @@ def run(kernel, timeout):
 
 
 def main():
+    kernel_signals.take_sigint()
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--kernel", default="java")
     ap.add_argument("--timeout", type=int, default=30, help="seconds a cell may take to answer after the interrupt")
