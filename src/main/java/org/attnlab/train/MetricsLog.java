@@ -85,6 +85,11 @@ public final class MetricsLog {
         return rowsOf(metric).stream().mapToDouble(values::get).toArray();
     }
 
+    /** The values of {@code metric} logged by one run, in log order. */
+    public double[] values(String run, String metric) {
+        return rowsOf(metric).stream().filter(i -> runs.get(i).equals(run)).mapToDouble(values::get).toArray();
+    }
+
     /** The last value logged for {@code metric}, if any. */
     public OptionalDouble last(String metric) {
         for (int i = values.size() - 1; i >= 0; i--) {

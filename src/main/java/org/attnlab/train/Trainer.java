@@ -435,7 +435,8 @@ public final class Trainer implements AutoCloseable {
     /**
      * Restores a checkpoint written by {@link #saveCheckpoint} (or by {@link #run()}): parameters and optimiser
      * state in place, the step count, and, if this trainer's metrics log is empty, the metrics saved beside it.
-     * Rows after the checkpoint's step are dropped from the log. The checkpoint's seed must equal the config's.
+     * Rows after the checkpoint's step are dropped from the log. The checkpoint's seed must equal the config's. An
+     * {@link EarlyStop#heldFor} count goes on from the evaluations in the saved metrics (none saved: from zero).
      */
     public void loadCheckpoint(Path file) {
         Checkpoint.Header h = Checkpoint.readHeader(file);
@@ -454,6 +455,14 @@ public final class Trainer implements AutoCloseable {
             log.addAll(MetricsLog.readCsv(metrics));
         }
         log.truncateAfter(run, step);
+        evaluationsAtTarget = 0;    // an early stop held over several evaluations counts on from the saved metrics
+        EarlyStop es = config.earlyStop();
+        if (es != null) {
+            double[] v = log.values(run, es.metric());
+            for (int i = v.length - 1; i >= 0 && es.reached(v[i]); i--) {
+                evaluationsAtTarget++;
+            }
+        }
     }
 
     private static Path metricsFileFor(Path checkpoint) {

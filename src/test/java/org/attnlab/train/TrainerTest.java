@@ -114,6 +114,46 @@ class TrainerTest {
     }
 
     @Test
+    void earlyStopHeldAcrossAResumeStopsWhereAnUninterruptedRunStops(@TempDir Path dir) {
+        TrainConfig.Builder cfg = Fixtures.config(3).steps(400).evalEvery(10)
+                .earlyStop(EarlyStop.atLeast("eval_accuracy", 0.999).heldFor(3));
+        long stop;
+        try (NDManager m = NDManager.newBaseManager()) {
+            try (Trainer t = Trainer.builder().model(Fixtures.model(m, 3, V, 16, 0f, 8, 8)).config(cfg.build())
+                    .trainData(Fixtures.affineTask(V)).evalData(Fixtures.affineTask(V)).build()) {
+                TrainResult r = t.run();
+                assertTrue(r.stoppedEarly());
+                stop = r.steps();
+            }
+        }
+        // crash 5 steps before that stop: the checkpoint 5 steps earlier holds two of the three evaluations
+        TrainConfig withCheckpoints = cfg.checkpointEvery(10, dir).build();
+        try (NDManager m = NDManager.newBaseManager()) {
+            ProgressListener crash = new ProgressListener() {
+                @Override
+                public void onStep(ProgressListener.Progress p) {
+                    if (p.step() == stop - 5) {
+                        throw new IllegalStateException("simulated crash");
+                    }
+                }
+            };
+            try (Trainer t = Trainer.builder().model(Fixtures.model(m, 3, V, 16, 0f, 8, 8)).config(withCheckpoints)
+                    .trainData(Fixtures.affineTask(V)).evalData(Fixtures.affineTask(V)).runName("held")
+                    .listener(crash).build()) {
+                assertThrows(IllegalStateException.class, t::run);
+            }
+            try (Trainer t = Trainer.builder().model(Fixtures.model(m, 77, V, 16, 0f, 8, 8)).config(withCheckpoints)
+                    .trainData(Fixtures.affineTask(V)).evalData(Fixtures.affineTask(V)).runName("held").build()) {
+                t.loadCheckpoint(t.checkpointFile());
+                assertEquals(stop - 10, t.stepsDone());
+                TrainResult r = t.run();
+                assertTrue(r.stoppedEarly());
+                assertEquals(stop, r.steps(), "the resumed run stops where the uninterrupted one did");
+            }
+        }
+    }
+
+    @Test
     void earlyStopHeldForFewerThanOneEvaluationIsRefused() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> EarlyStop.atLeast("eval_accuracy", 0.9).heldFor(0));
