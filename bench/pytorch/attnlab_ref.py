@@ -131,6 +131,8 @@ def path_chunked(q, k, v, w, beta, scale: float, chunk: int) -> torch.Tensor:
     intra = intra + causal_bias(c, q.dtype, q.device)
     q_tilde = qc - qwt @ wc                                                        # q_i^T H_i..H_start
     k_tilde = kc - (wk.transpose(-1, -2) @ t.transpose(-1, -2)) @ wc               # H_end..H_{j+1} k_j
+    # the chunk products as D x D updates: q^T P_b = q^T - q^T U_b, U_b = W_b^T T_b W_b
+    u = (wc.transpose(-1, -2) @ t) @ wc if nc > 2 else None                       # (B,H,nc,D,D)
 
     mx = intra.amax(dim=4, keepdim=True).detach()                                  # (B,H,nc,C,1)
     p = (intra - mx).exp()
@@ -150,8 +152,7 @@ def path_chunked(q, k, v, w, beta, scale: float, chunk: int) -> torch.Tensor:
         acc = acc * alpha + pb @ vb
         mx = m_new
         if step < nc - 1:
-            wb, tb = wc[:, :, :nc - step], t[:, :, :nc - step]
-            q_run = q_run - ((q_run @ wb.transpose(-1, -2)) @ tb) @ wb              # q^T <- q^T P_b
+            q_run = q_run - q_run @ u[:, :, :nc - step]                             # q^T <- q^T P_b
     done.append(acc / norm)
     out = torch.cat(done, dim=2) if len(done) > 1 else done[0]
     out = out.reshape(b, h, nc * c, dv)

@@ -505,6 +505,10 @@ public final class AttentionOps {
         NDArray qTilde = qc.sub(qwt.matMul(wc));                                  // q_i^T H_i..H_start
         NDArray kTilde = kc.sub(transposeLast(wk).matMul(transposeLast(t)).matMul(wc)); // H_end..H_{j+1} k_j
 
+        // the chunk products as D x D updates, made once for every chunk the scan crosses:
+        // q^T P_b = q^T - q^T U_b with U_b = W_b^T T_b W_b (one matmul a step instead of three)
+        NDArray u = nc > 2 ? transposeLast(wc).matMul(t).matMul(wc) : null;      // (nc,B,H,D,D)
+
         // online softmax state for the active query chunks, started from the diagonal blocks
         NDArray mx = intra.max(new int[] {4}, true).stopGradient();              // (nc,B,H,C,1)
         NDArray p = intra.sub(mx).exp();
@@ -541,8 +545,8 @@ public final class AttentionOps {
             acc = acc.mul(alpha).add(pb.matMul(vb));
             mx = mNew;
             if (step < nc - 1) {
-                NDArray wb = inScope(scope, wc.get(keyChunks)), tb = inScope(scope, t.get(keyChunks));
-                qRun = qRun.sub(qRun.matMul(transposeLast(wb)).matMul(tb).matMul(wb)); // q^T <- q^T P_b
+                NDArray ub = inScope(scope, u.get(keyChunks));
+                qRun = qRun.sub(qRun.matMul(ub));                                 // q^T <- q^T P_b
             }
             NDManager next = m.newSubManager();
             for (NDArray x : new NDArray[] {acc, norm, mx, qRun}) {
