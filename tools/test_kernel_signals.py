@@ -1,5 +1,6 @@
 """A kernel started from a background job can still take SIGINT once take_sigint() has run."""
 import os
+import signal
 import subprocess
 import sys
 import unittest
@@ -20,7 +21,6 @@ print("ignored" if ignored & (1 << (signal.SIGINT - 1)) else "default")
 
 def sigint_in_grandchild(mode):
     """Runs a Python child with SIGINT ignored (as a background job has it); says how its own child gets SIGINT."""
-    import signal
     return subprocess.run([sys.executable, "-c", CHILD.format(tools=TOOLS), mode], capture_output=True, text=True,
                           preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN), timeout=30).stdout.strip()
 
