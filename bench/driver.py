@@ -225,75 +225,121 @@ def model_timing(args, preset):
         v, d, h, n, b, length = SIZES[size]
         for kind in preset["kinds"]:
             spec = dict(kind=kind, vocab=v, d_model=d, heads=h, layers=n, batch=b, length=length, chunk=64, seed=1)
-            l0 = load()
-            j, t = pair(args)
-            workers = {"djl": j, "pytorch": t}
-            if args.baseline_cp:
-                workers = {"djl_base": Worker("djl_base", java_cmd(args, "serve", cp=args.baseline_cp),
-                                              {**env_for(args.threads), **args.baseline_env}), **workers}
-            try:
-                setup = {e: w.ask(cmd="model", **spec) for e, w in workers.items()}
-                ops = {e: w.ask(cmd="ops") for e, w in workers.items()}
-                cpus = {what: {} for what in ("forward", "train")}
-                times, warmed = {}, {}
-                for what in ("forward", "train"):
-                    warmed[what] = warm(workers, what, args.warmup, args.warmup_s)
-                    times[what] = alternate(workers, what, args.reps, cpus[what])
-            finally:
-                for w in workers.values():
-                    w.close()
-            l1 = load()
-            for what, per in times.items():
-                med = {e: statistics.median(ms) for e, ms in per.items()}
-                cpu = cpus[what]
-                for e, ms in per.items():
-                    raw += [{"size": size, "kind": kind, "what": what, "engine": e, "rep": i, "ms": x,
-                             "cpu_ms": cpu[e][i]} for i, x in enumerate(ms)]
-                row = {"size": size, "kind": kind, "what": what, "vocab": v, "d_model": d, "heads": h,
-                       "layers": n, "batch": b, "length": length, "params": setup["djl"]["params"],
-                       "warmup_reps": warmed[what]}
-                for e in workers:
-                    row[f"{e}_ms"] = med[e]
-                    row[f"{e}_min_ms"] = min(per[e])
-                    row[f"{e}_spread"] = (max(per[e]) - min(per[e])) / med[e]
-                    row[f"{e}_cpu_ms"] = statistics.median(cpu[e])
-                    row[f"{e}_cpu_spread"] = (max(cpu[e]) - min(cpu[e])) / row[f"{e}_cpu_ms"]
-                row["cpu_ratio"] = row["djl_cpu_ms"] / row["pytorch_cpu_ms"]
-                if "djl_base" in workers:
-                    row["base_cpu_ratio"] = row["djl_base_cpu_ms"] / row["pytorch_cpu_ms"]
-                row.update({"ratio": med["djl"] / med["pytorch"],
-                            "ratio_of_min": min(per["djl"]) / min(per["pytorch"])})
-                if "djl_base" in workers:
-                    row["base_ratio"] = med["djl_base"] / med["pytorch"]
-                    row["speedup_vs_base"] = med["djl_base"] / med["djl"]
-                for e in workers:
-                    row[f"{e}_tokens_per_s"] = b * length / med[e] * 1e3
-                    row[f"{e}_step_peak_mb"] = setup[e]["peak_mb"]
-                    row[f"{e}_rss_mb"] = setup[e]["rss_mb"]
-                    for ph in ("forward", "backward", "optimizer", "step"):
-                        row[f"{e}_ops_{ph}"] = ops[e][ph]
-                if args.device == "gpu":
-                    row.update(gpu_memory(setup))
-                    for e in workers:   # wall time per top-level op: the host cost where the GPU waits on the host
-                        row[f"{e}_us_per_op"] = med[e] * 1e3 / ops[e]["step" if what == "train" else "forward"]
-                row.update({"load_before": l0[0], "load_after": l1[0], "threads": args.threads, "reps": args.reps})
-                rows.append(row)
-                r = rows[-1]
-                base = (f"  (base {r['djl_base_ms']:.1f} ms, ratio {r['base_ratio']:.2f}, ops {r['djl_base_ops_step']})"
-                        if "djl_base" in workers else "")
-                base = base + (f" cpu {r['djl_base_cpu_ms']:.1f} ms, cpu ratio {r['base_cpu_ratio']:.2f}"
-                               if "djl_base" in workers else "")
-                gpu = (f"  GPU MB used {r['djl_gpu_used_mb']:.0f}/{r['pytorch_gpu_used_mb']:.0f} (PyTorch peak "
-                       f"allocated {r['pytorch_gpu_peak_alloc_mb']:.0f})" if args.device == "gpu" else "")
-                print(f"model {size:>5} {kind:>8} {what:>7}: DJL {r['djl_ms']:9.1f} ms  PyTorch {r['pytorch_ms']:9.1f}"
-                      f" ms  ratio {r['ratio']:.2f}  cpu ms {r['djl_cpu_ms']:.1f}/{r['pytorch_cpu_ms']:.1f} cpu ratio"
-                      f" {r['cpu_ratio']:.2f}  peak MB {r['djl_step_peak_mb']:.0f}/{r['pytorch_step_peak_mb']:.0f}"
-                      f"{gpu}  ops/step {r['djl_ops_step']}/{r['pytorch_ops_step']}{base}  warm-up {r['warmup_reps']}  load {l0[0]:.1f}->{l1[0]:.1f}",
-                      flush=True)
+            for pair_index in range(args.pairs):
+                rows, raw = _model_pair(args, size, kind, spec, pair_index, rows, raw)
+            if args.pairs > 1:
+                pairs_summary(rows, size, kind)
             # written after every size and kind, so a run stopped by a time limit keeps what it measured
             write_csv("model_timing.csv", rows)
             write_csv("model_timing_raw.csv", raw)
+            write_csv("model_pairs.csv", pair_rows(rows))
     return rows
+
+
+def pair_rows(rows: list[dict]) -> list[dict]:
+    """One row per size, kind and pass over the --pairs fresh worker pairs: the median, minimum and maximum of the
+    pairs' DJL / PyTorch ratios (medians of each pair's repetitions), wall and thread CPU."""
+    out = []
+    keys = []
+    for r in rows:
+        k = (r["size"], r["kind"], r["what"])
+        if k not in keys:
+            keys.append(k)
+    for k in keys:
+        mine = [r for r in rows if (r["size"], r["kind"], r["what"]) == k]
+        ratios = [r["ratio"] for r in mine]
+        cpu = [r["cpu_ratio"] for r in mine]
+        out.append({"size": k[0], "kind": k[1], "what": k[2], "pairs": len(mine),
+                    "ratio_median": statistics.median(ratios), "ratio_min": min(ratios), "ratio_max": max(ratios),
+                    "cpu_ratio_median": statistics.median(cpu), "cpu_ratio_min": min(cpu), "cpu_ratio_max": max(cpu),
+                    "djl_ms_median": statistics.median(r["djl_ms"] for r in mine),
+                    "pytorch_ms_median": statistics.median(r["pytorch_ms"] for r in mine)})
+        if all("base_ratio" in r for r in mine):   # --baseline-cp: the second DJL build's ratios too
+            base = [r["base_ratio"] for r in mine]
+            out[-1].update({"base_ratio_median": statistics.median(base), "base_ratio_min": min(base),
+                            "base_ratio_max": max(base)})
+    return out
+
+
+def pairs_summary(rows: list[dict], size: str, kind: str):
+    for r in pair_rows([r for r in rows if r["size"] == size and r["kind"] == kind]):
+        print(f"pairs {size:>5} {kind:>8} {r['what']:>7}: DJL / PyTorch over {r['pairs']} fresh pairs of workers: "
+              f"median {r['ratio_median']:.2f} (pairs {r['ratio_min']:.2f}-{r['ratio_max']:.2f}), thread CPU "
+              f"{r['cpu_ratio_median']:.2f} ({r['cpu_ratio_min']:.2f}-{r['cpu_ratio_max']:.2f})"
+              + (f"; base / PyTorch {r['base_ratio_median']:.2f} ({r['base_ratio_min']:.2f}-{r['base_ratio_max']:.2f})"
+                 if "base_ratio_median" in r else ""), flush=True)
+
+
+def _model_pair(args, size, kind, spec, pair_index, rows, raw):
+    """One fresh set of workers for one size and kind: set-up, op counts, warm-up and alternating repetitions of
+    both passes; appends to rows and raw and returns them."""
+    v, d, h, n, b, length = SIZES[size]
+    l0 = load()
+    j, t = pair(args)
+    workers = {"djl": j, "pytorch": t}
+    if args.baseline_cp:
+        workers = {"djl_base": Worker("djl_base", java_cmd(args, "serve", cp=args.baseline_cp),
+                                      {**env_for(args.threads), **args.baseline_env}), **workers}
+    try:
+        setup = {e: w.ask(cmd="model", **spec) for e, w in workers.items()}
+        ops = {e: w.ask(cmd="ops") for e, w in workers.items()}
+        cpus = {what: {} for what in ("forward", "train")}
+        times, warmed = {}, {}
+        for what in ("forward", "train"):
+            warmed[what] = warm(workers, what, args.warmup, args.warmup_s)
+            times[what] = alternate(workers, what, args.reps, cpus[what])
+    finally:
+        for w in workers.values():
+            w.close()
+    l1 = load()
+    for what, per in times.items():
+        med = {e: statistics.median(ms) for e, ms in per.items()}
+        cpu = cpus[what]
+        for e, ms in per.items():
+            raw += [{"size": size, "kind": kind, "what": what, "pair": pair_index, "engine": e, "rep": i, "ms": x,
+                     "cpu_ms": cpu[e][i]} for i, x in enumerate(ms)]
+        row = {"size": size, "kind": kind, "what": what, "pair": pair_index, "vocab": v, "d_model": d, "heads": h,
+               "layers": n, "batch": b, "length": length, "params": setup["djl"]["params"],
+               "warmup_reps": warmed[what]}
+        for e in workers:
+            row[f"{e}_ms"] = med[e]
+            row[f"{e}_min_ms"] = min(per[e])
+            row[f"{e}_spread"] = (max(per[e]) - min(per[e])) / med[e]
+            row[f"{e}_cpu_ms"] = statistics.median(cpu[e])
+            row[f"{e}_cpu_spread"] = (max(cpu[e]) - min(cpu[e])) / row[f"{e}_cpu_ms"]
+        row["cpu_ratio"] = row["djl_cpu_ms"] / row["pytorch_cpu_ms"]
+        if "djl_base" in workers:
+            row["base_cpu_ratio"] = row["djl_base_cpu_ms"] / row["pytorch_cpu_ms"]
+        row.update({"ratio": med["djl"] / med["pytorch"],
+                    "ratio_of_min": min(per["djl"]) / min(per["pytorch"])})
+        if "djl_base" in workers:
+            row["base_ratio"] = med["djl_base"] / med["pytorch"]
+            row["speedup_vs_base"] = med["djl_base"] / med["djl"]
+        for e in workers:
+            row[f"{e}_tokens_per_s"] = b * length / med[e] * 1e3
+            row[f"{e}_step_peak_mb"] = setup[e]["peak_mb"]
+            row[f"{e}_rss_mb"] = setup[e]["rss_mb"]
+            for ph in ("forward", "backward", "optimizer", "step"):
+                row[f"{e}_ops_{ph}"] = ops[e][ph]
+        if args.device == "gpu":
+            row.update(gpu_memory(setup))
+            for e in workers:   # wall time per top-level op: the host cost where the GPU waits on the host
+                row[f"{e}_us_per_op"] = med[e] * 1e3 / ops[e]["step" if what == "train" else "forward"]
+        row.update({"load_before": l0[0], "load_after": l1[0], "threads": args.threads, "reps": args.reps})
+        rows.append(row)
+        r = rows[-1]
+        base = (f"  (base {r['djl_base_ms']:.1f} ms, ratio {r['base_ratio']:.2f}, ops {r['djl_base_ops_step']})"
+                if "djl_base" in workers else "")
+        base = base + (f" cpu {r['djl_base_cpu_ms']:.1f} ms, cpu ratio {r['base_cpu_ratio']:.2f}"
+                       if "djl_base" in workers else "")
+        gpu = (f"  GPU MB used {r['djl_gpu_used_mb']:.0f}/{r['pytorch_gpu_used_mb']:.0f} (PyTorch peak "
+               f"allocated {r['pytorch_gpu_peak_alloc_mb']:.0f})" if args.device == "gpu" else "")
+        print(f"model {size:>5} {kind:>8} {what:>7}: DJL {r['djl_ms']:9.1f} ms  PyTorch {r['pytorch_ms']:9.1f}"
+              f" ms  ratio {r['ratio']:.2f}  cpu ms {r['djl_cpu_ms']:.1f}/{r['pytorch_cpu_ms']:.1f} cpu ratio"
+              f" {r['cpu_ratio']:.2f}  peak MB {r['djl_step_peak_mb']:.0f}/{r['pytorch_step_peak_mb']:.0f}"
+              f"{gpu}  ops/step {r['djl_ops_step']}/{r['pytorch_ops_step']}{base}  warm-up {r['warmup_reps']}  load {l0[0]:.1f}->{l1[0]:.1f}",
+              flush=True)
+    return rows, raw
 
 
 def gpu_memory(setup: dict) -> dict:
@@ -383,6 +429,9 @@ def parse_args(argv=None):
     ap.add_argument("--baseline-env", default="",
                     help="with --baseline-cp: environment variables for the second DJL build only, as 'K=V K2=V2' "
                          "(e.g. malloc settings; --baseline-cp may then name the same classes)")
+    ap.add_argument("--pairs", type=int, default=1,
+                    help="model timing: fresh worker pairs per size and kind (1-20; default 1); with more than one, "
+                         "model_pairs.csv and a 'pairs' line give the median and range of the pairs' ratios")
     ap.add_argument("--sizes", default=None, help="comma-separated subset of " + ",".join(SIZES))
     ap.add_argument("--kinds", default=None, help="comma-separated subset of standard,path")
     ap.add_argument("--out", default=os.path.join(ROOT, "build", "bench"))
@@ -405,6 +454,8 @@ def parse_args(argv=None):
     for name in ("reps", "threads", "steps"):
         if getattr(args, name) is not None and getattr(args, name) < 1:
             ap.error(f"--{name} must be at least 1; got {getattr(args, name)}")
+    if not 1 <= args.pairs <= 20:
+        ap.error(f"--pairs must be 1 to 20 fresh worker pairs per size and kind; got {args.pairs}")
     if args.warmup is not None and args.warmup < 0:
         ap.error(f"--warmup must be 0 or more; got {args.warmup}")
     if args.warmup_s is not None and not (args.warmup_s >= 0 and math.isfinite(args.warmup_s)):

@@ -68,6 +68,9 @@ class ArgumentErrors(unittest.TestCase):
         self.assertIn("--kinds: unknown ['linear']", parse_error(["--java-cp", "a", "--kinds", "linear"]))
         self.assertIn("invalid choice: 'tpu'", parse_error(["--java-cp", "a", "--device", "tpu"]))
         self.assertIn("--reps must be at least 1; got 0", parse_error(["--java-cp", "a", "--reps", "0"]))
+        self.assertIn("--pairs must be 1 to 20 fresh worker pairs per size and kind; got 0",
+                      parse_error(["--java-cp", "a", "--pairs", "0"]))
+        self.assertIn("got 21", parse_error(["--java-cp", "a", "--pairs", "21"]))
         self.assertIn("--warmup must be 0 or more; got -1", parse_error(["--java-cp", "a", "--warmup", "-1"]))
         self.assertIn("--warmup-s must be a number of seconds >= 0; got -2.0",
                       parse_error(["--java-cp", "a", "--warmup-s", "-2"]))
@@ -171,6 +174,23 @@ class FastFailures(unittest.TestCase):
             driver.java_info(a)
         self.assertIn("cannot start the Java side (/nonexistent/run", str(e.exception))
 
+
+
+class PairSummary(unittest.TestCase):
+    def test_pairs_are_summarised_per_size_kind_and_pass_by_median_and_range(self):
+        def row(size, what, ratio, cpu, djl, pt):
+            return {"size": size, "kind": "standard", "what": what, "ratio": ratio, "cpu_ratio": cpu,
+                    "djl_ms": djl, "pytorch_ms": pt}
+        rows = [row("mid", "train", 1.2, 1.1, 12, 10), row("mid", "forward", 0.9, 0.8, 9, 10),
+                row("mid", "train", 0.9, 1.0, 9, 10), row("mid", "train", 1.0, 1.3, 11, 11),
+                row("large", "train", 2.0, 2.0, 20, 10)]
+        out = driver.pair_rows(rows)
+        self.assertEqual([(r["size"], r["what"], r["pairs"]) for r in out],
+                         [("mid", "train", 3), ("mid", "forward", 1), ("large", "train", 1)])
+        mid = out[0]
+        self.assertEqual((mid["ratio_median"], mid["ratio_min"], mid["ratio_max"]), (1.0, 0.9, 1.2))
+        self.assertEqual((mid["cpu_ratio_median"], mid["cpu_ratio_min"], mid["cpu_ratio_max"]), (1.1, 1.0, 1.3))
+        self.assertEqual((mid["djl_ms_median"], mid["pytorch_ms_median"]), (11, 10))
 
 if __name__ == "__main__":
     unittest.main()
