@@ -108,8 +108,20 @@ class Worker:
         self.log.close()
 
 
+MALLOC_ENV_FILE = os.path.join(ROOT, "environment", "malloc.env")
+
+
+def lab_malloc_env() -> dict:
+    """The glibc malloc settings ./lab gives every JVM (environment/malloc.env), for the DJL worker."""
+    sys.path.insert(0, os.path.join(ROOT, "tools"))
+    from write_kernelspec import read_env_file
+    return read_env_file(MALLOC_ENV_FILE)
+
+
 def env_for(threads: int, device: str = "cpu") -> dict:
-    env = dict(os.environ)
+    """The workers' environment: this one without MALLOC_* (./lab exports the JVMs' settings; each worker gets its
+    own: the DJL worker the lab's, PyTorch glibc's defaults unless --pytorch-env), with the thread settings."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_")}
     env.update(OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
     if device == "gpu":
         env["NVIDIA_TF32_OVERRIDE"] = "0"   # cuBLAS / cuDNN never use TF32, in either process
@@ -133,6 +145,8 @@ def java_cmd(args, *rest, cp=None):
 
 def java_env(args) -> dict:
     env = env_for(args.threads, args.device)
+    if args.djl_malloc == "lab":
+        env.update(lab_malloc_env())
     if args.java_cmd:
         env["JAVA_OPTS"] = " ".join(filter(None, [env.get("JAVA_OPTS", ""), *thread_flags(args.threads)]))
         env["ATTNLAB_THREADS"] = str(args.threads)
@@ -142,7 +156,8 @@ def java_env(args) -> dict:
 def pair(args):
     j = Worker("djl", java_cmd(args, "serve", "--device", args.device), java_env(args))
     t = Worker("pytorch", [sys.executable, os.path.join(HERE, "pytorch", "worker.py"), "--threads",
-                           str(args.threads), "--device", args.device], env_for(args.threads, args.device))
+                           str(args.threads), "--device", args.device],
+               {**env_for(args.threads, args.device), **args.pytorch_env})
     return j, t
 
 
@@ -429,6 +444,12 @@ def parse_args(argv=None):
     ap.add_argument("--baseline-env", default="",
                     help="with --baseline-cp: environment variables for the second DJL build only, as 'K=V K2=V2' "
                          "(e.g. malloc settings; --baseline-cp may then name the same classes)")
+    ap.add_argument("--djl-malloc", default="lab", choices=["lab", "glibc"],
+                    help="the DJL worker's glibc malloc settings: the lab's (environment/malloc.env, as ./lab runs "
+                         "every JVM; default) or glibc's defaults")
+    ap.add_argument("--pytorch-env", default="",
+                    help="environment variables for the PyTorch worker only, as 'K=V K2=V2' (e.g. the lab's malloc "
+                         "settings, to see what they do for PyTorch)")
     ap.add_argument("--pairs", type=int, default=1,
                     help="model timing: fresh worker pairs per size and kind (1-20; default 1); with more than one, "
                          "model_pairs.csv and a 'pairs' line give the median and range of the pairs' ratios")
@@ -449,6 +470,11 @@ def parse_args(argv=None):
     if pairs and not args.baseline_cp:
         ap.error("--baseline-env applies to the --baseline-cp worker; give --baseline-cp too")
     args.baseline_env = dict(p.split("=", 1) for p in pairs)
+    py_pairs = shlex.split(args.pytorch_env)
+    bad_py = [p for p in py_pairs if "=" not in p or p.startswith("=")]
+    if bad_py:
+        ap.error(f"--pytorch-env: each entry must be NAME=VALUE; got {bad_py}")
+    args.pytorch_env = dict(p.split("=", 1) for p in py_pairs)
     if args.baseline_cp and args.device != "cpu":
         ap.error("--baseline-cp runs a second DJL build with plain java on the CPU; it cannot be used with --device gpu")
     for name in ("reps", "threads", "steps"):
@@ -538,6 +564,8 @@ def main():
     djl = java_info(args)
     info = {"started": datetime.datetime.now().isoformat(timespec="seconds"), "cpus": os.cpu_count(),
             "load_start": load(), "threads": args.threads, "reps": args.reps, "preset": args.preset,
+            "djl_malloc": lab_malloc_env() if args.djl_malloc == "lab" else "glibc defaults",
+            "pytorch_env": args.pytorch_env or "as given, without MALLOC_*",
             "python": platform.python_version(), "torch": torch.__version__,
             "java": djl["java"], "machine": platform.machine(), "cpu": cpu_name(), "device": args.device,
             "djl": djl["djl"], "djl_engine": djl["engine"], "warmup": args.warmup, "warmup_s": args.warmup_s, "tolerance": args.tol}

@@ -117,6 +117,35 @@ class JavaCommand(unittest.TestCase):
         self.assertEqual(driver.java_cmd(a, "serve", cp="BASE")[:1], ["java"])
 
 
+class MallocSettings(unittest.TestCase):
+    def setUp(self):
+        self.saved = {k: v for k, v in os.environ.items() if k.startswith("MALLOC_")}
+        os.environ["MALLOC_TRIM_THRESHOLD_"] = "123"   # as if ./lab had exported something else
+
+    def tearDown(self):
+        for k in [k for k in os.environ if k.startswith("MALLOC_")]:
+            del os.environ[k]
+        os.environ.update(self.saved)
+
+    def test_the_djl_worker_gets_the_labs_settings_and_pytorch_glibcs_defaults(self):
+        lab = driver.lab_malloc_env()
+        self.assertEqual(sorted(lab), ["MALLOC_MMAP_THRESHOLD_", "MALLOC_TOP_PAD_", "MALLOC_TRIM_THRESHOLD_"])
+        a = driver.parse_args(["--java-cp", "CP"])
+        env = driver.java_env(a)
+        for k, v in lab.items():
+            self.assertEqual(env[k], v)
+        plain = driver.env_for(1)
+        self.assertFalse([k for k in plain if k.startswith("MALLOC_")], "the PyTorch worker inherits none")
+        g = driver.parse_args(["--java-cp", "CP", "--djl-malloc", "glibc"])
+        self.assertFalse([k for k in driver.java_env(g) if k.startswith("MALLOC_")])
+
+    def test_pytorch_env_is_parsed_and_checked(self):
+        a = driver.parse_args(["--java-cp", "CP", "--pytorch-env", "MALLOC_TOP_PAD_=1 X=2"])
+        self.assertEqual(a.pytorch_env, {"MALLOC_TOP_PAD_": "1", "X": "2"})
+        self.assertIn("--pytorch-env: each entry must be NAME=VALUE; got ['X']",
+                      parse_error(["--java-cp", "a", "--pytorch-env", "X"]))
+
+
 class FastFailures(unittest.TestCase):
     def setUp(self):
         self.saved = sys.modules.get("torch")

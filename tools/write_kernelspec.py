@@ -6,6 +6,21 @@ import os
 import tempfile
 
 
+def read_env_file(path):
+    """NAME=VALUE per line; blank lines and '#' comments skipped; anything else is an error naming the line."""
+    out = {}
+    with open(path, encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            name, eq, value = line.partition("=")
+            if not eq or not name.strip() or not name.strip().replace("_", "").isalnum():
+                raise SystemExit(f"{path}:{n}: expected NAME=VALUE, got {line!r}")
+            out[name.strip()] = value.strip()
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--template", required=True)
@@ -15,6 +30,8 @@ def main():
     ap.add_argument("--toolkit-cp", required=True, help="the toolkit jar and its runtime dependencies")
     ap.add_argument("--home", required=True, help="the repository root (ATTNLAB_HOME)")
     ap.add_argument("--threads", default="1", help="PyTorch CPU threads (tiny models run fastest on one)")
+    ap.add_argument("--env-file", action="append", default=[],
+                    help="NAME=VALUE lines ('#' comments) added to the kernel's environment (environment/malloc.env)")
     ap.add_argument("--gpu", action="store_true", help="GPU build: DJL may fetch CUDA natives, so not offline")
     a = ap.parse_args()
 
@@ -38,6 +55,8 @@ def main():
         spec = fill(json.load(f))
     if a.gpu:
         spec["env"].pop("DJL_OFFLINE", None)
+    for path in a.env_file:
+        spec["env"].update(read_env_file(path))
     os.makedirs(os.path.dirname(a.out), exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=os.path.dirname(a.out), suffix=".tmp")
     with os.fdopen(fd, "w", encoding="utf-8") as f:
