@@ -380,11 +380,11 @@ def op_timing(args, preset):
             j, t = pair(args)
             try:
                 setup = {"djl": j.ask(cmd="op", **spec), "pytorch": t.ask(cmd="op", **spec)}
-                warm({"djl": j, "pytorch": t}, "op", args.warmup)
+                warmed = warm({"djl": j, "pytorch": t}, "op", args.warmup, args.op_warmup_s)
                 per = alternate({"djl": j, "pytorch": t}, "op", args.reps)
                 if op == "softmax":  # PyTorch's fused kernel, for reference (no DJL counterpart)
                     t.ask(cmd="op", **dict(spec, op="softmax_sdpa"))
-                    warm({"pytorch": t}, "op", args.warmup)
+                    warm({"pytorch": t}, "op", args.warmup, args.op_warmup_s)
                     sdpa = statistics.median(alternate({"pytorch": t}, "op", args.reps)["pytorch"])
             finally:
                 j.close()
@@ -394,7 +394,7 @@ def op_timing(args, preset):
                          "pytorch_ms": med["pytorch"], "ratio": med["djl"] / med["pytorch"],
                          "ratio_of_min": min(per["djl"]) / min(per["pytorch"]),
                          "djl_peak_mb": setup["djl"]["peak_mb"], "pytorch_peak_mb": setup["pytorch"]["peak_mb"],
-                         "pytorch_sdpa_ms": sdpa if op == "softmax" else "", "load": l0[0],
+                         "pytorch_sdpa_ms": sdpa if op == "softmax" else "", "warmup_reps": warmed, "load": l0[0],
                          "threads": args.threads, "reps": args.reps})
             if args.device == "gpu":
                 rows[-1].update(gpu_memory(setup))
@@ -433,6 +433,9 @@ def parse_args(argv=None):
     ap.add_argument("--warmup-s", type=float, default=None,
                     help="model timing: then more untimed repetitions until every worker has spent this many seconds in them "
                          f"(at most {WARMUP_MAX_REPS}; default: 15 cpu, 0 gpu)")
+    ap.add_argument("--op-warmup-s", type=float, default=5.0,
+                    help="op timing: untimed calls until every worker has spent this many seconds in them (at most "
+                         f"{WARMUP_MAX_REPS}; default 5: a cold JVM's Java side costs more per op than a warm one's)")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--steps", type=int, default=20, help="cross-check training steps")
     ap.add_argument("--tol", type=float, default=None,
@@ -484,6 +487,8 @@ def parse_args(argv=None):
         ap.error(f"--pairs must be 1 to 20 fresh worker pairs per size and kind; got {args.pairs}")
     if args.warmup is not None and args.warmup < 0:
         ap.error(f"--warmup must be 0 or more; got {args.warmup}")
+    if not (args.op_warmup_s >= 0 and math.isfinite(args.op_warmup_s)):
+        ap.error(f"--op-warmup-s must be a number of seconds >= 0; got {args.op_warmup_s}")
     if args.warmup_s is not None and not (args.warmup_s >= 0 and math.isfinite(args.warmup_s)):
         ap.error(f"--warmup-s must be a number of seconds >= 0; got {args.warmup_s}")
     parts = args.only.split(",")
@@ -564,6 +569,7 @@ def main():
     djl = java_info(args)
     info = {"started": datetime.datetime.now().isoformat(timespec="seconds"), "cpus": os.cpu_count(),
             "load_start": load(), "threads": args.threads, "reps": args.reps, "preset": args.preset,
+            "op_warmup_s": args.op_warmup_s,
             "djl_malloc": lab_malloc_env() if args.djl_malloc == "lab" else "glibc defaults",
             "pytorch_env": args.pytorch_env or "as given, without MALLOC_*",
             "python": platform.python_version(), "torch": torch.__version__,

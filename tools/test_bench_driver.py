@@ -72,6 +72,8 @@ class ArgumentErrors(unittest.TestCase):
                       parse_error(["--java-cp", "a", "--pairs", "0"]))
         self.assertIn("got 21", parse_error(["--java-cp", "a", "--pairs", "21"]))
         self.assertIn("--warmup must be 0 or more; got -1", parse_error(["--java-cp", "a", "--warmup", "-1"]))
+        self.assertIn("--op-warmup-s must be a number of seconds >= 0; got -1.0",
+                      parse_error(["--java-cp", "a", "--op-warmup-s", "-1"]))
         self.assertIn("--warmup-s must be a number of seconds >= 0; got -2.0",
                       parse_error(["--java-cp", "a", "--warmup-s", "-2"]))
         self.assertIn("--warmup-s must be a number of seconds >= 0; got nan",
