@@ -37,6 +37,8 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(HERE, "pytorch"))
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+from write_kernelspec import read_env_file  # noqa: E402  (the parser ./lab setup uses for the kernelspec)
 
 # name: (vocab, d_model, heads, layers, batch, length)
 SIZES = {
@@ -113,8 +115,6 @@ MALLOC_ENV_FILE = os.path.join(ROOT, "environment", "malloc.env")
 
 def lab_malloc_env() -> dict:
     """The glibc malloc settings ./lab gives every JVM (environment/malloc.env), for the DJL worker."""
-    sys.path.insert(0, os.path.join(ROOT, "tools"))
-    from write_kernelspec import read_env_file
     return read_env_file(MALLOC_ENV_FILE)
 
 
@@ -241,7 +241,7 @@ def model_timing(args, preset):
         for kind in preset["kinds"]:
             spec = dict(kind=kind, vocab=v, d_model=d, heads=h, layers=n, batch=b, length=length, chunk=64, seed=1)
             for pair_index in range(args.pairs):
-                rows, raw = _model_pair(args, size, kind, spec, pair_index, rows, raw)
+                _model_pair(args, size, kind, spec, pair_index, rows, raw)
             if args.pairs > 1:
                 pairs_summary(rows, size, kind)
             # written after every size and kind, so a run stopped by a time limit keeps what it measured
@@ -255,13 +255,10 @@ def pair_rows(rows: list[dict]) -> list[dict]:
     """One row per size, kind and pass over the --pairs fresh worker pairs: the median, minimum and maximum of the
     pairs' DJL / PyTorch ratios (medians of each pair's repetitions), wall and thread CPU."""
     out = []
-    keys = []
+    groups = {}   # in first-seen order
     for r in rows:
-        k = (r["size"], r["kind"], r["what"])
-        if k not in keys:
-            keys.append(k)
-    for k in keys:
-        mine = [r for r in rows if (r["size"], r["kind"], r["what"]) == k]
+        groups.setdefault((r["size"], r["kind"], r["what"]), []).append(r)
+    for k, mine in groups.items():
         ratios = [r["ratio"] for r in mine]
         cpu = [r["cpu_ratio"] for r in mine]
         out.append({"size": k[0], "kind": k[1], "what": k[2], "pairs": len(mine),
@@ -287,7 +284,7 @@ def pairs_summary(rows: list[dict], size: str, kind: str):
 
 def _model_pair(args, size, kind, spec, pair_index, rows, raw):
     """One fresh set of workers for one size and kind: set-up, op counts, warm-up and alternating repetitions of
-    both passes; appends to rows and raw and returns them."""
+    both passes; appends its rows to rows and its repetitions to raw."""
     v, d, h, n, b, length = SIZES[size]
     l0 = load()
     j, t = pair(args)
@@ -354,7 +351,6 @@ def _model_pair(args, size, kind, spec, pair_index, rows, raw):
               f" {r['cpu_ratio']:.2f}  peak MB {r['djl_step_peak_mb']:.0f}/{r['pytorch_step_peak_mb']:.0f}"
               f"{gpu}  ops/step {r['djl_ops_step']}/{r['pytorch_ops_step']}{base}  warm-up {r['warmup_reps']}  load {l0[0]:.1f}->{l1[0]:.1f}",
               flush=True)
-    return rows, raw
 
 
 def gpu_memory(setup: dict) -> dict:
