@@ -110,18 +110,25 @@ class Worker:
         self.log.close()
 
 
-MALLOC_ENV_FILE = os.path.join(ROOT, "environment", "malloc.env")
+NATIVE_ENV_FILE = os.path.join(ROOT, "environment", "native.env")
 
 
-def lab_malloc_env() -> dict:
-    """The glibc malloc settings ./lab gives every JVM (environment/malloc.env), for the DJL worker."""
-    return read_env_file(MALLOC_ENV_FILE)
+def lab_native_env() -> dict:
+    """The native-library settings ./lab gives every JVM (environment/native.env: glibc's allocator, ATen's kernels),
+    for the DJL worker."""
+    return read_env_file(NATIVE_ENV_FILE)
+
+
+def is_lab_setting(name: str) -> bool:
+    """A variable of the kind environment/native.env sets, which no worker inherits from the driver's environment."""
+    return name.startswith("MALLOC_") or name.startswith("ATEN_") or name in lab_native_env()
 
 
 def env_for(threads: int, device: str = "cpu") -> dict:
-    """The workers' environment: this one without MALLOC_* (./lab exports the JVMs' settings; each worker gets its
-    own: the DJL worker the lab's, PyTorch glibc's defaults unless --pytorch-env), with the thread settings."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_")}
+    """The workers' environment: this one without MALLOC_* and ATEN_* (./lab exports the JVMs' settings; each worker
+    gets its own: the DJL worker the lab's, PyTorch the libraries' defaults unless --pytorch-env), with the thread
+    settings."""
+    env = {k: v for k, v in os.environ.items() if not is_lab_setting(k)}
     env.update(OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
     if device == "gpu":
         env["NVIDIA_TF32_OVERRIDE"] = "0"   # cuBLAS / cuDNN never use TF32, in either process
@@ -145,8 +152,8 @@ def java_cmd(args, *rest, cp=None):
 
 def java_env(args) -> dict:
     env = env_for(args.threads, args.device)
-    if args.djl_malloc == "lab":
-        env.update(lab_malloc_env())
+    if args.djl_env == "lab":
+        env.update(lab_native_env())
     if args.java_cmd:
         env["JAVA_OPTS"] = " ".join(filter(None, [env.get("JAVA_OPTS", ""), *thread_flags(args.threads)]))
         env["ATTNLAB_THREADS"] = str(args.threads)
@@ -442,12 +449,12 @@ def parse_args(argv=None):
                          "'djl_base' (model timing only)")
     ap.add_argument("--baseline-env", default="",
                     help="with --baseline-cp: environment variables for the second DJL build only, as 'K=V K2=V2' "
-                         "(e.g. malloc settings; --baseline-cp may then name the same classes)")
-    ap.add_argument("--djl-malloc", default="lab", choices=["lab", "glibc"],
-                    help="the DJL worker's glibc malloc settings: the lab's (environment/malloc.env, as ./lab runs "
-                         "every JVM; default) or glibc's defaults")
+                         "(e.g. native-library settings; --baseline-cp may then name the same classes)")
+    ap.add_argument("--djl-env", default="lab", choices=["lab", "none"],
+                    help="the DJL worker's native-library settings: the lab's (environment/native.env: glibc's "
+                         "allocator, ATen's kernels, as ./lab runs every JVM; default) or none (the libraries' defaults)")
     ap.add_argument("--pytorch-env", default="",
-                    help="environment variables for the PyTorch worker only, as 'K=V K2=V2' (e.g. the lab's malloc "
+                    help="environment variables for the PyTorch worker only, as 'K=V K2=V2' (e.g. the lab's native "
                          "settings, to see what they do for PyTorch)")
     ap.add_argument("--pairs", type=int, default=1,
                     help="model timing: fresh worker pairs per size and kind (1-20; default 1); with more than one, "
@@ -566,8 +573,8 @@ def main():
     info = {"started": datetime.datetime.now().isoformat(timespec="seconds"), "cpus": os.cpu_count(),
             "load_start": load(), "threads": args.threads, "reps": args.reps, "preset": args.preset,
             "op_warmup_s": args.op_warmup_s,
-            "djl_malloc": lab_malloc_env() if args.djl_malloc == "lab" else "glibc defaults",
-            "pytorch_env": args.pytorch_env or "as given, without MALLOC_*",
+            "djl_env": lab_native_env() if args.djl_env == "lab" else "the libraries' defaults",
+            "pytorch_env": args.pytorch_env or "as given, without MALLOC_* and ATEN_*",
             "python": platform.python_version(), "torch": torch.__version__,
             "java": djl["java"], "machine": platform.machine(), "cpu": cpu_name(), "device": args.device,
             "djl": djl["djl"], "djl_engine": djl["engine"], "warmup": args.warmup, "warmup_s": args.warmup_s, "tolerance": args.tol}

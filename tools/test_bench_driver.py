@@ -119,27 +119,30 @@ class JavaCommand(unittest.TestCase):
         self.assertEqual(driver.java_cmd(a, "serve", cp="BASE")[:1], ["java"])
 
 
-class MallocSettings(unittest.TestCase):
+class NativeSettings(unittest.TestCase):
     def setUp(self):
-        self.saved = {k: v for k, v in os.environ.items() if k.startswith("MALLOC_")}
+        self.saved = {k: v for k, v in os.environ.items() if driver.is_lab_setting(k)}
         os.environ["MALLOC_TRIM_THRESHOLD_"] = "123"   # as if ./lab had exported something else
+        os.environ["ATEN_CPU_CAPABILITY"] = "default"
 
     def tearDown(self):
-        for k in [k for k in os.environ if k.startswith("MALLOC_")]:
+        for k in [k for k in os.environ if driver.is_lab_setting(k)]:
             del os.environ[k]
         os.environ.update(self.saved)
 
-    def test_the_djl_worker_gets_the_labs_settings_and_pytorch_glibcs_defaults(self):
-        lab = driver.lab_malloc_env()
-        self.assertEqual(sorted(lab), ["MALLOC_MMAP_THRESHOLD_", "MALLOC_TOP_PAD_", "MALLOC_TRIM_THRESHOLD_"])
+    def test_the_djl_worker_gets_the_labs_settings_and_pytorch_the_libraries_defaults(self):
+        lab = driver.lab_native_env()
+        self.assertEqual(sorted(lab), ["ATEN_CPU_CAPABILITY", "MALLOC_ARENA_MAX", "MALLOC_MMAP_THRESHOLD_",
+                                       "MALLOC_TOP_PAD_", "MALLOC_TRIM_THRESHOLD_"])
+        self.assertEqual(lab["ATEN_CPU_CAPABILITY"], "avx2")
         a = driver.parse_args(["--java-cp", "CP"])
         env = driver.java_env(a)
         for k, v in lab.items():
             self.assertEqual(env[k], v)
         plain = driver.env_for(1)
-        self.assertFalse([k for k in plain if k.startswith("MALLOC_")], "the PyTorch worker inherits none")
-        g = driver.parse_args(["--java-cp", "CP", "--djl-malloc", "glibc"])
-        self.assertFalse([k for k in driver.java_env(g) if k.startswith("MALLOC_")])
+        self.assertFalse([k for k in plain if driver.is_lab_setting(k)], "the PyTorch worker inherits none")
+        g = driver.parse_args(["--java-cp", "CP", "--djl-env", "none"])
+        self.assertFalse([k for k in driver.java_env(g) if driver.is_lab_setting(k)])
 
     def test_pytorch_env_is_parsed_and_checked(self):
         a = driver.parse_args(["--java-cp", "CP", "--pytorch-env", "MALLOC_TOP_PAD_=1 X=2"])

@@ -1,4 +1,4 @@
-"""write_kernelspec.py fills the kernel.json template and adds environment files (environment/malloc.env)."""
+"""write_kernelspec.py fills the kernel.json template and adds environment files (environment/native.env)."""
 import json
 import os
 import subprocess
@@ -20,8 +20,8 @@ class WriteKernelspec(unittest.TestCase):
                                "--home", "/home/lab", *extra], capture_output=True, text=True)
         return done, out
 
-    def test_the_malloc_settings_go_into_the_kernels_environment(self):
-        done, out = self.run_tool("--env-file", os.path.join(ROOT, "environment/malloc.env"))
+    def test_the_native_settings_go_into_the_kernels_environment(self):
+        done, out = self.run_tool("--env-file", os.path.join(ROOT, "environment/native.env"))
         self.assertEqual(done.returncode, 0, done.stderr)
         with open(out) as f:
             spec = json.load(f)
@@ -29,6 +29,8 @@ class WriteKernelspec(unittest.TestCase):
         self.assertEqual(env["MALLOC_MMAP_THRESHOLD_"], "1073741824")
         self.assertEqual(env["MALLOC_TRIM_THRESHOLD_"], "4294967296")
         self.assertEqual(env["MALLOC_TOP_PAD_"], "536870912")
+        self.assertEqual(env["MALLOC_ARENA_MAX"], "1")
+        self.assertEqual(env["ATEN_CPU_CAPABILITY"], "avx2")
         self.assertEqual(env["RJK_CLASSPATH"], "a.jar;b.jar")
         self.assertEqual(env["ATTNLAB_HOME"], "/home/lab")
         self.assertEqual(spec["argv"][0], "/j/java")

@@ -31,7 +31,7 @@ def main():
     ap.add_argument("--home", required=True, help="the repository root (ATTNLAB_HOME)")
     ap.add_argument("--threads", default="1", help="PyTorch CPU threads (tiny models run fastest on one)")
     ap.add_argument("--env-file", action="append", default=[],
-                    help="NAME=VALUE lines ('#' comments) added to the kernel's environment (environment/malloc.env)")
+                    help="NAME=VALUE lines ('#' comments) added to the kernel's environment (environment/native.env)")
     ap.add_argument("--gpu", action="store_true", help="GPU build: DJL may fetch CUDA natives, so not offline")
     a = ap.parse_args()
 

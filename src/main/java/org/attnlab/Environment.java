@@ -44,6 +44,7 @@ public final class Environment {
         f.put("Preset", s.preset().label());
         f.put("Seed", Long.toString(s.seed()));
         f.put("DJL_OFFLINE", String.valueOf(System.getenv("DJL_OFFLINE")));
+        f.put("Native settings", nativeSettings(System.getenv()));
         Path home = home();
         f.put("ATTNLAB_HOME", home == null ? "(not found)" : home.toString());
         for (String corpus : new String[] {"moby-dick", "sotu"}) {
@@ -52,6 +53,18 @@ public final class Environment {
                     ? String.format("%.1f MB", size(p) / 1e6) : "missing: run ./lab setup");
         }
         return f;
+    }
+
+    /**
+     * The glibc-allocator and ATen variables of {@code env} ({@code MALLOC_*}, {@code ATEN_*}; what
+     * {@code environment/native.env} sets for every JVM the lab starts), sorted, as {@code NAME=VALUE, ...}; where
+     * there are none, a note saying how to get them.
+     */
+    static String nativeSettings(Map<String, String> env) {
+        String set = env.entrySet().stream()
+                .filter(e -> e.getKey().startsWith("MALLOC_") || e.getKey().startsWith("ATEN_"))
+                .map(e -> e.getKey() + "=" + e.getValue()).sorted().collect(java.util.stream.Collectors.joining(", "));
+        return set.isEmpty() ? "none (./lab and the lab's Java kernel set environment/native.env's)" : set;
     }
 
     /** {@link #facts()} as a two-column table. */

@@ -143,7 +143,35 @@ public final class ModelBench {
             }
             o.put(args[i].substring(2), args[i + 1]);
         }
+        pytorchThreads(o);
         return o;
+    }
+
+    /**
+     * PyTorch's thread counts for a bench main that has not started the engine yet: {@code --threads N} (default 1,
+     * as {@code bench/pytorch/*.py} use) unless {@code -Dai.djl.pytorch.num_threads} is given. Without it DJL's
+     * libtorch takes every core (MKL ran its matrix products on two threads, {@code MKL_VERBOSE}: {@code NThr:2}),
+     * so that a DJL main set beside a one-thread PyTorch script measured two cores against one.
+     */
+    static void pytorchThreads(Map<String, String> o) {
+        String threads = o.getOrDefault("threads", "1");
+        try {
+            if (Integer.parseInt(threads) < 1) {
+                throw new NumberFormatException();
+            }
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--threads must be a whole number >= 1; got '" + threads + "'");
+        }
+        String given = System.getProperty("ai.djl.pytorch.num_threads");
+        if (given == null) {
+            System.setProperty("ai.djl.pytorch.num_threads", threads);
+            if (System.getProperty("ai.djl.pytorch.num_interop_threads") == null) {
+                System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
+            }
+        } else if (o.containsKey("threads") && !given.equals(threads)) {
+            throw new IllegalArgumentException("--threads " + threads + " disagrees with -Dai.djl.pytorch.num_threads="
+                    + given + "; give one of them");
+        }
     }
 
     // ------------------------------------------------------------------------------------------- export

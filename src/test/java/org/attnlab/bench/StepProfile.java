@@ -22,7 +22,8 @@ import java.util.Map;
  * Where a DJL training step spends its time: the phases of {@code Trainer.step} timed one by one (median of
  * {@code reps}): forward (no gradients), forward + loss under a gradient collector, backward, reading the loss,
  * global-norm clipping (one host read), the AdamW update. Run with the options of {@link BenchModel#from}
- * plus {@code --reps}; {@code bench/pytorch/step_profile.py} prints the same phases for PyTorch.
+ * plus {@code --reps} and {@code --threads} (PyTorch threads, 1 by default as in the script); {@code
+ * bench/pytorch/step_profile.py} prints the same phases for PyTorch.
  */
 public final class StepProfile {
 
