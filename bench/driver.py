@@ -121,7 +121,7 @@ def lab_native_env() -> dict:
 
 def is_lab_setting(name: str) -> bool:
     """A variable of the kind environment/native.env sets, which no worker inherits from the driver's environment."""
-    return name.startswith("MALLOC_") or name.startswith("ATEN_") or name in lab_native_env()
+    return name.startswith(("MALLOC_", "ATEN_"))
 
 
 def env_for(threads: int, device: str = "cpu") -> dict:

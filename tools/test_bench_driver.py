@@ -135,6 +135,7 @@ class NativeSettings(unittest.TestCase):
         self.assertEqual(sorted(lab), ["ATEN_CPU_CAPABILITY", "MALLOC_ARENA_MAX", "MALLOC_MMAP_THRESHOLD_",
                                        "MALLOC_TOP_PAD_", "MALLOC_TRIM_THRESHOLD_"])
         self.assertEqual(lab["ATEN_CPU_CAPABILITY"], "avx2")
+        self.assertTrue(all(driver.is_lab_setting(k) for k in lab), "every setting of the file is kept from PyTorch")
         a = driver.parse_args(["--java-cp", "CP"])
         env = driver.java_env(a)
         for k, v in lab.items():

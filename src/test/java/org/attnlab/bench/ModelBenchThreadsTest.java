@@ -38,11 +38,7 @@ class ModelBenchThreadsTest {
             ModelBench.options(new String[] {"--size", "mid"});   // no --threads: the property stands
             assertEquals("3", System.getProperty(KEY));
         } finally {
-            if (saved == null) {
-                System.clearProperty(KEY);
-            } else {
-                System.setProperty(KEY, saved);
-            }
+            restore(KEY, saved);
         }
     }
 
@@ -55,14 +51,16 @@ class ModelBenchThreadsTest {
             ModelBench.options(new String[] {"--reps", "3"});
             assertEquals("1", System.getProperty(KEY));
         } finally {
-            if (saved == null) {
-                System.clearProperty(KEY);
-            } else {
-                System.setProperty(KEY, saved);
-            }
-            if (interop == null) {
-                System.clearProperty(KEY.replace("num_threads", "num_interop_threads"));
-            }
+            restore(KEY, saved);
+            restore(KEY.replace("num_threads", "num_interop_threads"), interop);
+        }
+    }
+
+    private static void restore(String key, String value) {
+        if (value == null) {
+            System.clearProperty(key);
+        } else {
+            System.setProperty(key, value);
         }
     }
 }
