@@ -9,6 +9,8 @@ import ai.djl.training.GradientCollector;
 import ai.djl.util.PairList;
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -108,37 +110,81 @@ class AdamWTest {
         }
     }
 
+    /**
+     * The Java loop's parameters against the libtorch reference's: its square root is correctly rounded where
+     * libtorch 2.7.1's CPU sqrt is off by one unit in the last place for some inputs (25 of 4096 in one measurement),
+     * so a parameter may differ in its last bits; m and v do not involve it and are compared bit for bit. Allowed:
+     * {@code 1e-6 max(|reference|, lr)} per element (a missing decay would be {@code lr wd |p|}, a wrong step about
+     * {@code lr}), and at least 95% of all elements of the model exactly equal. Returns {exact, total}.
+     */
+    private static int[] assertParametersMatch(PairList<String, Parameter> ref, PairList<String, Parameter> got,
+                                                double lr, String what) {
+        int exact = 0;
+        int total = 0;
+        for (int i = 0; i < ref.size(); i++) {
+            float[] e = ref.get(i).getValue().getArray().toFloatArray();
+            float[] a = got.get(i).getValue().getArray().toFloatArray();
+            assertEquals(e.length, a.length);
+            for (int j = 0; j < e.length; j++) {
+                double tol = 1e-6 * Math.max(Math.abs(e[j]), lr);
+                assertTrue(Math.abs(e[j] - a[j]) <= tol, what + ": " + ref.get(i).getKey() + "[" + j + "] "
+                        + a[j] + " against the reference's " + e[j]);
+                exact += Float.floatToIntBits(e[j]) == Float.floatToIntBits(a[j]) ? 1 : 0;
+            }
+            total += e.length;
+        }
+        assertTrue(exact >= 0.95 * total, what + ": only " + exact + " of " + total + " elements exactly equal");
+        return new int[] {exact, total};
+    }
+
     @Test
-    void flatUpdateEqualsThePerArrayReferenceBitForBit() {
+    void flatAndJavaLoopUpdatesMatchThePerArrayReference() {
         try (NDManager m = NDManager.newBaseManager()) {
             PairList<String, Parameter> fast = mixedParameters(m);
             PairList<String, Parameter> ref = mixedParameters(m);
             PairList<String, Parameter> grouped = mixedParameters(m);
+            PairList<String, Parameter> torchOps = mixedParameters(m);
+            PairList<String, Parameter> torchGrouped = mixedParameters(m);
+            // a and c: the Java loop (float32 on the CPU); d and e: libtorch's ops on flat groups, as on a GPU
             try (AdamW a = AdamW.builder().betas(0.9, 0.95).weightDecay(0.1).build(fast, m);
                  AdamW b = AdamW.builder().betas(0.9, 0.95).weightDecay(0.1).build(ref, m);
-                 AdamW c = AdamW.builder().betas(0.9, 0.95).weightDecay(0.1).groupElements(13).build(grouped, m)) {
+                 AdamW c = AdamW.builder().betas(0.9, 0.95).weightDecay(0.1).groupElements(13).build(grouped, m);
+                 AdamW d = AdamW.builder().betas(0.9, 0.95).weightDecay(0.1).hostLoop(false).build(torchOps, m);
+                 AdamW e = AdamW.builder().betas(0.9, 0.95).weightDecay(0.1).hostLoop(false).groupElements(13)
+                         .build(torchGrouped, m)) {
                 float[] scales = {1f, 0.37f, 1f, 0.011f, 1f};
                 for (int t = 0; t < scales.length; t++) {
                     linearBackward(m, fast, 100 + t);
                     linearBackward(m, ref, 100 + t);
                     linearBackward(m, grouped, 100 + t);
+                    linearBackward(m, torchOps, 100 + t);
+                    linearBackward(m, torchGrouped, 100 + t);
                     double lr = 3e-3 * (t + 1);
-                    try (AdamW.Gradients g = a.gatherGradients()) {     // as Trainer.step: norm, then update
-                        assertEquals(GradientClip.globalNorm(a.parameters()), g.norm(), "gathered norm at step " + t);
-                        a.update(lr, scales[t], g);
+                    for (AdamW o : List.of(a, d)) {
+                        try (AdamW.Gradients g = o.gatherGradients()) { // as Trainer.step: norm, then update
+                            assertEquals(GradientClip.globalNorm(o.parameters()), g.norm(), "gathered norm at step " + t);
+                            o.update(lr, scales[t], g);
+                        }
                     }
                     b.updatePerArray(lr, scales[t]);
                     c.update(lr, scales[t]);                          // flat groups of 12, 5, 12 + 1 and 12 elements
+                    e.update(lr, scales[t]);
+                    assertParametersMatch(ref, fast, lr, "Java loop, step " + (t + 1));
+                    assertParametersMatch(ref, grouped, lr, "Java loop in groups of 13, step " + (t + 1));
                     for (int i = 0; i < fast.size(); i++) {
                         String n = fast.get(i).getKey();
                         String at = " of " + n + " after step " + (t + 1);
-                        assertArrayEquals(ref.get(i).getValue().getArray().toFloatArray(),
-                                fast.get(i).getValue().getArray().toFloatArray(), "parameter" + at);
                         assertArrayEquals(b.firstMoment(n).toFloatArray(), a.firstMoment(n).toFloatArray(), "m" + at);
                         assertArrayEquals(b.secondMoment(n).toFloatArray(), a.secondMoment(n).toFloatArray(), "v" + at);
-                        assertArrayEquals(ref.get(i).getValue().getArray().toFloatArray(),
-                                grouped.get(i).getValue().getArray().toFloatArray(), "grouped parameter" + at);
                         assertArrayEquals(b.firstMoment(n).toFloatArray(), c.firstMoment(n).toFloatArray(), "grouped m" + at);
+                        for (PairList<String, Parameter> torch : List.of(torchOps, torchGrouped)) {
+                            assertArrayEquals(ref.get(i).getValue().getArray().toFloatArray(),
+                                    torch.get(i).getValue().getArray().toFloatArray(), "libtorch-path parameter" + at);
+                        }
+                        assertArrayEquals(b.secondMoment(n).toFloatArray(), d.secondMoment(n).toFloatArray(),
+                                "libtorch-path v" + at);
+                        assertArrayEquals(b.secondMoment(n).toFloatArray(), e.secondMoment(n).toFloatArray(),
+                                "libtorch-path grouped v" + at);
                         assertEquals(0f, fast.get(i).getValue().getArray().getGradient().abs().max().getFloat(),
                                 "gradient zeroed" + at);
                         assertEquals(ref.get(i).getValue().getArray().getShape(), a.firstMoment(n).getShape());
@@ -172,18 +218,59 @@ class AdamWTest {
         // summation block, in one group and in several
         long[][] shapes = {{37, 53}, {129}, {1}, {3, 7, 11}, {4099}, {64, 64}, {5, 1}, {1031}};
         try (NDManager m = NDManager.newBaseManager()) {
+            for (boolean host : new boolean[] {true, false}) {
             for (long group : new long[] {Long.MAX_VALUE, AdamW.DEFAULT_GROUP_ELEMENTS, 3000, 1}) {
                 for (long seed = 1; seed <= 3; seed++) {
                     PairList<String, Parameter> params = shaped(m, shapes, seed);
-                    try (AdamW opt = AdamW.builder().groupElements(group).build(params, m)) {
+                    try (AdamW opt = AdamW.builder().groupElements(group).hostLoop(host).build(params, m)) {
                         linearBackward(m, params, 40 + seed);
                         double plain = GradientClip.globalNorm(opt.parameters());
                         try (AdamW.Gradients g = opt.gatherGradients()) {
-                            assertEquals(plain, g.norm(), "norm, groups of " + group + ", seed " + seed);
+                            assertEquals(plain, g.norm(), "norm, groups of " + group + ", seed " + seed
+                                    + (host ? ", Java loop" : ", libtorch ops"));
                             assertTrue(plain > 0);
                         }
                     }
                 }
+            }
+            }
+        }
+    }
+
+    @Test
+    void javaLoopMatchesTheReferenceAcrossBlocks() {
+        // arrays shorter and longer than a block of the Java loop (AdamW.HOST_BLOCK), ending mid-block, at offsets
+        // of the flat moments that are not multiples of it; decay on the matrices only; clip factors and lrs vary
+        long[][] shapes = {{37, 53}, {129}, {1}, {3, 7, 11}, {4099}, {64, 64}, {5, 1}, {2 * AdamW.HOST_BLOCK + 3}};
+        try (NDManager m = NDManager.newBaseManager()) {
+            PairList<String, Parameter> fast = shaped(m, shapes, 5);
+            PairList<String, Parameter> ref = shaped(m, shapes, 5);
+            AdamW.DecayRule rule = (name, shape) -> shape.dimension() >= 2;
+            try (AdamW a = AdamW.builder().weightDecay(0.1).decayRule(rule).build(fast, m);
+                 AdamW b = AdamW.builder().weightDecay(0.1).decayRule(rule).build(ref, m)) {
+                float[] scales = {1f, 0.5f, 0.003f, 1f};
+                int[] sameTotal = new int[2];
+                for (int t = 0; t < scales.length; t++) {
+                    linearBackward(m, fast, 70 + t);
+                    linearBackward(m, ref, 70 + t);
+                    a.update(1e-2 / (t + 1), scales[t]);
+                    b.updatePerArray(1e-2 / (t + 1), scales[t]);
+                    int[] same = assertParametersMatch(ref, fast, 1e-2 / (t + 1), "step " + (t + 1));
+                    sameTotal[0] += same[0];
+                    sameTotal[1] += same[1];
+                    for (int i = 0; i < fast.size(); i++) {
+                        String n = fast.get(i).getKey();
+                        String at = " of " + n + " " + fast.get(i).getValue().getArray().getShape() + " after step "
+                                + (t + 1);
+                        assertArrayEquals(b.firstMoment(n).toFloatArray(), a.firstMoment(n).toFloatArray(), "m" + at);
+                        assertArrayEquals(b.secondMoment(n).toFloatArray(), a.secondMoment(n).toFloatArray(), "v" + at);
+                        assertEquals(0f, fast.get(i).getValue().getArray().getGradient().abs().max().getFloat(),
+                                "gradient zeroed" + at);
+                    }
+                }
+                assertTrue(a.decays("p0") && !a.decays("p1"));
+                System.out.printf("AdamW Java loop: %d of %d parameter values bit for bit the libtorch reference's "
+                        + "over 4 steps%n", sameTotal[0], sameTotal[1]);
             }
         }
     }
