@@ -46,13 +46,49 @@ record BenchModel(String kind, int vocab, int dModel, int heads, int layers, int
         }
     }
 
-    /** Reads the fields from string options ({@code kind, vocab, d_model, heads, layers, batch, length, chunk, seed}). */
+    private static final String[] SHAPE_OPTIONS = {"vocab", "d_model", "heads", "layers", "batch", "length"};
+
+    /**
+     * Reads the fields from string options ({@code kind, vocab, d_model, heads, layers, batch, length, chunk, seed}),
+     * or the shape from {@code size} (a size of {@code bench/driver.py}, {@link StepOps#SIZES}), which the shape
+     * options then override one by one. A missing or malformed option is named in the error.
+     */
     static BenchModel from(Map<String, String> o) {
-        return new BenchModel(o.getOrDefault("kind", "standard"), Integer.parseInt(o.get("vocab")),
-                Integer.parseInt(o.get("d_model")), Integer.parseInt(o.get("heads")),
-                Integer.parseInt(o.get("layers")), Integer.parseInt(o.get("batch")),
-                Integer.parseInt(o.get("length")), Integer.parseInt(o.getOrDefault("chunk", "64")),
+        int[] shape = new int[SHAPE_OPTIONS.length];
+        String size = o.get("size");
+        if (size != null) {
+            int[] z = StepOps.SIZES.get(size);
+            if (z == null) {
+                throw new IllegalArgumentException("--size " + size + " is not a bench size; known: "
+                        + StepOps.SIZES.keySet());
+            }
+            System.arraycopy(z, 0, shape, 0, shape.length);
+        }
+        for (int i = 0; i < SHAPE_OPTIONS.length; i++) {
+            String v = o.get(SHAPE_OPTIONS[i]);
+            if (v == null && size == null) {
+                throw new IllegalArgumentException("--" + SHAPE_OPTIONS[i] + " is missing: give --size "
+                        + String.join("|", StepOps.SIZES.keySet()) + ", or all of --" + String.join(" --", SHAPE_OPTIONS));
+            }
+            if (v != null) {
+                shape[i] = positive(SHAPE_OPTIONS[i], v);
+            }
+        }
+        return new BenchModel(o.getOrDefault("kind", "standard"), shape[0], shape[1], shape[2], shape[3], shape[4],
+                shape[5], positive("chunk", o.getOrDefault("chunk", "64")),
                 Long.parseLong(o.getOrDefault("seed", "1")));
+    }
+
+    private static int positive(String name, String value) {
+        try {
+            int n = Integer.parseInt(value.trim());
+            if (n >= 1) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // named below
+        }
+        throw new IllegalArgumentException("--" + name + " must be a whole number >= 1; got '" + value + "'");
     }
 
     ModelConfig config() {
