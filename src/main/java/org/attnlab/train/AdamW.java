@@ -226,8 +226,9 @@ public final class AdamW implements AutoCloseable {
             g.v = manager.zeros(flat, first.getDataType(), first.getDevice());
             List<NDArray> ms = views(g.m, g);
             List<NDArray> vs = views(g.v, g);
-            g.host = b.hostLoop && Device.Type.CPU.equals(first.getDevice().getDeviceType()) && first.getDataType() == DataType.FLOAT32
-                    && total <= Integer.MAX_VALUE / 4;
+            // (a direct buffer covers at most 2^31 - 1 bytes)
+            g.host = b.hostLoop && Device.Type.CPU.equals(first.getDevice().getDeviceType())
+                    && first.getDataType() == DataType.FLOAT32 && total <= Integer.MAX_VALUE / 4;
             if (g.host) {
                 // direct buffers over m's and v's memory (libtorch CPU tensors, contiguous, never reallocated: a
                 // checkpoint copies into them)
@@ -320,8 +321,9 @@ public final class AdamW implements AutoCloseable {
      * {@code sqrt(sum_p ||g_p||^2)}, equal bit for bit to {@link GradientClip#globalNorm} over {@link #parameters()}:
      * each array's sum of squares is the sum of its piece of the group's squared flat gradient (one square and one
      * split per group, then one sum per array, where the plain form squares and sums every array: two ops per array;
-     * for float32 on the CPU, with no flat gradient, the plain form), summed over the arrays in the same order. Pass it to {@link #update(double, float, Gradients)} before the next
-     * backward pass; close it (the update does) to free the flat arrays.
+     * for float32 on the CPU, with no flat gradient, the plain form), summed over the arrays in the same order. Pass
+     * it to {@link #update(double, float, Gradients)} before the next backward pass; close it (the update does) to
+     * free the flat arrays.
      */
     public Gradients gatherGradients() {
         return gatherGradients(true);
@@ -340,9 +342,7 @@ public final class AdamW implements AutoCloseable {
                         grad.attach(out.scratch); // the wrapper (not the .grad storage) is closed with scratch
                         out.gradients.put(i, grad);
                         if (withNorm) {
-                            NDArray squares = grad.square();
-                            sums[i] = squares.sum();
-                            squares.close(); // dead: its memory goes back to the allocator, still in cache
+                            sums[i] = GradientClip.sumOfSquares(grad);
                         }
                     }
                     out.flat.add(null);
@@ -447,7 +447,7 @@ public final class AdamW implements AutoCloseable {
      * pieces of m and v, block by block ({@link #HOST_BLOCK}): per element, with the float32 constants the libtorch
      * path makes ({@code (float)} of the same doubles) and every operation rounded to float as there (Java neither
      * fuses nor widens float arithmetic; {@code (float) Math.sqrt(double)} of a float is its correctly rounded
-     * float square root, as libtorch's):
+     * float square root):
      * <pre>
      *   g = g * scale;  m = m * b1 + g * (1 - b1);  v = v * b2 + (g * g) * (1 - b2)
      *   p = p * keep - (m / (sqrt(v / bc2) + eps)) * (lr / bc1);  g = 0
@@ -505,8 +505,9 @@ public final class AdamW implements AutoCloseable {
     }
 
     /**
-     * Gradients gathered for one update by {@link #gatherGradients()}: one flat array per group and their global
-     * norm. Closing frees the flat arrays (an update closes them).
+     * Gradients gathered for one update by {@link #gatherGradients()}: one flat array per group (the gradients
+     * themselves for the Java loop's groups) and their global norm. Closing frees the flat arrays (an update closes
+     * them).
      */
     public static final class Gradients implements AutoCloseable {
         private final NDManager scratch;

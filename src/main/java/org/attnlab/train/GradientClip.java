@@ -44,6 +44,18 @@ public final class GradientClip {
     }
 
     /**
+     * {@code ||g||^2} of one gradient as a 0-d array, the term {@link #globalNorm} sums: {@code g.square().sum()},
+     * the square closed at once (dead: its memory goes back to the allocator, still in cache, for the next one).
+     * {@link AdamW#gatherGradients()} computes the same terms with it where it does not flatten the gradients.
+     */
+    static NDArray sumOfSquares(NDArray g) {
+        NDArray sq = g.square();
+        NDArray sum = sq.sum();
+        sq.close();
+        return sum;
+    }
+
+    /**
      * Scales all gradients in place so their global norm is at most {@code maxNorm}; 0 or infinity means no
      * clipping.
      *
@@ -62,9 +74,7 @@ public final class GradientClip {
             for (int i = 0; i < grads.length; i++) {
                 grads[i] = params.get(i).getArray().getGradient();
                 grads[i].attach(scratch); // close the wrapper with scratch; the gradient storage stays
-                NDArray sq = grads[i].square();
-                squares.add(sq.sum());
-                sq.close(); // dead: its memory goes back to the allocator, still in cache, for the next square
+                squares.add(sumOfSquares(grads[i]));
             }
             double norm = NDArrays.stack(squares).sum().sqrt().toType(DataType.FLOAT64, false).getDouble();
             float scale = scale(norm, maxNorm);

@@ -68,7 +68,8 @@ record BenchModel(String kind, int vocab, int dModel, int heads, int layers, int
             String v = o.get(SHAPE_OPTIONS[i]);
             if (v == null && size == null) {
                 throw new IllegalArgumentException("--" + SHAPE_OPTIONS[i] + " is missing: give --size "
-                        + String.join("|", StepOps.SIZES.keySet()) + ", or all of --" + String.join(" --", SHAPE_OPTIONS));
+                        + String.join("|", StepOps.SIZES.keySet()) + ", or all of --"
+                        + String.join(" --", SHAPE_OPTIONS));
             }
             if (v != null) {
                 shape[i] = positive(SHAPE_OPTIONS[i], v);

@@ -39,19 +39,16 @@ public final class StepTrace {
 
     public static void main(String[] args) throws IOException {
         Map<String, String> o = ModelBench.options(args);
-        String size = o.getOrDefault("size", "mid");
-        String kind = o.getOrDefault("kind", "standard");
+        o.putIfAbsent("size", "mid");
+        BenchModel bm = BenchModel.from(o);                    // names a bad --size or shape option
+        String size = o.get("size");
+        String kind = bm.kind();
         double warmupS = Double.parseDouble(o.getOrDefault("warmup-s", "20"));
         int steps = Integer.parseInt(o.getOrDefault("steps", "3"));
         Path out = Path.of(o.getOrDefault("out", "build/bench/trace-djl-" + size + "-" + kind + ".json"));
-        int[] z = StepOps.SIZES.get(size);
-        if (z == null) {
-            throw new IllegalArgumentException("unknown size " + size + "; known: " + StepOps.SIZES.keySet());
-        }
         if (steps < 1) {
             throw new IllegalArgumentException("--steps must be at least 1; got " + steps);
         }
-        BenchModel bm = new BenchModel(kind, z[0], z[1], z[2], z[3], z[4], z[5], 64, 1);
         ThreadMXBean mx = ManagementFactory.getThreadMXBean();
         try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
             DecoderLM lm = bm.create(manager);

@@ -162,7 +162,8 @@ class AdamWTest {
                     double lr = 3e-3 * (t + 1);
                     for (AdamW o : List.of(a, d)) {
                         try (AdamW.Gradients g = o.gatherGradients()) { // as Trainer.step: norm, then update
-                            assertEquals(GradientClip.globalNorm(o.parameters()), g.norm(), "gathered norm at step " + t);
+                            assertEquals(GradientClip.globalNorm(o.parameters()), g.norm(),
+                                    "gathered norm at step " + t);
                             o.update(lr, scales[t], g);
                         }
                     }
