@@ -8,8 +8,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.pytorch.engine.PtNDArray;
-import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
 import ai.djl.util.PairList;
@@ -34,7 +32,9 @@ import java.util.Set;
  *   p = p - lr * wd * p                                   (only where the {@link DecayRule} says so)
  *   p = p - (lr / (1 - b1^t)) * m / (sqrt(v / (1 - b2^t)) + eps)
  * </pre>
- * then the gradient is set to zero for the next backward pass (PyTorch accumulates gradients).
+ * then the gradient is dropped ({@link ThreadGradients#setToNone}, as PyTorch's default
+ * {@code zero_grad(set_to_none=True)}): libtorch accumulates gradients, and the next backward pass hands each
+ * parameter its new one as it is, with no zeros to write and no addition into them.
  * The moments {@code m, v} and the count {@code t} are this object's own NDArrays and number, so a checkpoint
  * ({@link Checkpoint}) stores and restores them bit for bit.
  *
@@ -116,7 +116,6 @@ public final class AdamW implements AutoCloseable {
     private float[] hostFirst;
     private float[] hostSecond;
     private float[] hostParameter;
-    private float[] hostZeros;
 
     private final NDManager manager;
     private final List<String> names = new ArrayList<>();
@@ -240,7 +239,6 @@ public final class AdamW implements AutoCloseable {
                     hostFirst = new float[HOST_BLOCK];
                     hostSecond = new float[HOST_BLOCK];
                     hostParameter = new float[HOST_BLOCK];
-                    hostZeros = new float[HOST_BLOCK];
                 }
             } else {
                 g.update = manager.zeros(flat, first.getDataType(), first.getDevice());
@@ -292,21 +290,21 @@ public final class AdamW implements AutoCloseable {
         return new Builder();
     }
 
-    /** Applies one update with learning rate {@code lr} from the parameters' current gradients, then zeroes them. */
+    /** Applies one update with learning rate {@code lr} from the parameters' current gradients, then drops them. */
     public void update(double lr) {
         update(lr, 1f);
     }
 
     /**
      * Applies one update with learning rate {@code lr} from the parameters' current gradients times
-     * {@code gradScale} (the factor of global-norm clipping, {@link GradientClip#scale}; 1 for none), then zeroes
-     * the gradients. Scaling here equals scaling every gradient in place first, bit for bit, in one op.
+     * {@code gradScale} (the factor of global-norm clipping, {@link GradientClip#scale}; 1 for none), then drops
+     * the gradients ({@link ThreadGradients#setToNone}). Scaling here equals scaling every gradient in place first, bit for bit, in one op.
      *
      * <p>Float32 on the CPU: {@link #hostUpdate}, one Java loop. Otherwise, per group of parameters (one data type
      * and device): the gradients are gathered into one flat array
      * (a view of each, one concatenation), the moments and the step are computed on the flat buffers in a
      * dozen ops, then each parameter is decayed (where the rule says so) and has its view of the step subtracted,
-     * and its gradient is zeroed: three or four cheap ops per array against fourteen (with four full-size
+     * and its gradient is dropped: three or four cheap ops per array against fourteen (with four full-size
      * temporaries) in {@link #updatePerArray}, the plain reference it is tested against. The element-wise
      * arithmetic is the same, in the same order, so the results are identical.
      */
@@ -319,10 +317,14 @@ public final class AdamW implements AutoCloseable {
     /**
      * The parameters' current gradients, gathered for one update (one flat array per group; for float32 on the CPU
      * the gradients as they are) with their global norm
-     * {@code sqrt(sum_p ||g_p||^2)}, equal bit for bit to {@link GradientClip#globalNorm} over {@link #parameters()}:
-     * each array's sum of squares is the sum of its piece of the group's squared flat gradient (one square and one
-     * split per group, then one sum per array, where the plain form squares and sums every array: two ops per array;
-     * for float32 on the CPU, with no flat gradient, the plain form), summed over the arrays in the same order. Pass
+     * {@code sqrt(sum_p ||g_p||^2)}. For libtorch's groups (GPUs, other types) it equals {@link GradientClip#globalNorm}
+     * over {@link #parameters()} bit for bit: each array's sum of squares is the sum of its piece of the group's
+     * squared flat gradient (one square and one split per group, then one sum per array, where the plain form
+     * squares and sums every array: two ops per array), summed over the arrays in the same order. For float32 on the
+     * CPU the squares are summed in Java in double ({@link #sumOfSquares(java.nio.FloatBuffer, int, float[])}): the
+     * exact sum to within double rounding, where the plain form's float sums are off by float rounding (a few parts
+     * in 10^8 in {@code AdamWTest}); the clip factor and the logged norm can differ from it in their last float
+     * bits. Pass
      * it to {@link #update(double, float, Gradients)} before the next backward pass; close it (the update does) to
      * free the flat arrays.
      */
@@ -334,21 +336,28 @@ public final class AdamW implements AutoCloseable {
         Gradients out = new Gradients(manager.newSubManager());
         try {
             NDArray[] sums = withNorm ? new NDArray[parameters.size()] : null;
+            double hostSquares = 0; // the Java loop's groups: their sum of squares, in double
+            boolean anyHost = false;
+            boolean anyTorch = false;
             for (Group grp : groups) {
                 if (grp.host) {
-                    // nothing to gather: hostUpdate reads each gradient where it is; the norm as GradientClip's
-                    // plain form computes it, array by array (two ops per array, no copy of the gradients)
+                    // nothing to gather: hostUpdate reads each gradient where it is, and the squares are summed
+                    // here in Java, in double, reading each gradient once (libtorch's square and sum per array
+                    // cost two ops and a full-size temporary each)
                     for (int i : grp.members) {
                         NDArray grad = parameters.get(i).getArray().getGradient();
                         grad.attach(out.scratch); // the wrapper (not the .grad storage) is closed with scratch
                         out.gradients.put(i, grad);
                         if (withNorm) {
-                            sums[i] = GradientClip.sumOfSquares(grad);
+                            hostSquares += sumOfSquares(grad.toByteBuffer(true).asFloatBuffer(),
+                                    Math.toIntExact(grad.size()), hostGradient);
                         }
                     }
                     out.flat.add(null);
+                    anyHost = true;
                     continue;
                 }
+                anyTorch = true;
                 NDList flatGrads = new NDList(grp.members.size());
                 for (int i : grp.members) {
                     NDArray grad = parameters.get(i).getArray().getGradient();
@@ -369,9 +378,18 @@ public final class AdamW implements AutoCloseable {
                     squares.close(); // the pieces are views; autograd is off, nothing else reads it
                 }
             }
-            if (withNorm) {
+            if (withNorm && !anyTorch) {
+                out.norm = Math.sqrt(hostSquares);
+            } else if (withNorm) {
+                NDList torchSums = new NDList();
+                for (NDArray x : sums) {
+                    if (x != null) {
+                        torchSums.add(x);
+                    }
+                }
+                NDArray sum = NDArrays.stack(torchSums).sum();
                 // float to double is exact: the number GradientClip reads through toType(FLOAT64), one op fewer
-                out.norm = NDArrays.stack(new NDList(sums)).sum().sqrt().getFloat();
+                out.norm = anyHost ? Math.sqrt(hostSquares + sum.getFloat()) : sum.sqrt().getFloat();
             }
             return out;
         } catch (RuntimeException e) {
@@ -407,7 +425,7 @@ public final class AdamW implements AutoCloseable {
                 // the step's 0-d factors, made once per group (mul(Number) would make one per call, the decay
                 // factor one per matrix); each is the float32 0-d array mul(Number) makes: the same arithmetic
                 Device device = grp.m.getDevice();
-                if (gradScale != 1f) { // (a view of the gradient when alone: it is zeroed below anyway)
+                if (gradScale != 1f) { // (a view of the gradient when alone: it is dropped below anyway)
                     g.muli(scalar(scratch, gradScale, device));
                 }
                 grp.m.tempAttach(scratch); // so that arrays computed from m and v land in scratch
@@ -435,9 +453,7 @@ public final class AdamW implements AutoCloseable {
                         p.muli(keep);
                     }
                     p.subi(grp.updateViews.get(j));
-                    // zero the accumulated gradient: libtorch's grad().zero_() writes it once, where subi(itself)
-                    // reads it twice and writes it (the same zeros for every finite gradient)
-                    JniUtils.zeroGrad((PtNDArray) p);
+                    ThreadGradients.setToNone(p);
                 }
             }
         }
@@ -451,10 +467,10 @@ public final class AdamW implements AutoCloseable {
      * float square root):
      * <pre>
      *   g = g * scale;  m = m * b1 + g * (1 - b1);  v = v * b2 + (g * g) * (1 - b2)
-     *   p = p * keep - (m / (sqrt(v / bc2) + eps)) * (lr / bc1);  g = 0
+     *   p = p * keep - (m / (sqrt(v / bc2) + eps)) * (lr / bc1)
      * </pre>
-     * ({@code keep = 1 - lr wd} where the parameter decays, else 1, and {@code x * 1 = x} exactly). The gradient is
-     * zeroed as {@code grad().zero_()} does. The one difference from the libtorch path: ATen's CPU {@code sqrt} calls
+     * ({@code keep = 1 - lr wd} where the parameter decays, else 1, and {@code x * 1 = x} exactly); then the gradient is
+     * dropped, as on the libtorch path. The one difference from the libtorch path: ATen's CPU {@code sqrt} calls
      * MKL's VML, which is off by one unit in the last place for some inputs (25 of 4096 in one test), where this
      * square root is correctly rounded. {@code AdamWTest} checks m and v against {@link #updatePerArray} bit for bit
      * and the parameters to within that.
@@ -500,9 +516,56 @@ public final class AdamW implements AutoCloseable {
                 grp.mHost.put(offset + start, hm, 0, k);
                 grp.vHost.put(offset + start, hv, 0, k);
                 pb.put(start, hp, 0, k);
-                gb.put(start, hostZeros, 0, k);
+            }
+            ThreadGradients.setToNone(p);
+        }
+    }
+
+    /**
+     * {@code sum g^2} over the first {@code n} floats of {@code g}, in double: each square is exact (a float's
+     * square fits a double's mantissa), summed in eight running sums over blocks copied into {@code block}
+     * (independent sums the CPU overlaps; a float reduction in one running sum, as {@code square().sum()} in
+     * float, would be both slower here and less exact). Over a gradient of 3.7M floats it takes about 1.7 ms
+     * (a throwaway program on the lab's CPU, 2026-12-02), against about 4.5 ms for libtorch's square and sum per
+     * array in {@code StepProfile}'s clip phase at mid.
+     */
+    static double sumOfSquares(java.nio.FloatBuffer g, int n, float[] block) {
+        double s0 = 0;
+        double s1 = 0;
+        double s2 = 0;
+        double s3 = 0;
+        double s4 = 0;
+        double s5 = 0;
+        double s6 = 0;
+        double s7 = 0;
+        for (int start = 0; start < n; start += block.length) {
+            int k = Math.min(block.length, n - start);
+            g.get(start, block, 0, k);
+            int e = 0;
+            for (; e + 7 < k; e += 8) {
+                double a0 = block[e];
+                double a1 = block[e + 1];
+                double a2 = block[e + 2];
+                double a3 = block[e + 3];
+                double a4 = block[e + 4];
+                double a5 = block[e + 5];
+                double a6 = block[e + 6];
+                double a7 = block[e + 7];
+                s0 += a0 * a0;
+                s1 += a1 * a1;
+                s2 += a2 * a2;
+                s3 += a3 * a3;
+                s4 += a4 * a4;
+                s5 += a5 * a5;
+                s6 += a6 * a6;
+                s7 += a7 * a7;
+            }
+            for (; e < k; e++) {
+                double a = block[e];
+                s0 += a * a;
             }
         }
+        return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
     }
 
     /**

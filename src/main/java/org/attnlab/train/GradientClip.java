@@ -36,8 +36,9 @@ public final class GradientClip {
 
     /**
      * {@code sqrt(sum_p ||g_p||^2)} over the gradients of {@code params}; computed in the gradients' type. The plain
-     * form (two ops per array): {@code Trainer.step} reads the same number, bit for bit, from
-     * {@link AdamW#gatherGradients()}, which needs one op per array.
+     * form (two ops per array): {@code Trainer.step} reads the same number from {@link AdamW#gatherGradients()}, bit
+     * for bit where libtorch's ops make it, to within float rounding where the CPU's Java loop sums the squares in
+     * double.
      */
     public static double globalNorm(List<Parameter> params) {
         return clip(params, Double.POSITIVE_INFINITY);
@@ -46,7 +47,6 @@ public final class GradientClip {
     /**
      * {@code ||g||^2} of one gradient as a 0-d array, the term {@link #globalNorm} sums: {@code g.square().sum()},
      * the square closed at once (dead: its memory goes back to the allocator, still in cache, for the next one).
-     * {@link AdamW#gatherGradients()} computes the same terms with it where it does not flatten the gradients.
      */
     static NDArray sumOfSquares(NDArray g) {
         NDArray sq = g.square();

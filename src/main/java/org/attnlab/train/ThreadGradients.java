@@ -4,6 +4,10 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.util.NativeResource;
+
+import java.lang.reflect.Field;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Records gradients on the calling thread only: PyTorch's grad mode is per thread, and {@link #backward} runs
@@ -46,6 +50,46 @@ public final class ThreadGradients implements AutoCloseable {
         NDManager m = loss.getManager();
         NDArray seed = m.ones(loss.getShape(), loss.getDataType()).toDevice(loss.getDevice(), false);
         JniUtils.backward((PtNDArray) loss, (PtNDArray) seed, false, false);
+    }
+
+    /**
+     * Drops {@code leaf}'s gradient, as PyTorch's {@code param.grad = None} ({@code zero_grad(set_to_none=True)},
+     * its default): the next backward pass hands the leaf its new gradient as it is, where into a zeroed one it
+     * adds it (one full-size read-add-write per parameter) and the zeros had to be written first. Until then
+     * {@code leaf.getGradient()} reads as zeros (DJL makes a zero array for an undefined gradient).
+     *
+     * <p>DJL exposes no way to reset a gradient, so the leaf's native tensor is replaced by a fresh leaf over the
+     * same storage ({@code detach()}, {@code requires_grad_(true)}): the same {@code NDArray} object, its values,
+     * shape, name and managers unchanged; the old tensor and its gradient are freed (autograd's graph keeps what it
+     * still holds alive until the graph is freed).
+     */
+    public static void setToNone(NDArray leaf) {
+        PtNDArray p = (PtNDArray) leaf;
+        PtNDArray fresh = JniUtils.detachGradient(p); // a new tensor over p's storage, no gradient, no history
+        JniUtils.attachGradient(fresh, true);
+        Long old = handle(p).getAndSet(handle(fresh).getAndSet(null));
+        fresh.close(); // an empty wrapper now: this only takes it off its manager's list
+        JniUtils.deleteNDArray(old);
+    }
+
+    private static final Field HANDLE;
+
+    static {
+        try {
+            HANDLE = NativeResource.class.getDeclaredField("handle");
+            HANDLE.setAccessible(true);
+        } catch (NoSuchFieldException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static AtomicReference<Long> handle(PtNDArray a) {
+        try {
+            return (AtomicReference<Long>) HANDLE.get(a);
+        } catch (IllegalAccessException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @Override
