@@ -72,13 +72,13 @@ final class Constants {
     }
 
     /**
-     * RoPE tables for length {@code n}, head size {@code d}: {@code cos2 = [cos, cos]} and {@code sin2 = [sin, sin]}
-     * ({@code [n, d]}, angles as {@link AttentionOps#ropeReference}).
+     * RoPE tables for length {@code n}, head size {@code d}: {@code cos2 = [cos, cos]} and {@code sin2 = [-sin, sin]}
+     * ({@code [n, d]}, angles as {@link AttentionOps#ropeReference}; the rotation's sign folded into the table).
      */
     static NDList rope(long n, long d, float base, DataType dt, NDManager caller) {
         return table("rope|" + d + "|" + base + "|" + dt, n, Cut.ROWS, caller, (m, size) -> {
             NDArray[] t = AttentionOps.ropeCosSin(m, size, d, base, dt);
-            return new NDList(t[0].concat(t[0], -1), t[1].concat(t[1], -1));
+            return new NDList(t[0].concat(t[0], -1), t[1].neg().concat(t[1], -1));
         });
     }
 

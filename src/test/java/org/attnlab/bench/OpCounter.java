@@ -35,20 +35,25 @@ import java.util.TreeMap;
  */
 final class OpCounter {
 
-    /** Counts of one profiled region; {@code byName} holds the top-level events by operator name. */
-    record Counts(int ops, int nested, Map<String, Integer> byName) {
+    /**
+     * Counts of one profiled region; {@code byName} holds the top-level events by operator name, {@code allByName}
+     * every event (nested ones too) by name.
+     */
+    record Counts(int ops, int nested, Map<String, Integer> byName, Map<String, Integer> allByName) {
 
         /** The counts of several regions together. */
         static Counts sum(Counts... parts) {
             int ops = 0;
             int nested = 0;
             Map<String, Integer> byName = new TreeMap<>();
+            Map<String, Integer> allByName = new TreeMap<>();
             for (Counts c : parts) {
                 ops += c.ops();
                 nested += c.nested();
                 c.byName().forEach((k, v) -> byName.merge(k, v, Integer::sum));
+                c.allByName().forEach((k, v) -> allByName.merge(k, v, Integer::sum));
             }
-            return new Counts(ops, nested, byName);
+            return new Counts(ops, nested, byName, allByName);
         }
     }
 
@@ -105,8 +110,10 @@ final class OpCounter {
         list.sort(Comparator.comparingDouble(Event::start).thenComparing(Comparator.comparingDouble(Event::end).reversed()));
         Map<String, Deque<Double>> open = new TreeMap<>();
         Map<String, Integer> byName = new TreeMap<>();
+        Map<String, Integer> allByName = new TreeMap<>();
         int top = 0;
         for (Event e : list) {
+            allByName.merge(e.name(), 1, Integer::sum);
             Deque<Double> stack = open.computeIfAbsent(e.tid(), k -> new ArrayDeque<>());
             while (!stack.isEmpty() && stack.peek() <= e.start()) {
                 stack.pop();
@@ -117,6 +124,6 @@ final class OpCounter {
             }
             stack.push(e.end());
         }
-        return new Counts(top, list.size(), byName);
+        return new Counts(top, list.size(), byName, allByName);
     }
 }
